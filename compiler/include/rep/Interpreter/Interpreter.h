@@ -1,0 +1,32 @@
+//===- Interpreter.h - reference interpreter for rep ------------*- C++ -*-===//
+//
+// Part of the repc project, under the Apache License v2.0 with LLVM
+// Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The oracle every pass and backend is checked against: plain loops over
+// row-major float tensors, accumulating in double. Nothing here is fast;
+// everything here should be obviously right.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef REP_INTERPRETER_INTERPRETER_H
+#define REP_INTERPRETER_INTERPRETER_H
+
+#include "rep/Support/Npy.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace mlir::rep {
+
+/// Runs `func` (a function of rep ops) on `inputs`. Input count and shapes
+/// must match the signature; a mismatch is emitted as an error on the
+/// function and fails.
+FailureOr<SmallVector<Tensor>> interpret(func::FuncOp func,
+                                         ArrayRef<Tensor> inputs);
+
+} // namespace mlir::rep
+
+#endif // REP_INTERPRETER_INTERPRETER_H

@@ -1,0 +1,32 @@
+//===- Stats.h - op counts, params and FLOPs of a rep graph -----*- C++ -*-===//
+//
+// Part of the repc project, under the Apache License v2.0 with LLVM
+// Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef REP_SUPPORT_STATS_H
+#define REP_SUPPORT_STATS_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/JSON.h"
+
+namespace mlir::rep {
+
+/// The counts of DESIGN.md's `--emit=stats`: `conv` (every convolution),
+/// `fc` (fc and matmul), `batch_norm` (batch_norm and channel_affine left
+/// standalone), `add`, `other` (every other compute op; constants and views
+/// of weights are not ops), `params` (scalars held by constants) and
+/// `flops` (2 per multiply-add of conv, fc and matmul).
+struct GraphStats {
+  int64_t conv = 0, fc = 0, batchNorm = 0, add = 0, other = 0;
+  int64_t params = 0, flops = 0;
+  llvm::json::Object toJson() const;
+};
+
+GraphStats computeStats(func::FuncOp func);
+
+} // namespace mlir::rep
+
+#endif // REP_SUPPORT_STATS_H

@@ -1,0 +1,1461 @@
+//===- OnnxImporter.cpp - ONNX protobuf to rep dialect --------------------===//
+//
+// Part of the repc project, under the Apache License v2.0 with LLVM
+// Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "rep/Import/OnnxImporter.h"
+#include "rep/Dialect/RepDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include "onnx/onnx_pb.h"
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+using namespace mlir;
+using namespace mlir::rep;
+
+namespace {
+
+enum OnnxType : int32_t {
+  kFloat = onnx::TensorProto::FLOAT,
+  kInt32 = onnx::TensorProto::INT32,
+  kInt64 = onnx::TensorProto::INT64,
+  kBool = onnx::TensorProto::BOOL,
+  kDouble = onnx::TensorProto::DOUBLE,
+};
+
+std::string dimsStr(ArrayRef<int64_t> shape) {
+  std::string s;
+  for (auto [i, d] : llvm::enumerate(shape))
+    s += (i ? "x" : "") + std::to_string(d);
+  return s.empty() ? "scalar" : s;
+}
+
+int64_t product(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+/// A value the importer knows at import time: the int64 results of shape
+/// arithmetic, and Constant nodes. Float ones become rep.constant when an
+/// op reads them.
+struct HostTensor {
+  SmallVector<int64_t> shape;
+  bool isFloat = false;
+  std::vector<int64_t> ints;
+  std::vector<float> floats;
+
+  int64_t numel() const { return product(shape); }
+  double at(int64_t i) const { return isFloat ? floats[i] : ints[i]; }
+  void resize() {
+    if (isFloat)
+      floats.assign(numel(), 0);
+    else
+      ints.assign(numel(), 0);
+  }
+  void set(int64_t i, double v) {
+    if (isFloat)
+      floats[i] = v;
+    else
+      ints[i] = (int64_t)v;
+  }
+};
+
+/// Row-major strides of `shape`, with 0 where `shape` broadcasts into `out`.
+SmallVector<int64_t> broadcastStrides(ArrayRef<int64_t> shape,
+                                      ArrayRef<int64_t> out) {
+  SmallVector<int64_t> strides(out.size(), 0);
+  int64_t stride = 1;
+  for (int64_t i = shape.size() - 1, j = out.size() - 1; i >= 0; --i, --j) {
+    strides[j] = shape[i] == 1 ? 0 : stride;
+    stride *= shape[i];
+  }
+  return strides;
+}
+
+/// Calls f(flatIndex, multiIndex) for every element of `shape`, row-major.
+template <typename F> void forEachIndex(ArrayRef<int64_t> shape, F f) {
+  SmallVector<int64_t> idx(shape.size(), 0);
+  for (int64_t i = 0, n = product(shape); i < n; ++i) {
+    f(i, ArrayRef<int64_t>(idx));
+    for (int64_t d = (int64_t)shape.size() - 1; d >= 0; --d) {
+      if (++idx[d] < shape[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+}
+
+class Importer {
+public:
+  Importer(MLIRContext *ctx, StringRef path, const OnnxImportOptions &options)
+      : ctx(ctx), b(ctx), path(path.str()), options(options),
+        fileLoc(FileLineColLoc::get(ctx, path, 0, 0)), loc(fileLoc) {}
+
+  OwningOpRef<ModuleOp> run();
+
+private:
+  LogicalResult load();
+  LogicalResult importInputs(SmallVectorImpl<Type> &argTypes);
+  LogicalResult importNode(const onnx::NodeProto &node);
+  InFlightDiagnostic nodeError() {
+    return emitError(loc) << node->op_type() << ": ";
+  }
+
+  // Values and constants.
+  FailureOr<Value> value(StringRef name);
+  FailureOr<Value> input(int i) {
+    if (i >= node->input_size() || node->input(i).empty())
+      return nodeError() << "missing input " << i, failure();
+    return value(node->input(i));
+  }
+  Value optionalInput(int i, bool &ok) {
+    if (i >= node->input_size() || node->input(i).empty())
+      return nullptr;
+    auto v = value(node->input(i));
+    ok &= succeeded(v);
+    return succeeded(v) ? *v : nullptr;
+  }
+  const HostTensor *host(StringRef name);
+  FailureOr<const HostTensor *> hostInput(int i, StringRef what);
+  FailureOr<ElementsAttr> weightAttr(onnx::TensorProto &t, StringRef name);
+  FailureOr<HostTensor> decodeHost(const onnx::TensorProto &t);
+  FailureOr<std::string> readExternal(const onnx::TensorProto &t);
+  Value constant(const HostTensor &h, StringRef name);
+  Value scalar(float v) {
+    HostTensor h;
+    h.isFloat = true;
+    h.floats = {v};
+    return constant(h, "");
+  }
+  bool isHost(int i) {
+    return i < node->input_size() && !values.count(node->input(i)) &&
+           host(node->input(i));
+  }
+
+  // Definitions.
+  LogicalResult define(FailureOr<Value> v, int out = 0) {
+    if (failed(v))
+      return failure();
+    values[node->output(out)] = *v;
+    return success();
+  }
+  LogicalResult defineHost(HostTensor h, int out = 0) {
+    hosts[node->output(out)] = std::move(h);
+    return success();
+  }
+
+  /// Builds an op with a placeholder result type, then sets the type its
+  /// shape rule infers; a shape error names the node and leaves no op.
+  template <typename OpTy, typename... Args>
+  FailureOr<Value> make(Args &&...args) {
+    auto placeholder = UnrankedTensorType::get(b.getF32Type());
+    auto op = b.create<OpTy>(loc, placeholder, std::forward<Args>(args)...);
+    SmallVector<Type, 1> types;
+    auto infer = cast<InferTypeOpInterface>(op.getOperation());
+    if (failed(infer.inferReturnTypes(ctx, loc, op->getOperands(),
+                                      op->getAttrDictionary(),
+                                      op->getPropertiesStorage(),
+                                      op->getRegions(), types))) {
+      op->erase();
+      return failure();
+    }
+    op->getResult(0).setType(types[0]);
+    return op->getResult(0);
+  }
+  Value reshape(Value v, ArrayRef<int64_t> shape) {
+    return *make<ReshapeOp>(v, b.getDenseI64ArrayAttr(shape));
+  }
+
+  // Attributes.
+  const onnx::AttributeProto *attr(StringRef name) const {
+    for (const auto &a : node->attribute())
+      if (a.name() == name)
+        return &a;
+    return nullptr;
+  }
+  int64_t intAttr(StringRef name, int64_t def) const {
+    auto *a = attr(name);
+    return a ? a->i() : def;
+  }
+  float floatAttr(StringRef name, float def) const {
+    auto *a = attr(name);
+    return a ? a->f() : def;
+  }
+  std::string strAttr(StringRef name, StringRef def) const {
+    auto *a = attr(name);
+    return a ? a->s() : def.str();
+  }
+  SmallVector<int64_t> intsAttr(StringRef name,
+                                ArrayRef<int64_t> def = {}) const {
+    auto *a = attr(name);
+    if (!a)
+      return SmallVector<int64_t>(def);
+    return SmallVector<int64_t>(a->ints().begin(), a->ints().end());
+  }
+  FailureOr<int64_t> normAxis(int64_t axis, int64_t rank) {
+    int64_t a = axis < 0 ? axis + rank : axis;
+    if (a < 0 || a >= rank)
+      return nodeError() << "axis " << axis << " is out of range for rank "
+                         << rank,
+             failure();
+    return a;
+  }
+  /// Axes from the `axes` attribute (older opsets) or input `i` (newer).
+  FailureOr<SmallVector<int64_t>> axesOperand(int i, int64_t rank,
+                                              bool allIfMissing);
+  LogicalResult windowAttrs(const char *what, SmallVector<int64_t> &kernel,
+                            SmallVector<int64_t> &strides,
+                            SmallVector<int64_t> &pads,
+                            SmallVector<int64_t> &dilations,
+                            ArrayRef<int64_t> inShape);
+  int outputCount() const {
+    int n = 0;
+    for (const auto &o : node->output())
+      n += !o.empty();
+    return n;
+  }
+
+  // Op handlers.
+  LogicalResult importConv();
+  LogicalResult importBatchNorm();
+  LogicalResult importGemm();
+  LogicalResult importBinary();
+  LogicalResult importPool(bool isMax);
+  LogicalResult importReshape();
+  LogicalResult importSqueeze(bool unsqueeze);
+  LogicalResult importConcat();
+  LogicalResult importSlice();
+  LogicalResult importPad();
+  LogicalResult importGather();
+  LogicalResult importCast();
+  LogicalResult importLayerNorm();
+  LogicalResult importConstant();
+
+  MLIRContext *ctx;
+  OpBuilder b;
+  std::string path;
+  const OnnxImportOptions &options;
+  Location fileLoc;
+  Location loc;
+  onnx::ModelProto model;
+  int64_t opset = 0;
+  const onnx::NodeProto *node = nullptr;
+  llvm::StringMap<Value> values;
+  llvm::StringMap<HostTensor> hosts;
+  llvm::StringMap<onnx::TensorProto *> initializers;
+};
+
+//===----------------------------------------------------------------------===//
+// Loading
+//===----------------------------------------------------------------------===//
+
+struct TextErrors : google::protobuf::io::ErrorCollector {
+  std::string first;
+  void AddError(int line, int column, const std::string &message) override {
+    if (first.empty())
+      first = "line " + std::to_string(line + 1) + ": " + message;
+  }
+};
+
+LogicalResult Importer::load() {
+  if (!llvm::sys::fs::exists(path))
+    return emitError(fileLoc) << "no such file", failure();
+  if (llvm::sys::fs::is_directory(path))
+    return emitError(fileLoc) << "is a directory, not an ONNX model",
+           failure();
+  if (StringRef(path).ends_with(".onnxtxt") ||
+      StringRef(path).ends_with(".textproto")) {
+    auto buffer = llvm::MemoryBuffer::getFile(path);
+    if (!buffer)
+      return emitError(fileLoc) << "cannot read: "
+                                << buffer.getError().message(),
+             failure();
+    google::protobuf::TextFormat::Parser parser;
+    TextErrors errors;
+    parser.RecordErrorsTo(&errors);
+    if (!parser.ParseFromString((*buffer)->getBuffer().str(), &model))
+      return emitError(fileLoc) << "not a valid ONNX text model: "
+                                << errors.first,
+             failure();
+  } else {
+    int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0)
+      return emitError(fileLoc) << "cannot open: " << strerror(errno),
+             failure();
+    google::protobuf::io::FileInputStream stream(fd);
+    stream.SetCloseOnDelete(true);
+    if (!model.ParseFromZeroCopyStream(&stream))
+      return emitError(fileLoc)
+                 << "not a valid ONNX model (protobuf parse failed; is the "
+                    "file truncated?)",
+             failure();
+  }
+  if (!model.has_graph() || model.graph().node_size() == 0)
+    return emitError(fileLoc) << "not an ONNX model: it has no graph nodes",
+           failure();
+  for (const auto &imp : model.opset_import())
+    if (imp.domain().empty() || imp.domain() == "ai.onnx")
+      opset = imp.version();
+  if (opset < 11 || opset > 17)
+    return emitError(fileLoc) << "ONNX opset " << opset
+                              << " is not supported (repc imports opsets "
+                                 "11 to 17)",
+           failure();
+  return success();
+}
+
+FailureOr<std::string> Importer::readExternal(const onnx::TensorProto &t) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto &kv : t.external_data()) {
+    if (kv.key() == "location")
+      location = kv.value();
+    else if (kv.key() == "offset")
+      offset = std::stoll(kv.value());
+    else if (kv.key() == "length")
+      length = std::stoll(kv.value());
+  }
+  SmallString<256> file(llvm::sys::path::parent_path(path));
+  llvm::sys::path::append(file, location);
+  auto buffer = llvm::MemoryBuffer::getFileSlice(
+      file, length < 0 ? (uint64_t)-1 : (uint64_t)length, offset);
+  if (location.empty() || !buffer)
+    return emitError(fileLoc) << "initializer '" << t.name()
+                              << "': cannot read external data file '"
+                              << location << "'",
+           failure();
+  return (*buffer)->getBuffer().str();
+}
+
+/// Weights keep protobuf's own buffer: the blob takes ownership of the
+/// released raw_data string, so the import holds each weight once.
+FailureOr<ElementsAttr> Importer::weightAttr(onnx::TensorProto &t,
+                                             StringRef name) {
+  if (t.data_type() != kFloat)
+    return emitError(fileLoc) << "initializer '" << name << "' has ONNX data "
+                              << "type " << t.data_type()
+                              << "; repc takes float32 weights",
+           failure();
+  SmallVector<int64_t> shape(t.dims().begin(), t.dims().end());
+  if (llvm::any_of(shape, [](int64_t d) { return d < 0; }))
+    return emitError(fileLoc) << "initializer '" << name
+                              << "' has a negative dim",
+           failure();
+  size_t bytes = product(shape) * sizeof(float);
+  AsmResourceBlob blob;
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    auto data = readExternal(t);
+    if (failed(data))
+      return failure();
+    t.set_raw_data(std::move(*data));
+  }
+  if (t.has_raw_data()) {
+    if (t.raw_data().size() != bytes)
+      return emitError(fileLoc) << "initializer '" << name << "' holds "
+                                << t.raw_data().size() << " bytes, its dims "
+                                << dimsStr(shape) << " need " << bytes,
+             failure();
+    std::string *data = t.release_raw_data();
+    blob = AsmResourceBlob(
+        ArrayRef<char>(data->data(), data->size()), alignof(float),
+        [data](void *, size_t, size_t) { delete data; },
+        /*dataIsMutable=*/false);
+  } else {
+    if ((size_t)t.float_data_size() * sizeof(float) != bytes)
+      return emitError(fileLoc) << "initializer '" << name << "' holds "
+                                << t.float_data_size()
+                                << " floats, its dims " << dimsStr(shape)
+                                << " need " << product(shape),
+             failure();
+    blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+        ArrayRef<char>((const char *)t.float_data().data(), bytes),
+        alignof(float));
+    t.clear_float_data();
+  }
+  // Resource keys must print as bare identifiers.
+  std::string key = name.str();
+  for (char &c : key)
+    if (!llvm::isAlnum(c) && c != '_' && c != '.')
+      c = '_';
+  if (key.empty() || llvm::isDigit(key[0]))
+    key = "w_" + key;
+  return cast<ElementsAttr>(DenseResourceElementsAttr::get(
+      RankedTensorType::get(shape, b.getF32Type()), key, std::move(blob)));
+}
+
+FailureOr<HostTensor> Importer::decodeHost(const onnx::TensorProto &t) {
+  HostTensor h;
+  h.shape.assign(t.dims().begin(), t.dims().end());
+  int64_t n = h.numel();
+  std::string raw = t.raw_data();
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    auto data = readExternal(t);
+    if (failed(data))
+      return failure();
+    raw = std::move(*data);
+  }
+  auto bad = [&]() -> FailureOr<HostTensor> {
+    return emitError(loc) << "tensor '" << t.name() << "' of type "
+                          << t.data_type() << " holds the wrong number of "
+                          << "elements for dims " << dimsStr(h.shape),
+           failure();
+  };
+  auto fromRaw = [&](auto elem, auto store) -> bool {
+    using T = decltype(elem);
+    if (raw.size() != n * sizeof(T))
+      return false;
+    for (int64_t i = 0; i < n; ++i) {
+      T v;
+      memcpy(&v, raw.data() + i * sizeof(T), sizeof(T));
+      store(v);
+    }
+    return true;
+  };
+  switch (t.data_type()) {
+  case kFloat:
+  case kDouble:
+    h.isFloat = true;
+    if (!raw.empty() || t.has_raw_data()) {
+      bool ok = t.data_type() == kFloat
+                    ? fromRaw(float(), [&](float v) { h.floats.push_back(v); })
+                    : fromRaw(double(),
+                              [&](double v) { h.floats.push_back(v); });
+      if (!ok)
+        return bad();
+    } else if (t.data_type() == kFloat) {
+      h.floats.assign(t.float_data().begin(), t.float_data().end());
+    } else {
+      h.floats.assign(t.double_data().begin(), t.double_data().end());
+    }
+    if ((int64_t)h.floats.size() != n)
+      return bad();
+    return h;
+  case kInt64:
+  case kInt32:
+  case kBool:
+    if (!raw.empty() || t.has_raw_data()) {
+      bool ok =
+          t.data_type() == kInt64
+              ? fromRaw(int64_t(), [&](int64_t v) { h.ints.push_back(v); })
+          : t.data_type() == kInt32
+              ? fromRaw(int32_t(), [&](int32_t v) { h.ints.push_back(v); })
+              : fromRaw(uint8_t(), [&](uint8_t v) { h.ints.push_back(v); });
+      if (!ok)
+        return bad();
+    } else if (t.data_type() == kInt64) {
+      h.ints.assign(t.int64_data().begin(), t.int64_data().end());
+    } else {
+      h.ints.assign(t.int32_data().begin(), t.int32_data().end());
+    }
+    if ((int64_t)h.ints.size() != n)
+      return bad();
+    return h;
+  default:
+    return emitError(loc) << "tensor '" << t.name() << "' has unsupported "
+                          << "ONNX data type " << t.data_type(),
+           failure();
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Values
+//===----------------------------------------------------------------------===//
+
+Value Importer::constant(const HostTensor &h, StringRef name) {
+  auto type = RankedTensorType::get(h.shape, b.getF32Type());
+  std::vector<float> data(h.numel());
+  for (int64_t i = 0; i < h.numel(); ++i)
+    data[i] = h.at(i);
+  ElementsAttr attr;
+  if (data.size() <= 16)
+    attr = DenseElementsAttr::get(type, ArrayRef<float>(data));
+  else
+    attr = DenseResourceElementsAttr::get(
+        type, "const",
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(
+            ArrayRef<char>((const char *)data.data(), data.size() * 4),
+            alignof(float)));
+  Location l = name.empty() ? loc : Location(NameLoc::get(b.getStringAttr(name)));
+  return b.create<ConstantOp>(l, type, attr);
+}
+
+FailureOr<Value> Importer::value(StringRef name) {
+  if (auto it = values.find(name); it != values.end())
+    return it->second;
+  if (auto it = hosts.find(name); it != hosts.end()) {
+    if (!it->second.isFloat)
+      return nodeError() << "input '" << name
+                         << "' is an integer tensor; repc computes in "
+                            "float32 only",
+             failure();
+    return values[name] = constant(it->second, name);
+  }
+  if (auto it = initializers.find(name); it != initializers.end()) {
+    if (it->second->data_type() != kFloat) {
+      auto h = decodeHost(*it->second);
+      if (failed(h))
+        return failure();
+      hosts[name] = std::move(*h);
+      return value(name);
+    }
+    auto attr = weightAttr(*it->second, name);
+    if (failed(attr))
+      return failure();
+    return values[name] = b.create<ConstantOp>(
+               NameLoc::get(b.getStringAttr(name)), attr->getType(), *attr);
+  }
+  return nodeError() << "input '" << name
+                     << "' is not produced by any node, graph input or "
+                        "initializer",
+         failure();
+}
+
+const HostTensor *Importer::host(StringRef name) {
+  if (auto it = hosts.find(name); it != hosts.end())
+    return &it->second;
+  auto it = initializers.find(name);
+  if (it == initializers.end() || product(SmallVector<int64_t>(
+                                      it->second->dims().begin(),
+                                      it->second->dims().end())) > 4096)
+    return nullptr;
+  auto h = decodeHost(*it->second);
+  if (failed(h))
+    return nullptr;
+  return &(hosts[name] = std::move(*h));
+}
+
+FailureOr<const HostTensor *> Importer::hostInput(int i, StringRef what) {
+  if (i >= node->input_size() || node->input(i).empty())
+    return nodeError() << "missing " << what, failure();
+  if (!values.count(node->input(i)))
+    if (const HostTensor *h = host(node->input(i)))
+      return h;
+  return nodeError() << what << " '" << node->input(i)
+                     << "' must be a constant (computed from static shapes)",
+         failure();
+}
+
+FailureOr<SmallVector<int64_t>>
+Importer::axesOperand(int i, int64_t rank, bool allIfMissing) {
+  SmallVector<int64_t> axes;
+  if (attr("axes")) {
+    axes = intsAttr("axes");
+  } else if (i < node->input_size() && !node->input(i).empty()) {
+    auto h = hostInput(i, "axes");
+    if (failed(h))
+      return failure();
+    axes.assign((*h)->ints.begin(), (*h)->ints.end());
+  } else if (allIfMissing) {
+    for (int64_t a = 0; a < rank; ++a)
+      axes.push_back(a);
+  }
+  for (int64_t &a : axes) {
+    auto n = normAxis(a, rank);
+    if (failed(n))
+      return failure();
+    a = *n;
+  }
+  return axes;
+}
+
+//===----------------------------------------------------------------------===//
+// Graph
+//===----------------------------------------------------------------------===//
+
+LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
+  llvm::StringSet<> seen;
+  for (const auto &in : model.graph().input()) {
+    if (initializers.count(in.name()))
+      continue; // Older exports list initializers as inputs too.
+    seen.insert(in.name());
+    Location inLoc = NameLoc::get(b.getStringAttr(in.name()));
+    const auto &tt = in.type().tensor_type();
+    if (!in.type().has_tensor_type() || tt.elem_type() != kFloat)
+      return emitError(inLoc) << "graph input '" << in.name()
+                              << "' is not a float32 tensor; repc takes "
+                                 "float32 inputs",
+             failure();
+    SmallVector<int64_t> shape;
+    if (auto it = options.inputShapes.find(in.name());
+        it != options.inputShapes.end()) {
+      shape = it->second;
+    } else {
+      for (const auto &d : tt.shape().dim()) {
+        if (!d.has_dim_value() || d.dim_value() <= 0)
+          return emitError(inLoc)
+                     << "graph input '" << in.name()
+                     << "' has a dynamic dim '" << d.dim_param()
+                     << "'; give its shape with --input-shape=" << in.name()
+                     << ":1x3x224x224",
+                 failure();
+        shape.push_back(d.dim_value());
+      }
+    }
+    argTypes.push_back(RankedTensorType::get(shape, b.getF32Type()));
+  }
+  for (const auto &kv : options.inputShapes)
+    if (!seen.count(kv.getKey()))
+      return emitError(fileLoc) << "--input-shape names '" << kv.getKey()
+                                << "', which is not a graph input",
+             failure();
+  return success();
+}
+
+OwningOpRef<ModuleOp> Importer::run() {
+  if (failed(load()))
+    return nullptr;
+  for (auto &init : *model.mutable_graph()->mutable_initializer())
+    initializers[init.name()] = &init;
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  b.setInsertionPointToEnd(module->getBody());
+  SmallVector<Type> argTypes;
+  if (failed(importInputs(argTypes)))
+    return nullptr;
+  auto func = b.create<func::FuncOp>(fileLoc, "main",
+                                     b.getFunctionType(argTypes, {}));
+  Block *body = func.addEntryBlock();
+  int argIndex = 0;
+  for (const auto &in : model.graph().input()) {
+    if (initializers.count(in.name()))
+      continue;
+    values[in.name()] = body->getArgument(argIndex);
+    func.setArgAttr(argIndex++, "rep.name", b.getStringAttr(in.name()));
+  }
+  b.setInsertionPointToEnd(body);
+
+  int index = 0;
+  for (const auto &n : model.graph().node()) {
+    node = &n;
+    std::string name =
+        n.name().empty() ? n.op_type() + "_" + std::to_string(index) : n.name();
+    loc = NameLoc::get(b.getStringAttr(name));
+    ++index;
+    if (failed(importNode(n)))
+      return nullptr;
+  }
+
+  SmallVector<Value> results;
+  SmallVector<Type> resultTypes;
+  for (const auto &out : model.graph().output()) {
+    loc = NameLoc::get(b.getStringAttr(out.name()));
+    node = nullptr;
+    if (!values.count(out.name()) && !hosts.count(out.name()))
+      return emitError(loc) << "graph output '" << out.name()
+                            << "' is not produced by any node",
+             nullptr;
+    if (!values.count(out.name()))
+      values[out.name()] = constant(hosts[out.name()], out.name());
+    Value v = values[out.name()];
+    auto type = cast<RankedTensorType>(v.getType());
+    const auto &dims = out.type().tensor_type().shape().dim();
+    bool staticDecl = out.type().tensor_type().has_shape() &&
+                      llvm::all_of(dims, [](const auto &d) {
+                        return d.has_dim_value();
+                      });
+    if (staticDecl && !options.inputShapes.size()) {
+      SmallVector<int64_t> declared;
+      for (const auto &d : dims)
+        declared.push_back(d.dim_value());
+      if (ArrayRef<int64_t>(declared) != type.getShape())
+        return emitError(loc) << "graph output '" << out.name()
+                              << "' is declared as " << dimsStr(declared)
+                              << " but the graph computes "
+                              << dimsStr(type.getShape()),
+               nullptr;
+    }
+    results.push_back(v);
+    resultTypes.push_back(type);
+  }
+  b.create<func::ReturnOp>(fileLoc, results);
+  func.setFunctionType(b.getFunctionType(argTypes, resultTypes));
+  for (auto [i, out] : llvm::enumerate(model.graph().output()))
+    func.setResultAttr(i, "rep.name", b.getStringAttr(out.name()));
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+//===----------------------------------------------------------------------===//
+// Nodes
+//===----------------------------------------------------------------------===//
+
+/// Host-side evaluation of an elementwise op over broadcast shapes.
+HostTensor hostBinary(const HostTensor &x, const HostTensor &y,
+                      ArrayRef<int64_t> shape, StringRef op) {
+  HostTensor out;
+  out.shape.assign(shape.begin(), shape.end());
+  out.isFloat = x.isFloat || y.isFloat;
+  out.resize();
+  auto sx = broadcastStrides(x.shape, shape), sy = broadcastStrides(y.shape, shape);
+  SmallVector<int64_t> idx(shape.size(), 0);
+  for (int64_t i = 0; i < out.numel(); ++i) {
+    int64_t ix = 0, iy = 0;
+    for (size_t d = 0; d < shape.size(); ++d)
+      ix += idx[d] * sx[d], iy += idx[d] * sy[d];
+    double a = x.at(ix), c = y.at(iy), r = 0;
+    if (op == "Add")
+      r = a + c;
+    else if (op == "Sub")
+      r = a - c;
+    else if (op == "Mul")
+      r = a * c;
+    else if (op == "Div")
+      r = out.isFloat ? a / c : (c == 0 ? 0 : (double)((int64_t)a / (int64_t)c));
+    else
+      r = std::pow(a, c);
+    out.set(i, r);
+    for (int64_t d = shape.size() - 1; d >= 0 && ++idx[d] == shape[d]; --d)
+      idx[d] = 0;
+  }
+  return out;
+}
+
+LogicalResult Importer::importNode(const onnx::NodeProto &n) {
+  if (!n.domain().empty() && n.domain() != "ai.onnx")
+    return nodeError() << "unsupported op in domain '" << n.domain() << "'";
+  StringRef op = n.op_type();
+  b.setInsertionPointToEnd(b.getInsertionBlock());
+
+  if (op == "Conv")
+    return importConv();
+  if (op == "BatchNormalization")
+    return importBatchNorm();
+  if (op == "Gemm")
+    return importGemm();
+  if (op == "MatMul") {
+    auto x = input(0), y = input(1);
+    if (failed(x) || failed(y))
+      return failure();
+    return define(make<MatmulOp>(*x, *y));
+  }
+  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Pow")
+    return importBinary();
+  if (op == "Relu" || op == "Sigmoid" || op == "Erf" || op == "Sqrt") {
+    auto x = input(0);
+    if (failed(x))
+      return failure();
+    if (op == "Relu")
+      return define(make<ReluOp>(*x));
+    if (op == "Sigmoid")
+      return define(make<SigmoidOp>(*x));
+    if (op == "Erf")
+      return define(make<ErfOp>(*x));
+    return define(make<SqrtOp>(*x));
+  }
+  if (op == "ReduceMean") {
+    auto x = input(0);
+    if (failed(x))
+      return failure();
+    int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+    auto axes = axesOperand(1, rank, /*allIfMissing=*/true);
+    if (failed(axes))
+      return failure();
+    return define(make<ReduceMeanOp>(*x, b.getDenseI64ArrayAttr(*axes),
+                                     b.getBoolAttr(intAttr("keepdims", 1))));
+  }
+  if (op == "LayerNormalization")
+    return importLayerNorm();
+  if (op == "MaxPool" || op == "AveragePool")
+    return importPool(op == "MaxPool");
+  if (op == "GlobalAveragePool") {
+    auto x = input(0);
+    if (failed(x))
+      return failure();
+    return define(make<GlobalAvgPoolOp>(*x));
+  }
+  if (op == "Reshape")
+    return importReshape();
+  if (op == "Squeeze" || op == "Unsqueeze")
+    return importSqueeze(op == "Unsqueeze");
+  if (op == "Flatten") {
+    auto x = input(0);
+    if (failed(x))
+      return failure();
+    int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+    int64_t axis = intAttr("axis", 1);
+    if (axis < 0)
+      axis += rank;
+    if (axis < 0 || axis > rank)
+      return nodeError() << "axis " << intAttr("axis", 1)
+                         << " is out of range for rank " << rank;
+    return define(make<FlattenOp>(*x, b.getI64IntegerAttr(axis)));
+  }
+  if (op == "Transpose") {
+    bool fromHost = isHost(0);
+    FailureOr<Value> x = fromHost ? FailureOr<Value>(Value()) : input(0);
+    if (failed(x))
+      return failure();
+    int64_t rank = fromHost ? host(n.input(0))->shape.size()
+                            : cast<RankedTensorType>(x->getType()).getRank();
+    SmallVector<int64_t> perm;
+    for (int64_t i = rank - 1; i >= 0; --i)
+      perm.push_back(i);
+    perm = intsAttr("perm", perm);
+    if (fromHost) {
+      const HostTensor *h = host(n.input(0));
+      if (perm.size() != h->shape.size())
+        return nodeError() << "perm does not match rank " << h->shape.size();
+      HostTensor out;
+      out.isFloat = h->isFloat;
+      for (int64_t p : perm)
+        out.shape.push_back(h->shape[p]);
+      out.resize();
+      SmallVector<int64_t> strides = broadcastStrides(h->shape, h->shape);
+      forEachIndex(out.shape, [&](int64_t i, ArrayRef<int64_t> idx) {
+        int64_t off = 0;
+        for (size_t d = 0; d < idx.size(); ++d)
+          off += idx[d] * strides[perm[d]];
+        out.set(i, h->at(off));
+      });
+      return defineHost(std::move(out));
+    }
+    return define(make<TransposeOp>(*x, b.getDenseI64ArrayAttr(perm)));
+  }
+  if (op == "Concat")
+    return importConcat();
+  if (op == "Slice")
+    return importSlice();
+  if (op == "Pad")
+    return importPad();
+  if (op == "Identity" || op == "Dropout") {
+    if (op == "Dropout" && outputCount() > 1)
+      return nodeError() << "the mask output is not supported";
+    if (isHost(0))
+      return defineHost(*host(n.input(0)));
+    return define(input(0));
+  }
+  if (op == "Constant")
+    return importConstant();
+  if (op == "Shape") {
+    SmallVector<int64_t> shape;
+    if (isHost(0)) {
+      shape = host(n.input(0))->shape;
+    } else {
+      auto x = input(0);
+      if (failed(x))
+        return failure();
+      shape.assign(cast<RankedTensorType>(x->getType()).getShape().begin(),
+                   cast<RankedTensorType>(x->getType()).getShape().end());
+    }
+    int64_t rank = shape.size();
+    int64_t start = intAttr("start", 0), end = intAttr("end", rank);
+    start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
+    end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+    HostTensor h;
+    for (int64_t i = start; i < end; ++i)
+      h.ints.push_back(shape[i]);
+    h.shape = {(int64_t)h.ints.size()};
+    return defineHost(std::move(h));
+  }
+  if (op == "Gather")
+    return importGather();
+  if (op == "Cast")
+    return importCast();
+  if (op == "ConstantOfShape") {
+    auto shape = hostInput(0, "shape");
+    if (failed(shape))
+      return failure();
+    HostTensor h;
+    h.shape.assign((*shape)->ints.begin(), (*shape)->ints.end());
+    double fill = 0;
+    h.isFloat = true;
+    if (auto *a = attr("value")) {
+      auto v = decodeHost(a->t());
+      if (failed(v) || v->numel() != 1)
+        return nodeError() << "expects a one-element value";
+      h.isFloat = v->isFloat;
+      fill = v->at(0);
+    }
+    h.resize();
+    for (int64_t i = 0; i < h.numel(); ++i)
+      h.set(i, fill);
+    return defineHost(std::move(h));
+  }
+  if (op == "Range") {
+    auto s = hostInput(0, "start"), l = hostInput(1, "limit"),
+         d = hostInput(2, "delta");
+    if (failed(s) || failed(l) || failed(d))
+      return failure();
+    HostTensor h;
+    h.isFloat = (*s)->isFloat;
+    double start = (*s)->at(0), limit = (*l)->at(0), delta = (*d)->at(0);
+    if (delta == 0)
+      return nodeError() << "delta is zero";
+    int64_t count = std::max<int64_t>(0, std::ceil((limit - start) / delta));
+    h.shape = {count};
+    h.resize();
+    for (int64_t i = 0; i < count; ++i)
+      h.set(i, start + i * delta);
+    return defineHost(std::move(h));
+  }
+  return nodeError() << "unsupported ONNX op '" << op << "'";
+}
+
+LogicalResult Importer::windowAttrs(const char *what,
+                                    SmallVector<int64_t> &kernel,
+                                    SmallVector<int64_t> &strides,
+                                    SmallVector<int64_t> &pads,
+                                    SmallVector<int64_t> &dilations,
+                                    ArrayRef<int64_t> in) {
+  if (in.size() != 4)
+    return nodeError() << "only 2-D " << what << " on NCHW input is "
+                       << "supported, input is " << dimsStr(in);
+  if (kernel.size() != 2)
+    return nodeError() << "expects a 2-D kernel_shape";
+  strides = intsAttr("strides", {1, 1});
+  dilations = intsAttr("dilations", {1, 1});
+  pads = intsAttr("pads", {0, 0, 0, 0});
+  if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4)
+    return nodeError() << "expects 2 strides, 2 dilations and 4 pads";
+  std::string autoPad = strAttr("auto_pad", "NOTSET");
+  if (autoPad == "VALID") {
+    pads = {0, 0, 0, 0};
+  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (int i = 0; i < 2; ++i) {
+      int64_t out = (in[2 + i] + strides[i] - 1) / strides[i];
+      int64_t total = std::max<int64_t>(
+          0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 -
+                 in[2 + i]);
+      int64_t small = total / 2;
+      pads[i] = autoPad == "SAME_UPPER" ? small : total - small;
+      pads[i + 2] = total - pads[i];
+    }
+  } else if (autoPad != "NOTSET" && !autoPad.empty()) {
+    return nodeError() << "unsupported auto_pad '" << autoPad << "'";
+  }
+  return success();
+}
+
+LogicalResult Importer::importConv() {
+  auto x = input(0), w = input(1);
+  if (failed(x) || failed(w))
+    return failure();
+  bool ok = true;
+  Value bias = optionalInput(2, ok);
+  if (!ok)
+    return failure();
+  auto wShape = cast<RankedTensorType>(w->getType()).getShape();
+  if (wShape.size() != 4)
+    return nodeError() << "only 2-D convolutions are supported (weight "
+                       << dimsStr(wShape) << ")";
+  SmallVector<int64_t> kernel = intsAttr("kernel_shape", wShape.drop_front(2));
+  if (ArrayRef<int64_t>(kernel) != wShape.drop_front(2))
+    return nodeError() << "kernel_shape " << dimsStr(kernel)
+                       << " does not match the weight " << dimsStr(wShape);
+  SmallVector<int64_t> strides, pads, dilations;
+  if (failed(windowAttrs("convolutions", kernel, strides, pads, dilations,
+                         cast<RankedTensorType>(x->getType()).getShape())))
+    return failure();
+  return define(make<Conv2dOp>(
+      *x, *w, bias, b.getDenseI64ArrayAttr(strides),
+      b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
+      b.getI64IntegerAttr(intAttr("group", 1))));
+}
+
+LogicalResult Importer::importBatchNorm() {
+  if (outputCount() > 1 || intAttr("training_mode", 0) != 0)
+    return nodeError() << "BatchNormalization in training mode (it has "
+                       << outputCount()
+                       << " outputs): export the model after model.eval()";
+  SmallVector<Value, 5> in;
+  for (int i = 0; i < 5; ++i) {
+    auto v = input(i);
+    if (failed(v))
+      return failure();
+    in.push_back(*v);
+  }
+  return define(make<BatchNormOp>(in[0], in[1], in[2], in[3], in[4],
+                                  b.getF32FloatAttr(floatAttr("epsilon", 1e-5f))));
+}
+
+LogicalResult Importer::importGemm() {
+  auto a = input(0), w = input(1);
+  if (failed(a) || failed(w))
+    return failure();
+  bool ok = true;
+  Value c = optionalInput(2, ok);
+  if (!ok)
+    return failure();
+  float alpha = floatAttr("alpha", 1), beta = floatAttr("beta", 1);
+  if (cast<RankedTensorType>(a->getType()).getRank() != 2 ||
+      cast<RankedTensorType>(w->getType()).getRank() != 2)
+    return nodeError() << "expects 2-D A and B";
+  Value lhs = *a, weight = *w;
+  if (intAttr("transA", 0))
+    lhs = *make<TransposeOp>(lhs, b.getDenseI64ArrayAttr({1, 0}));
+  // fc takes the weight as MxK, which is B when transB is set.
+  if (!intAttr("transB", 0))
+    weight = *make<TransposeOp>(weight, b.getDenseI64ArrayAttr({1, 0}));
+  int64_t m = cast<RankedTensorType>(weight.getType()).getDimSize(0);
+  bool biasInFc = c && alpha == 1 && beta == 1 &&
+                  cast<RankedTensorType>(c.getType()).getShape() ==
+                      ArrayRef<int64_t>{m};
+  auto y = make<FcOp>(lhs, weight, biasInFc ? c : Value());
+  if (failed(y))
+    return failure();
+  if (alpha != 1)
+    y = make<MulOp>(*y, scalar(alpha));
+  if (c && !biasInFc) {
+    if (beta != 1)
+      c = *make<MulOp>(c, scalar(beta));
+    y = make<AddOp>(*y, c);
+  }
+  return define(y);
+}
+
+LogicalResult Importer::importBinary() {
+  StringRef op = node->op_type();
+  if (isHost(0) && isHost(1)) {
+    const HostTensor *x = host(node->input(0)), *y = host(node->input(1));
+    auto shape = broadcastShapes(x->shape, y->shape);
+    if (failed(shape))
+      return nodeError() << "operand shapes " << dimsStr(x->shape) << " and "
+                         << dimsStr(y->shape) << " do not broadcast";
+    return defineHost(hostBinary(*x, *y, *shape, op));
+  }
+  auto x = input(0), y = input(1);
+  if (failed(x) || failed(y))
+    return failure();
+  if (op == "Add")
+    return define(make<AddOp>(*x, *y));
+  if (op == "Sub")
+    return define(make<SubOp>(*x, *y));
+  if (op == "Mul")
+    return define(make<MulOp>(*x, *y));
+  if (op == "Div")
+    return define(make<DivOp>(*x, *y));
+  return define(make<PowOp>(*x, *y));
+}
+
+LogicalResult Importer::importPool(bool isMax) {
+  auto x = input(0);
+  if (failed(x))
+    return failure();
+  if (isMax && outputCount() > 1)
+    return nodeError() << "the Indices output is not supported";
+  if (isMax && intAttr("storage_order", 0) != 0)
+    return nodeError() << "unsupported storage_order "
+                       << intAttr("storage_order", 0);
+  SmallVector<int64_t> kernel = intsAttr("kernel_shape"), strides, pads,
+                       dilations;
+  if (failed(windowAttrs(isMax ? "max pooling" : "average pooling", kernel,
+                         strides, pads, dilations,
+                         cast<RankedTensorType>(x->getType()).getShape())))
+    return failure();
+  if (dilations != SmallVector<int64_t>{1, 1})
+    return nodeError() << "dilated pooling is not supported";
+  auto k = b.getDenseI64ArrayAttr(kernel), s = b.getDenseI64ArrayAttr(strides),
+       p = b.getDenseI64ArrayAttr(pads);
+  auto ceil = b.getBoolAttr(intAttr("ceil_mode", 0));
+  if (isMax)
+    return define(make<MaxPoolOp>(*x, k, s, p, ceil));
+  return define(make<AvgPoolOp>(
+      *x, k, s, p, ceil, b.getBoolAttr(intAttr("count_include_pad", 0))));
+}
+
+LogicalResult Importer::importReshape() {
+  auto target = hostInput(1, "shape");
+  if (failed(target))
+    return failure();
+  bool fromHost = isHost(0);
+  FailureOr<Value> x = fromHost ? FailureOr<Value>(Value()) : input(0);
+  if (failed(x))
+    return failure();
+  SmallVector<int64_t> in =
+      fromHost ? host(node->input(0))->shape
+               : SmallVector<int64_t>(
+                     cast<RankedTensorType>(x->getType()).getShape());
+  SmallVector<int64_t> shape;
+  int64_t inferAt = -1, known = 1;
+  bool allowZero = intAttr("allowzero", 0);
+  for (auto [i, d] : llvm::enumerate((*target)->ints)) {
+    int64_t dim = d;
+    if (dim == 0 && !allowZero) {
+      if (i >= in.size())
+        return nodeError() << "shape copies dim " << i << " of a rank "
+                           << in.size() << " input";
+      dim = in[i];
+    }
+    if (dim == -1) {
+      if (inferAt >= 0)
+        return nodeError() << "shape has more than one -1";
+      inferAt = i;
+    } else if (dim < 0) {
+      return nodeError() << "shape has negative dim " << dim;
+    } else {
+      known *= dim;
+    }
+    shape.push_back(dim);
+  }
+  if (inferAt >= 0) {
+    if (known == 0 || product(in) % known)
+      return nodeError() << "cannot reshape " << dimsStr(in) << " to "
+                         << dimsStr((*target)->ints);
+    shape[inferAt] = product(in) / known;
+  }
+  if (fromHost) {
+    HostTensor h = *host(node->input(0));
+    if (product(shape) != h.numel())
+      return nodeError() << "cannot reshape " << dimsStr(in) << " to "
+                         << dimsStr(shape);
+    h.shape = shape;
+    return defineHost(std::move(h));
+  }
+  return define(make<ReshapeOp>(*x, b.getDenseI64ArrayAttr(shape)));
+}
+
+LogicalResult Importer::importSqueeze(bool unsqueeze) {
+  bool fromHost = isHost(0);
+  FailureOr<Value> x = fromHost ? FailureOr<Value>(Value()) : input(0);
+  if (failed(x))
+    return failure();
+  SmallVector<int64_t> in =
+      fromHost ? host(node->input(0))->shape
+               : SmallVector<int64_t>(
+                     cast<RankedTensorType>(x->getType()).getShape());
+  int64_t outRank = in.size();
+  SmallVector<int64_t> shape;
+  if (unsqueeze) {
+    SmallVector<int64_t> raw = attr("axes") ? intsAttr("axes")
+                                            : SmallVector<int64_t>();
+    if (!attr("axes")) {
+      auto h = hostInput(1, "axes");
+      if (failed(h))
+        return failure();
+      raw.assign((*h)->ints.begin(), (*h)->ints.end());
+    }
+    outRank += raw.size();
+    SmallVector<bool> isNew(outRank, false);
+    for (int64_t a : raw) {
+      auto n = normAxis(a, outRank);
+      if (failed(n))
+        return failure();
+      isNew[*n] = true;
+    }
+    for (int64_t i = 0, j = 0; i < outRank; ++i)
+      shape.push_back(isNew[i] ? 1 : in[j++]);
+  } else {
+    auto axes = axesOperand(1, in.size(), /*allIfMissing=*/false);
+    if (failed(axes))
+      return failure();
+    for (auto [i, d] : llvm::enumerate(in)) {
+      bool drop = axes->empty() ? d == 1 : llvm::is_contained(*axes, (int64_t)i);
+      if (drop && d != 1)
+        return nodeError() << "cannot squeeze dim " << i << " of size " << d;
+      if (!drop)
+        shape.push_back(d);
+    }
+  }
+  if (fromHost) {
+    HostTensor h = *host(node->input(0));
+    h.shape = shape;
+    return defineHost(std::move(h));
+  }
+  return define(make<ReshapeOp>(*x, b.getDenseI64ArrayAttr(shape)));
+}
+
+LogicalResult Importer::importConcat() {
+  bool allHost = true;
+  for (int i = 0; i < node->input_size(); ++i)
+    allHost &= isHost(i);
+  if (allHost) {
+    const HostTensor *first = host(node->input(0));
+    auto axis = normAxis(intAttr("axis", 0), first->shape.size());
+    if (failed(axis))
+      return failure();
+    HostTensor out;
+    out.shape = first->shape;
+    out.shape[*axis] = 0;
+    out.isFloat = first->isFloat;
+    int64_t outer = product(ArrayRef<int64_t>(first->shape).take_front(*axis));
+    SmallVector<const HostTensor *> parts;
+    for (int i = 0; i < node->input_size(); ++i) {
+      parts.push_back(host(node->input(i)));
+      if (parts.back()->shape.size() != first->shape.size() ||
+          parts.back()->isFloat != first->isFloat)
+        return nodeError() << "inputs differ in rank or type";
+      out.shape[*axis] += parts.back()->shape[*axis];
+    }
+    out.resize();
+    int64_t pos = 0;
+    for (int64_t o = 0; o < outer; ++o)
+      for (const HostTensor *p : parts) {
+        int64_t chunk = p->numel() / std::max<int64_t>(outer, 1);
+        for (int64_t k = 0; k < chunk; ++k)
+          out.set(pos++, p->at(o * chunk + k));
+      }
+    return defineHost(std::move(out));
+  }
+  SmallVector<Value> inputs;
+  for (int i = 0; i < node->input_size(); ++i) {
+    auto v = input(i);
+    if (failed(v))
+      return failure();
+    inputs.push_back(*v);
+  }
+  int64_t rank = cast<RankedTensorType>(inputs[0].getType()).getRank();
+  auto axis = normAxis(intAttr("axis", 0), rank);
+  if (failed(axis))
+    return failure();
+  return define(make<ConcatOp>(inputs, b.getI64IntegerAttr(*axis)));
+}
+
+LogicalResult Importer::importSlice() {
+  bool fromHost = isHost(0);
+  FailureOr<Value> x = fromHost ? FailureOr<Value>(Value()) : input(0);
+  if (failed(x))
+    return failure();
+  SmallVector<int64_t> in =
+      fromHost ? host(node->input(0))->shape
+               : SmallVector<int64_t>(
+                     cast<RankedTensorType>(x->getType()).getShape());
+  auto starts = hostInput(1, "starts"), ends = hostInput(2, "ends");
+  if (failed(starts) || failed(ends))
+    return failure();
+  int64_t n = (*starts)->numel();
+  SmallVector<int64_t> axes, steps(n, 1);
+  for (int64_t i = 0; i < n; ++i)
+    axes.push_back(i);
+  if (node->input_size() > 3 && !node->input(3).empty()) {
+    auto h = hostInput(3, "axes");
+    if (failed(h))
+      return failure();
+    axes.assign((*h)->ints.begin(), (*h)->ints.end());
+  }
+  if (node->input_size() > 4 && !node->input(4).empty()) {
+    auto h = hostInput(4, "steps");
+    if (failed(h))
+      return failure();
+    steps.assign((*h)->ints.begin(), (*h)->ints.end());
+  }
+  if ((*ends)->numel() != n || (int64_t)axes.size() != n ||
+      (int64_t)steps.size() != n)
+    return nodeError() << "starts, ends, axes and steps differ in length";
+  SmallVector<int64_t> outStart(in.size(), 0), outSize(in), outStep(in.size(), 1);
+  for (int64_t i = 0; i < n; ++i) {
+    auto axis = normAxis(axes[i], in.size());
+    if (failed(axis))
+      return failure();
+    // ONNX Slice semantics, negative steps included (PyTorch reverses pad
+    // lists with them).
+    int64_t dim = in[*axis], step = steps[i];
+    if (step == 0)
+      return nodeError() << "step is zero";
+    int64_t s = (*starts)->ints[i], e = (*ends)->ints[i];
+    s = s < 0 ? s + dim : s;
+    e = e < 0 ? e + dim : e;
+    if (step > 0) {
+      s = std::clamp<int64_t>(s, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+      outSize[*axis] = e > s ? (e - s + step - 1) / step : 0;
+    } else {
+      s = std::clamp<int64_t>(s, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+      outSize[*axis] = s > e ? (s - e - step - 1) / -step : 0;
+    }
+    outStart[*axis] = s;
+    outStep[*axis] = step;
+  }
+  if (fromHost) {
+    const HostTensor *h = host(node->input(0));
+    HostTensor out;
+    out.isFloat = h->isFloat;
+    out.shape = outSize;
+    out.resize();
+    SmallVector<int64_t> strides = broadcastStrides(in, in);
+    forEachIndex(outSize, [&](int64_t i, ArrayRef<int64_t> idx) {
+      int64_t off = 0;
+      for (size_t d = 0; d < idx.size(); ++d)
+        off += (outStart[d] + idx[d] * outStep[d]) * strides[d];
+      out.set(i, h->at(off));
+    });
+    return defineHost(std::move(out));
+  }
+  if (llvm::any_of(outStep, [](int64_t st) { return st < 0; }))
+    return nodeError() << "negative steps on computed tensors are not "
+                          "supported";
+  return define(make<SliceOp>(*x, b.getDenseI64ArrayAttr(outStart),
+                              b.getDenseI64ArrayAttr(outSize),
+                              b.getDenseI64ArrayAttr(outStep)));
+}
+
+LogicalResult Importer::importPad() {
+  std::string mode = strAttr("mode", "constant");
+  if (mode != "constant")
+    return nodeError() << "unsupported mode '" << mode
+                       << "' (only constant padding)";
+  auto x = input(0);
+  if (failed(x))
+    return failure();
+  SmallVector<int64_t> pads = intsAttr("pads");
+  if (!attr("pads")) {
+    auto h = hostInput(1, "pads");
+    if (failed(h))
+      return failure();
+    pads.assign((*h)->ints.begin(), (*h)->ints.end());
+  }
+  float fill = floatAttr("value", 0);
+  if (node->input_size() > 2 && !node->input(2).empty()) {
+    auto h = hostInput(2, "constant_value");
+    if (failed(h))
+      return failure();
+    fill = (*h)->numel() ? (*h)->at(0) : 0;
+  }
+  if (llvm::any_of(pads, [](int64_t p) { return p < 0; }))
+    return nodeError() << "negative pads are not supported";
+  return define(
+      make<PadOp>(*x, b.getDenseI64ArrayAttr(pads), b.getF32FloatAttr(fill)));
+}
+
+LogicalResult Importer::importGather() {
+  auto indices = hostInput(1, "indices");
+  if (failed(indices))
+    return failure();
+  const HostTensor *idx = *indices;
+  if (isHost(0)) {
+    const HostTensor *data = host(node->input(0));
+    if (data->shape.size() != 1 || idx->shape.size() > 1)
+      return nodeError() << "constant gathers must be 1-D";
+    HostTensor out;
+    out.isFloat = data->isFloat;
+    out.shape = idx->shape;
+    out.resize();
+    for (int64_t i = 0; i < idx->numel(); ++i) {
+      int64_t j = idx->ints[i] < 0 ? idx->ints[i] + data->numel() : idx->ints[i];
+      if (j < 0 || j >= data->numel())
+        return nodeError() << "index " << idx->ints[i] << " is out of range";
+      out.set(i, data->at(j));
+    }
+    return defineHost(std::move(out));
+  }
+  auto x = input(0);
+  if (failed(x))
+    return failure();
+  auto shape = cast<RankedTensorType>(x->getType()).getShape();
+  auto axis = normAxis(intAttr("axis", 0), shape.size());
+  if (failed(axis))
+    return failure();
+  if (idx->numel() != 1)
+    return nodeError() << "only a single constant index is supported";
+  int64_t i = idx->ints[0] < 0 ? idx->ints[0] + shape[*axis] : idx->ints[0];
+  if (i < 0 || i >= shape[*axis])
+    return nodeError() << "index " << idx->ints[0] << " is out of range";
+  SmallVector<int64_t> starts(shape.size(), 0), sizes(shape),
+      steps(shape.size(), 1);
+  starts[*axis] = i;
+  sizes[*axis] = 1;
+  auto slice = make<SliceOp>(*x, b.getDenseI64ArrayAttr(starts),
+                             b.getDenseI64ArrayAttr(sizes),
+                             b.getDenseI64ArrayAttr(steps));
+  SmallVector<int64_t> outShape(sizes);
+  if (idx->shape.empty())
+    outShape.erase(outShape.begin() + *axis);
+  return define(reshape(*slice, outShape));
+}
+
+LogicalResult Importer::importCast() {
+  int64_t to = intAttr("to", 0);
+  bool toFloat = to == kFloat || to == kDouble;
+  bool toInt = to == kInt64 || to == kInt32 || to == kBool;
+  if (isHost(0) && (toFloat || toInt)) {
+    HostTensor h = *host(node->input(0));
+    if (toFloat && !h.isFloat) {
+      h.floats.assign(h.ints.begin(), h.ints.end());
+      h.isFloat = true;
+    } else if (toInt && h.isFloat) {
+      for (float f : h.floats)
+        h.ints.push_back(to == kBool ? f != 0 : (int64_t)f);
+      h.isFloat = false;
+    }
+    return defineHost(std::move(h));
+  }
+  if (to != kFloat)
+    return nodeError() << "cast of a computed tensor to ONNX type " << to
+                       << " is not supported (float32 only)";
+  return define(input(0));
+}
+
+LogicalResult Importer::importLayerNorm() {
+  if (outputCount() > 1)
+    return nodeError() << "only the first output is supported";
+  auto x = input(0), scale = input(1);
+  if (failed(x) || failed(scale))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  auto axis = normAxis(intAttr("axis", -1), type.getRank());
+  if (failed(axis))
+    return failure();
+  bool ok = true;
+  Value bias = optionalInput(2, ok);
+  if (!ok)
+    return failure();
+  if (!bias) {
+    HostTensor zeros;
+    zeros.isFloat = true;
+    zeros.shape.assign(type.getShape().begin() + *axis, type.getShape().end());
+    zeros.resize();
+    bias = constant(zeros, "");
+  }
+  return define(make<LayerNormOp>(*x, *scale, bias,
+                                  b.getI64IntegerAttr(*axis),
+                                  b.getF32FloatAttr(floatAttr("epsilon", 1e-5f))));
+}
+
+LogicalResult Importer::importConstant() {
+  HostTensor h;
+  if (auto *a = attr("value")) {
+    auto v = decodeHost(a->t());
+    if (failed(v))
+      return failure();
+    h = std::move(*v);
+  } else if (auto *a = attr("value_float")) {
+    h.isFloat = true;
+    h.floats = {a->f()};
+  } else if (auto *a = attr("value_floats")) {
+    h.isFloat = true;
+    h.floats.assign(a->floats().begin(), a->floats().end());
+    h.shape = {(int64_t)h.floats.size()};
+  } else if (auto *a = attr("value_int")) {
+    h.ints = {a->i()};
+  } else if (auto *a = attr("value_ints")) {
+    h.ints.assign(a->ints().begin(), a->ints().end());
+    h.shape = {(int64_t)h.ints.size()};
+  } else {
+    return nodeError() << "unsupported constant kind (sparse or string)";
+  }
+  return defineHost(std::move(h));
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> mlir::rep::importOnnxFile(StringRef path,
+                                                MLIRContext *ctx,
+                                                const OnnxImportOptions &options) {
+  ctx->loadDialect<RepDialect, func::FuncDialect>();
+  return Importer(ctx, path, options).run();
+}
+
+void mlir::rep::registerImportDialects(DialectRegistry &registry) {
+  registry.insert<RepDialect, func::FuncDialect>();
+}

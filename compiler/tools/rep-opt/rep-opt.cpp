@@ -1,0 +1,22 @@
+//===- rep-opt.cpp - mlir-opt with the rep dialect and passes -------------===//
+//
+// Part of the repc project, under the Apache License v2.0 with LLVM
+// Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "rep/Import/OnnxImporter.h"
+#include "rep/Transforms/Passes.h"
+
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "mlir/Transforms/Passes.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  mlir::rep::registerImportDialects(registry);
+  mlir::rep::registerRepPasses();
+  mlir::registerTransformsPasses();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "rep optimizer driver\n", registry));
+}

@@ -1,0 +1,526 @@
+"""Training-time definitions of the model families repc compiles.
+
+Written for repc after the papers' official code (RepVGG, RepMLPNet,
+ConvMLP, ConvMixer, ResMLP, MobileOne, DBB/ACNet); the layer layouts follow
+those repositories so the exported graphs look like what users export.
+Every family comes at paper size (benchmarks) and at a tiny size (tests:
+odd spatial sizes, stride 2, groups, batch 2).
+"""
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def conv_bn(cin, cout, k, stride=1, padding=0, groups=1):
+    if isinstance(k, int):
+        k = (k, k)
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, k, stride, padding, groups=groups, bias=False),
+        nn.BatchNorm2d(cout))
+
+
+def conv_bn_relu(cin, cout, k, stride=1, padding=0, groups=1):
+    return nn.Sequential(conv_bn(cin, cout, k, stride, padding, groups),
+                         nn.ReLU())
+
+
+# --------------------------------------------------------------------------
+# RepVGG (Ding et al. 2021): 3x3 + 1x1 + identity BN branches.
+
+class RepVGGBlock(nn.Module):
+    def __init__(self, cin, cout, stride=1, groups=1):
+        super().__init__()
+        self.rbr_dense = conv_bn(cin, cout, 3, stride, 1, groups)
+        self.rbr_1x1 = conv_bn(cin, cout, 1, stride, 0, groups)
+        self.rbr_identity = (nn.BatchNorm2d(cin)
+                             if cin == cout and stride == 1 else None)
+
+    def forward(self, x):
+        out = self.rbr_dense(x) + self.rbr_1x1(x)
+        if self.rbr_identity is not None:
+            out = out + self.rbr_identity(x)
+        return F.relu(out)
+
+
+class RepVGG(nn.Module):
+    def __init__(self, blocks, widths, num_classes, groups_every=0):
+        super().__init__()
+        layers = [RepVGGBlock(3, widths[0], 2)]
+        cin, idx = widths[0], 1
+        for n, w in zip(blocks, widths[1:]):
+            for i in range(n):
+                g = 2 if groups_every and idx % groups_every == 0 else 1
+                layers.append(RepVGGBlock(cin, w, 2 if i == 0 else 1, g))
+                cin, idx = w, idx + 1
+        self.stages = nn.Sequential(*layers)
+        self.linear = nn.Linear(cin, num_classes)
+
+    def forward(self, x):
+        x = self.stages(x)
+        x = F.adaptive_avg_pool2d(x, 1)
+        return self.linear(x.view(x.size(0), -1))
+
+
+# --------------------------------------------------------------------------
+# RepMLPNet (Ding et al. 2022): partitioned FC (fc3) with conv branches on
+# the partitions (locality injection), a global perceptron, FFN of 1x1
+# conv-BN with GELU, pre-BNs.
+
+class GlobalPerceptron(nn.Module):
+    def __init__(self, c, internal):
+        super().__init__()
+        self.c = c
+        self.fc1 = nn.Conv2d(c, internal, 1, 1, bias=True)
+        self.fc2 = nn.Conv2d(internal, c, 1, 1, bias=True)
+
+    def forward(self, x):
+        x = F.adaptive_avg_pool2d(x, output_size=(1, 1))
+        x = torch.sigmoid(self.fc2(F.relu(self.fc1(x))))
+        return x.view(-1, self.c, 1, 1)
+
+
+class RepMLPBlock(nn.Module):
+    def __init__(self, c, h, w, conv_ks, gp_reduce, sharesets):
+        super().__init__()
+        self.C, self.S, self.h, self.w = c, sharesets, h, w
+        self.gp = GlobalPerceptron(c, c // gp_reduce)
+        hw = h * w * sharesets
+        self.fc3 = nn.Conv2d(hw, hw, 1, 1, 0, bias=False, groups=sharesets)
+        self.fc3_bn = nn.BatchNorm2d(sharesets)
+        self.conv_ks = conv_ks
+        for k in conv_ks:
+            setattr(self, 'repconv%d' % k,
+                    conv_bn(sharesets, sharesets, k, 1, k // 2, sharesets))
+
+    def forward(self, inputs):
+        global_vec = self.gp(inputs)
+        origin_shape = inputs.size()
+        h_parts = origin_shape[2] // self.h
+        w_parts = origin_shape[3] // self.w
+        x = inputs.reshape(-1, self.C, h_parts, self.h, w_parts, self.w)
+        partitions = x.permute(0, 2, 4, 1, 3, 5)
+        fc_in = partitions.reshape(-1, self.S * self.h * self.w, 1, 1)
+        out = self.fc3(fc_in).reshape(-1, self.S, self.h, self.w)
+        out = self.fc3_bn(out)
+        out = out.reshape(-1, h_parts, w_parts, self.S, self.h, self.w)
+        conv_in = partitions.reshape(-1, self.S, self.h, self.w)
+        conv_out = 0
+        for k in self.conv_ks:
+            conv_out = conv_out + getattr(self, 'repconv%d' % k)(conv_in)
+        out = out + conv_out.reshape(-1, h_parts, w_parts, self.S, self.h,
+                                     self.w)
+        out = out.permute(0, 3, 1, 4, 2, 5).reshape(*origin_shape)
+        return out * global_vec
+
+
+class RepMLPNetUnit(nn.Module):
+    def __init__(self, c, h, w, conv_ks, gp_reduce, sharesets, ffn_expand=4):
+        super().__init__()
+        self.repmlp_block = RepMLPBlock(c, h, w, conv_ks, gp_reduce, sharesets)
+        self.ffn_fc1 = conv_bn(c, c * ffn_expand, 1)
+        self.ffn_fc2 = conv_bn(c * ffn_expand, c, 1)
+        self.prebn1 = nn.BatchNorm2d(c)
+        self.prebn2 = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        y = x + self.repmlp_block(self.prebn1(x))
+        ffn = self.ffn_fc2(F.gelu(self.ffn_fc1(self.prebn2(y))))
+        return y + ffn
+
+
+class RepMLPNet(nn.Module):
+    def __init__(self, channels, hs, blocks, sharesets, conv_ks=(1, 3),
+                 patch=4, gp_reduce=4, num_classes=1000):
+        super().__init__()
+        self.conv_embedding = conv_bn_relu(3, channels[0], patch, patch)
+        self.stages = nn.ModuleList()
+        self.embeds = nn.ModuleList()
+        for i, c in enumerate(channels):
+            self.stages.append(nn.ModuleList(
+                RepMLPNetUnit(c, hs[i], hs[i], conv_ks, gp_reduce,
+                              sharesets[i]) for _ in range(blocks[i])))
+            if i + 1 < len(channels):
+                self.embeds.append(conv_bn_relu(c, channels[i + 1], 2, 2))
+        self.head_norm = nn.BatchNorm2d(channels[-1])
+        self.head = nn.Linear(channels[-1], num_classes)
+
+    def forward(self, x):
+        x = self.conv_embedding(x)
+        for i, stage in enumerate(self.stages):
+            for block in stage:
+                x = block(x)
+            if i < len(self.embeds):
+                x = self.embeds[i](x)
+        x = F.adaptive_avg_pool2d(self.head_norm(x), 1)
+        return self.head(x.view(x.size(0), -1))
+
+
+# --------------------------------------------------------------------------
+# ConvMLP (Li et al. 2021): conv tokenizer, conv stage, then channels-last
+# stages of LN + MLP with a depthwise 3x3 "connect" between them.
+
+class Mlp(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.fc2 = nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        return self.fc2(F.gelu(self.fc1(x)))
+
+
+class ConvMLPBlock(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.channel_mlp1 = Mlp(dim, hidden)
+        self.connect_norm = nn.LayerNorm(dim)
+        self.connect = nn.Conv2d(dim, dim, 3, 1, 1, groups=dim, bias=False)
+        self.norm2 = nn.LayerNorm(dim)
+        self.channel_mlp2 = Mlp(dim, hidden)
+
+    def forward(self, x):
+        x = x + self.channel_mlp1(self.norm1(x))
+        x = self.connect(self.connect_norm(x).permute(0, 3, 1, 2))
+        x = x.permute(0, 2, 3, 1)
+        return x + self.channel_mlp2(self.norm2(x))
+
+
+class ConvMLP(nn.Module):
+    def __init__(self, blocks, dims, mlp_ratios, channels, n_conv_blocks,
+                 num_classes=1000):
+        super().__init__()
+        c2 = channels // 2
+        self.tokenizer = nn.Sequential(
+            conv_bn_relu(3, c2, 3, 2, 1), conv_bn_relu(c2, c2, 3, 1, 1),
+            conv_bn_relu(c2, channels, 3, 1, 1), nn.MaxPool2d(3, 2, 1))
+        self.conv_blocks = nn.ModuleList(nn.Sequential(
+            conv_bn_relu(channels, dims[0], 1), conv_bn_relu(dims[0], dims[0], 3, 1, 1),
+            conv_bn_relu(dims[0], channels, 1)) for _ in range(n_conv_blocks))
+        self.conv_downsample = nn.Conv2d(channels, dims[0], 3, 2, 1)
+        self.stages = nn.ModuleList()
+        self.downsamples = nn.ModuleList()
+        for i, n in enumerate(blocks):
+            self.stages.append(nn.Sequential(*[
+                ConvMLPBlock(dims[i], int(dims[i] * mlp_ratios[i]))
+                for _ in range(n)]))
+            if i + 1 < len(blocks):
+                self.downsamples.append(nn.Conv2d(dims[i], dims[i + 1], 3, 2, 1))
+        self.norm = nn.LayerNorm(dims[-1])
+        self.head = nn.Linear(dims[-1], num_classes)
+
+    def forward(self, x):
+        x = self.tokenizer(x)
+        for block in self.conv_blocks:
+            x = x + block(x)
+        x = self.conv_downsample(x).permute(0, 2, 3, 1)
+        for i, stage in enumerate(self.stages):
+            x = stage(x)
+            if i < len(self.downsamples):
+                x = self.downsamples[i](x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+        x = self.norm(x).mean(dim=(1, 2))
+        return self.head(x)
+
+
+# --------------------------------------------------------------------------
+# ConvMixer (Trockman & Kolter 2022): patch conv, then depthwise conv with a
+# residual and pointwise conv, each followed by GELU and a post-act BN.
+
+class Residual(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x) + x
+
+
+def ConvMixer(dim, depth, kernel_size, patch_size, num_classes=1000):
+    return nn.Sequential(
+        nn.Conv2d(3, dim, patch_size, patch_size), nn.GELU(), nn.BatchNorm2d(dim),
+        *[nn.Sequential(
+            Residual(nn.Sequential(
+                nn.Conv2d(dim, dim, kernel_size, groups=dim,
+                          padding=kernel_size // 2),
+                nn.GELU(), nn.BatchNorm2d(dim))),
+            nn.Conv2d(dim, dim, 1), nn.GELU(), nn.BatchNorm2d(dim))
+          for _ in range(depth)],
+        nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(dim, num_classes))
+
+
+# --------------------------------------------------------------------------
+# ResMLP (Touvron et al. 2021): Affine pre-norms, token-mixing Linear over
+# patches, channel MLP, layer-scale.
+
+class Affine(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.alpha = nn.Parameter(torch.ones(dim))
+        self.beta = nn.Parameter(torch.zeros(dim))
+
+    def forward(self, x):
+        return self.alpha * x + self.beta
+
+
+class ResMLPBlock(nn.Module):
+    def __init__(self, dim, num_patches, init_values):
+        super().__init__()
+        self.norm1 = Affine(dim)
+        self.attn = nn.Linear(num_patches, num_patches)
+        self.norm2 = Affine(dim)
+        self.mlp = Mlp(dim, 4 * dim)
+        self.gamma_1 = nn.Parameter(init_values * torch.ones(dim))
+        self.gamma_2 = nn.Parameter(init_values * torch.ones(dim))
+
+    def forward(self, x):
+        x = x + self.gamma_1 * self.attn(self.norm1(x).transpose(1, 2)).transpose(1, 2)
+        return x + self.gamma_2 * self.mlp(self.norm2(x))
+
+
+class ResMLP(nn.Module):
+    def __init__(self, img, patch, dim, depth, init_values=0.1,
+                 num_classes=1000):
+        super().__init__()
+        self.proj = nn.Conv2d(3, dim, patch, patch)
+        n = (img // patch) ** 2
+        self.blocks = nn.Sequential(*[ResMLPBlock(dim, n, init_values)
+                                      for _ in range(depth)])
+        self.norm = Affine(dim)
+        self.head = nn.Linear(dim, num_classes)
+
+    def forward(self, x):
+        B = x.shape[0]
+        x = self.proj(x).flatten(2).transpose(1, 2)
+        x = self.norm(self.blocks(x))
+        x = x.mean(dim=1).reshape(B, 1, -1)
+        return self.head(x[:, 0])
+
+
+# --------------------------------------------------------------------------
+# MobileOne (Vasu et al. 2023): k over-parameterized conv-BN branches, a 1x1
+# scale branch and a BN skip, as depthwise 3x3 then pointwise 1x1 blocks.
+
+class MobileOneBlock(nn.Module):
+    def __init__(self, cin, cout, k, stride, padding, groups, branches):
+        super().__init__()
+        self.rbr_skip = (nn.BatchNorm2d(cin)
+                         if cin == cout and stride == 1 else None)
+        self.rbr_conv = nn.ModuleList(conv_bn(cin, cout, k, stride, padding,
+                                              groups) for _ in range(branches))
+        self.rbr_scale = conv_bn(cin, cout, 1, stride, 0, groups) if k > 1 else None
+
+    def forward(self, x):
+        out = self.rbr_conv[0](x)
+        for conv in self.rbr_conv[1:]:
+            out = out + conv(x)
+        if self.rbr_scale is not None:
+            out = out + self.rbr_scale(x)
+        if self.rbr_skip is not None:
+            out = out + self.rbr_skip(x)
+        return F.relu(out)
+
+
+class MobileOne(nn.Module):
+    def __init__(self, blocks, widths, branches, num_classes=1000):
+        super().__init__()
+        layers = [MobileOneBlock(3, widths[0], 3, 2, 1, 1, 1)]
+        cin = widths[0]
+        for n, w in zip(blocks, widths[1:]):
+            for i in range(n):
+                s = 2 if i == 0 else 1
+                layers.append(MobileOneBlock(cin, cin, 3, s, 1, cin, branches))
+                layers.append(MobileOneBlock(cin, w, 1, 1, 0, 1, branches))
+                cin = w
+        self.features = nn.Sequential(*layers)
+        self.linear = nn.Linear(cin, num_classes)
+
+    def forward(self, x):
+        x = F.adaptive_avg_pool2d(self.features(x), 1)
+        return self.linear(torch.flatten(x, 1))
+
+
+# --------------------------------------------------------------------------
+# Diverse Branch Block (Ding et al. 2021) and ACNet (Ding et al. 2019).
+
+class BNAndPad(nn.Module):
+    """BN, then pad with the value BN gives a zero input (DBB's
+    BNAndPadLayer). The border is written as pad(bn(x)) + mask * value,
+    which equals the official in-place writes and exports as plain ops."""
+
+    def __init__(self, c, pad, size):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(c)
+        self.pad = pad
+        mask = F.pad(torch.zeros(1, 1, size, size), [pad] * 4, value=1.0)
+        self.register_buffer('mask', mask)
+
+    def forward(self, x):
+        out = self.bn(x)
+        if self.pad == 0:
+            return out
+        bn = self.bn
+        value = bn.bias - bn.running_mean * bn.weight / torch.sqrt(
+            bn.running_var + bn.eps)
+        return F.pad(out, [self.pad] * 4) + self.mask * value.view(1, -1, 1, 1)
+
+
+class IdentityBasedConv1x1(nn.Conv2d):
+    def __init__(self, c, groups):
+        super().__init__(c, c, 1, 1, 0, groups=groups, bias=False)
+        ident = torch.zeros(c, c // groups, 1, 1)
+        for i in range(c):
+            ident[i, i % (c // groups), 0, 0] = 1
+        self.register_buffer('id_tensor', ident)
+        nn.init.zeros_(self.weight)
+
+    def forward(self, x):
+        return F.conv2d(x, self.weight + self.id_tensor, None, 1, 0, 1,
+                        self.groups)
+
+
+class DiverseBranchBlock(nn.Module):
+    def __init__(self, cin, cout, k, stride, padding, groups, size):
+        super().__init__()
+        self.dbb_origin = conv_bn(cin, cout, k, stride, padding, groups)
+        if groups < cout:
+            self.dbb_avg = nn.Sequential(
+                nn.Conv2d(cin, cout, 1, 1, 0, groups=groups, bias=False),
+                BNAndPad(cout, padding, size), nn.AvgPool2d(k, stride, 0))
+            self.dbb_1x1 = conv_bn(cin, cout, 1, stride, 0, groups)
+        else:
+            self.dbb_avg = nn.AvgPool2d(k, stride, padding)
+            self.dbb_1x1 = None
+        self.dbb_avgbn = nn.BatchNorm2d(cout)
+        internal = cin if groups < cout else 2 * cin
+        first = (IdentityBasedConv1x1(cin, groups) if internal == cin else
+                 nn.Conv2d(cin, internal, 1, 1, 0, groups=groups, bias=False))
+        self.dbb_1x1_kxk = nn.Sequential(
+            first, BNAndPad(internal, padding, size),
+            nn.Conv2d(internal, cout, k, stride, 0, groups=groups, bias=False),
+            nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = self.dbb_origin(x)
+        if self.dbb_1x1 is not None:
+            out = out + self.dbb_1x1(x)
+        out = out + self.dbb_avgbn(self.dbb_avg(x))
+        out = out + self.dbb_1x1_kxk(x)
+        return F.relu(out)
+
+
+class ACBlock(nn.Module):
+    def __init__(self, cin, cout, k, stride, padding, groups=1):
+        super().__init__()
+        self.square = conv_bn(cin, cout, k, stride, padding, groups)
+        off = padding - k // 2
+        self.ver = conv_bn(cin, cout, (k, 1), stride, (padding, off), groups)
+        self.hor = conv_bn(cin, cout, (1, k), stride, (off, padding), groups)
+
+    def forward(self, x):
+        return F.relu(self.square(x) + self.ver(x) + self.hor(x))
+
+
+class DBBNet(nn.Module):
+    """A ResNet-like stack of ACNet and DBB blocks."""
+
+    def __init__(self, widths, size, num_classes=1000):
+        super().__init__()
+        w0, w1, w2 = widths
+        s1 = (size + 1) // 2
+        s2 = (s1 + 1) // 2
+        self.features = nn.Sequential(
+            ACBlock(3, w0, 3, 2, 1),
+            DiverseBranchBlock(w0, w0, 3, 1, 1, 1, s1),
+            ACBlock(w0, w1, 5, 2, 2),
+            DiverseBranchBlock(w1, w1, 3, 1, 1, 2, s2),
+            DiverseBranchBlock(w1, w1, 3, 1, 1, w1, s2),
+            DiverseBranchBlock(w1, w2, 3, 2, 1, 1, s2))
+        self.linear = nn.Linear(w2, num_classes)
+
+    def forward(self, x):
+        x = F.adaptive_avg_pool2d(self.features(x), 1)
+        return self.linear(torch.flatten(x, 1))
+
+
+# --------------------------------------------------------------------------
+# Registry: name -> (builder, input shape, (opset with BN kept, opset of the
+# exporter-fused graph)).
+
+FAMILIES = {
+    'repvgg': {
+        'tiny': (lambda: RepVGG([1, 2, 2, 1], [8, 8, 16, 16, 24], 10, 3),
+                 (2, 3, 33, 33)),
+        'paper': (lambda: RepVGG([2, 4, 14, 1], [48, 48, 96, 192, 1280], 1000),
+                  (1, 3, 224, 224)),
+        'opsets': (11, 17),
+    },
+    'repmlpnet': {
+        'tiny': (lambda: RepMLPNet((8, 16), (7, 7), (1, 1), (2, 4),
+                                   num_classes=10), (2, 3, 56, 56)),
+        'paper': (lambda: RepMLPNet((64, 128, 256, 512), (56, 28, 14, 7),
+                                    (2, 2, 6, 2), (1, 4, 16, 128)),
+                  (1, 3, 224, 224)),
+        'opsets': (13, 16),
+    },
+    'convmlp': {
+        'tiny': (lambda: ConvMLP([1, 1], [16, 24], [2, 2], 8, 1, 10),
+                 (2, 3, 29, 29)),
+        'paper': (lambda: ConvMLP([2, 4, 2], [128, 256, 512], [2, 2, 2], 64, 2),
+                  (1, 3, 224, 224)),
+        'opsets': (13, 17),
+    },
+    'convmixer': {
+        'tiny': (lambda: ConvMixer(16, 2, 5, 3, 10), (2, 3, 27, 27)),
+        'paper': (lambda: ConvMixer(768, 32, 7, 7), (1, 3, 224, 224)),
+        'opsets': (12, 17),
+    },
+    'convmixer_small': {
+        'tiny': (lambda: ConvMixer(24, 3, 3, 2, 10), (2, 3, 22, 22)),
+        'paper': (lambda: ConvMixer(256, 8, 9, 7), (1, 3, 224, 224)),
+        'opsets': (14, 15),
+    },
+    'resmlp': {
+        'tiny': (lambda: ResMLP(20, 4, 16, 2, 0.1, 10), (2, 3, 20, 20)),
+        'paper': (lambda: ResMLP(224, 16, 384, 12), (1, 3, 224, 224)),
+        'opsets': (14, 17),
+    },
+    'mobileone': {
+        'tiny': (lambda: MobileOne([1, 2], [8, 16, 24], 3, 10), (2, 3, 31, 31)),
+        'paper': (lambda: MobileOne([2, 8, 10, 1], [48, 48, 128, 256, 1024], 4),
+                  (1, 3, 224, 224)),
+        'opsets': (11, 15),
+    },
+    'dbb': {
+        'tiny': (lambda: DBBNet((8, 16, 24), 27, 10), (2, 3, 27, 27)),
+        'paper': (lambda: DBBNet((64, 128, 256), 224), (1, 3, 224, 224)),
+        'opsets': (13, 17),
+    },
+}
+
+
+def randomize(model, generator):
+    """Random BN statistics and affine parameters, so that no fold is
+    trivially the identity."""
+    def uniform(t, lo, hi):
+        with torch.no_grad():
+            t.copy_(torch.rand(t.shape, generator=generator) * (hi - lo) + lo)
+
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            uniform(m.weight, 0.5, 1.5)
+            uniform(m.bias, -0.3, 0.3)
+            uniform(m.running_mean, -0.3, 0.3)
+            uniform(m.running_var, 0.5, 2.0)
+            m.eps = float(torch.rand(1, generator=generator)) * 1e-3 + 1e-5
+        elif isinstance(m, nn.LayerNorm):
+            uniform(m.weight, 0.5, 1.5)
+            uniform(m.bias, -0.3, 0.3)
+        elif isinstance(m, Affine):
+            uniform(m.alpha, 0.5, 1.5)
+            uniform(m.beta, -0.3, 0.3)
+        elif isinstance(m, IdentityBasedConv1x1):
+            uniform(m.weight, -0.1, 0.1)
+        elif isinstance(m, ResMLPBlock):
+            uniform(m.gamma_1, 0.05, 0.2)
+            uniform(m.gamma_2, 0.05, 0.2)
