@@ -511,7 +511,8 @@ FailureOr<Value> Importer::value(StringRef name) {
     return values[name] = constant(it->second, name);
   }
   if (auto it = initializers.find(name); it != initializers.end()) {
-    if (it->second->data_type() != kFloat) {
+    int32_t type = it->second->data_type();
+    if (type == kInt64 || type == kInt32 || type == kBool) {
       auto h = decodeHost(*it->second);
       if (failed(h))
         return failure();
@@ -583,11 +584,17 @@ Importer::axesOperand(int i, int64_t rank, bool allIfMissing) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
-  llvm::StringSet<> seen;
+  llvm::StringSet<> graphInputs;
+  for (const auto &in : model.graph().input())
+    graphInputs.insert(in.name());
+  for (const auto &kv : options.inputShapes)
+    if (!graphInputs.count(kv.getKey()) || initializers.count(kv.getKey()))
+      return emitError(fileLoc) << "--input-shape names '" << kv.getKey()
+                                << "', which is not a graph input",
+             failure();
   for (const auto &in : model.graph().input()) {
     if (initializers.count(in.name()))
       continue; // Older exports list initializers as inputs too.
-    seen.insert(in.name());
     Location inLoc = NameLoc::get(b.getStringAttr(in.name()));
     const auto &tt = in.type().tensor_type();
     if (!in.type().has_tensor_type() || tt.elem_type() != kFloat)
@@ -613,11 +620,6 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
     }
     argTypes.push_back(RankedTensorType::get(shape, b.getF32Type()));
   }
-  for (const auto &kv : options.inputShapes)
-    if (!seen.count(kv.getKey()))
-      return emitError(fileLoc) << "--input-shape names '" << kv.getKey()
-                                << "', which is not a graph input",
-             failure();
   return success();
 }
 
@@ -909,7 +911,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       h.set(i, start + i * delta);
     return defineHost(std::move(h));
   }
-  return nodeError() << "unsupported ONNX op '" << op << "'";
+  return emitError(loc) << "unsupported ONNX op '" << op << "'";
 }
 
 LogicalResult Importer::windowAttrs(const char *what,
@@ -975,7 +977,7 @@ LogicalResult Importer::importConv() {
 
 LogicalResult Importer::importBatchNorm() {
   if (outputCount() > 1 || intAttr("training_mode", 0) != 0)
-    return nodeError() << "BatchNormalization in training mode (it has "
+    return emitError(loc) << "BatchNormalization in training mode (it has "
                        << outputCount()
                        << " outputs): export the model after model.eval()";
   SmallVector<Value, 5> in;

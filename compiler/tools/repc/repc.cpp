@@ -195,7 +195,7 @@ int main(int argc, char **argv) {
                       {"folds", json::Array()}};
     out->os() << formatv("{0:2}", json::Value(std::move(root))) << "\n";
   } else {
-    module->print(out->os());
+    module->print(out->os(), OpPrintingFlags());
   }
   out->keep();
   if (runModel)
