@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up (scripts/setup.sh), then the main job on an embedded example:
+# generate a small training-time RepVGG with the project's generator, import
+# it, print its stats, run it in the reference interpreter and compare with
+# PyTorch's output.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+demo=build/demo
+mkdir -p "$demo"
+echo "== generating a tiny training-time RepVGG (BatchNorm kept)"
+/usr/bin/python3 examples/models/generate.py repvgg --size tiny --out "$demo"
+echo "== repc --emit=stats"
+build/bin/repc "$demo/repvgg_tiny.onnx" --emit=stats
+echo "== repc --run (reference interpreter) vs PyTorch"
+build/bin/repc "$demo/repvgg_tiny.onnx" --run \
+  --input="$demo/repvgg_tiny.input.npy" --output="$demo/repvgg_tiny.repc.npy"
+/usr/bin/python3 tests/tools/compare_npy.py "$demo/repvgg_tiny.repc.npy" \
+  "$demo/repvgg_tiny.output.npy"

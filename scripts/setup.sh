@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs repc's dependencies from Debian's archive (once) and builds into
+# build/, tools in build/bin/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  cmake ninja-build g++ ccache
+  llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
+  zlib1g-dev libzstd-dev libedit-dev libxml2-dev libcurl4-openssl-dev
+  libprotobuf-dev protobuf-compiler libabsl-dev libgtest-dev libonnx-dev
+  python3-torch python3-onnx python3-numpy
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  echo "== installing: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}"
+fi
+
+echo "== building into build/"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build
