@@ -737,7 +737,10 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
   if (!n.domain().empty() && n.domain() != "ai.onnx")
     return nodeError() << "unsupported op in domain '" << n.domain() << "'";
   StringRef op = n.op_type();
-  b.setInsertionPointToEnd(b.getInsertionBlock());
+  if (n.output_size() == 0 || n.output(0).empty())
+    return nodeError() << "node has no output";
+  if (n.input_size() == 0 && op != "Constant" && op != "Range")
+    return nodeError() << "node has no input";
 
   if (op == "Conv")
     return importConv();
