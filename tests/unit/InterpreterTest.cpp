@@ -238,4 +238,21 @@ TEST_F(InterpreterTest, RejectsWrongInputShape) {
   EXPECT_EQ(message, "input 0 has shape 3, the model takes 2");
 }
 
+TEST_F(InterpreterTest, RejectsResourceWithoutData) {
+  // A dense_resource key with no blob in the file must not read as zeros.
+  module = parseSourceString<ModuleOp>(
+      "func.func @main() -> tensor<2xf32> { %0 = rep.constant "
+      "dense_resource<gone> : tensor<2xf32> return %0 : tensor<2xf32> }",
+      &ctx);
+  ASSERT_TRUE(module);
+  std::string message;
+  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
+    message = d.str();
+    return success();
+  });
+  EXPECT_TRUE(failed(interpret(module->lookupSymbol<func::FuncOp>("main"), {})));
+  EXPECT_EQ(message, "constant 'gone' has no data (its dense_resource blob "
+                     "is missing)");
+}
+
 } // namespace

@@ -10,6 +10,7 @@
 #include "rep/Dialect/RepDialect.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include <cmath>
 #include <limits>
@@ -356,6 +357,14 @@ FailureOr<SmallVector<Tensor>> mlir::rep::interpret(func::FuncOp func,
   };
   SmallVector<Tensor> results;
   for (Operation &op : func.getBody().front()) {
+    if (auto c = dyn_cast<ConstantOp>(op)) {
+      auto res = dyn_cast<DenseResourceElementsAttr>(c.getValue());
+      if (res && !res.getRawHandle().getBlob())
+        return c.emitError() << "constant '" << res.getRawHandle().getKey()
+                             << "' has no data (its dense_resource blob is "
+                                "missing)",
+               failure();
+    }
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       for (Value v : ret.getOperands())
         results.push_back(get(v));
