@@ -60,6 +60,13 @@ FailureOr<SmallVector<int64_t>> mlir::rep::broadcastShapes(ArrayRef<int64_t> a,
   return out;
 }
 
+std::string mlir::rep::formatShape(ArrayRef<int64_t> shape) {
+  std::string s;
+  for (auto [i, d] : llvm::enumerate(shape))
+    s += (i ? "x" : "") + std::to_string(d);
+  return s.empty() ? "scalar" : s;
+}
+
 int64_t mlir::rep::windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
                                     int64_t padBegin, int64_t padEnd,
                                     int64_t dilation, bool ceilMode) {
@@ -95,13 +102,6 @@ LogicalResult fail(std::optional<Location> loc, Args &&...args) {
   return failure();
 }
 
-std::string dims(ArrayRef<int64_t> shape) {
-  std::string s;
-  for (auto [i, d] : llvm::enumerate(shape))
-    s += (i ? "x" : "") + std::to_string(d);
-  return s.empty() ? "scalar" : s;
-}
-
 /// Checks a 2-D window op's spatial attributes and returns the output shape.
 FailureOr<SmallVector<int64_t>>
 windowShape(std::optional<Location> loc, ArrayRef<int64_t> in,
@@ -109,7 +109,7 @@ windowShape(std::optional<Location> loc, ArrayRef<int64_t> in,
             ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations, bool ceil,
             int64_t outChannels) {
   if (in.size() != 4)
-    return fail(loc, "expects a 4-D NCHW input, got ", dims(in));
+    return fail(loc, "expects a 4-D NCHW input, got ", formatShape(in));
   if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4)
     return fail(loc, "expects 2 strides, 2 dilations and 4 pads");
   for (int i = 0; i < 2; ++i) {
@@ -124,7 +124,7 @@ windowShape(std::optional<Location> loc, ArrayRef<int64_t> in,
                                   pads[i + 2], dilations[i], ceil);
     if (out[2 + i] < 1)
       return fail(loc, "window of ", kernel[0], "x", kernel[1],
-                  " does not fit the padded input ", dims(in));
+                  " does not fit the padded input ", formatShape(in));
   }
   return out;
 }
@@ -152,7 +152,7 @@ LogicalResult inferBinary(MLIRContext *ctx, std::optional<Location> loc,
   auto a = shapeOf(lhs).getShape(), b = shapeOf(rhs).getShape();
   auto out = broadcastShapes(a, b);
   if (failed(out))
-    return fail(loc, "operand shapes ", dims(a), " and ", dims(b),
+    return fail(loc, "operand shapes ", formatShape(a), " and ", formatShape(b),
                 " do not broadcast");
   types.push_back(tensorOf(*out, ctx));
   return success();
@@ -163,7 +163,7 @@ LogicalResult checkVector(std::optional<Location> loc, Value v, int64_t size,
   auto shape = shapeOf(v).getShape();
   if (shape.size() != 1 || shape[0] != size)
     return fail(loc, "expects ", what, " of shape ", size, ", got ",
-                dims(shape));
+                formatShape(shape));
   return success();
 }
 } // namespace
@@ -189,7 +189,7 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *ctx,
   auto w = shapeOf(adaptor.getWeight()).getShape();
   int64_t groups = adaptor.getGroups();
   if (w.size() != 4)
-    return fail(loc, "expects a 4-D OIHW weight, got ", dims(w));
+    return fail(loc, "expects a 4-D OIHW weight, got ", formatShape(w));
   if (in.size() == 4) {
     if (in[1] % groups || w[0] % groups)
       return fail(loc, "channels ", in[1], " -> ", w[0],
@@ -216,7 +216,7 @@ LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *ctx,
   auto in = shapeOf(adaptor.getInput());
   if (in.getRank() < 2)
     return fail(loc, "expects an input of rank >= 2, got ",
-                dims(in.getShape()));
+                formatShape(in.getShape()));
   int64_t c = in.getDimSize(1);
   if (failed(checkVector(loc, adaptor.getScale(), c, "a scale")) ||
       failed(checkVector(loc, adaptor.getBias(), c, "a bias")) ||
@@ -238,7 +238,7 @@ LogicalResult FcOp::inferReturnTypes(MLIRContext *ctx,
     return fail(loc, "expects an input of rank >= 1");
   if (w.size() != 2 || w[1] != in.back())
     return fail(loc, "expects a weight of shape Mx", in.back(), ", got ",
-                dims(w));
+                formatShape(w));
   if (adaptor.getBias() &&
       failed(checkVector(loc, adaptor.getBias(), w[0], "a bias")))
     return failure();
@@ -254,13 +254,13 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *ctx,
   auto a = shapeOf(adaptor.getLhs()).getShape();
   auto b = shapeOf(adaptor.getRhs()).getShape();
   if (a.size() < 2 || b.size() < 2)
-    return fail(loc, "expects operands of rank >= 2, got ", dims(a), " and ",
-                dims(b));
+    return fail(loc, "expects operands of rank >= 2, got ", formatShape(a), " and ",
+                formatShape(b));
   if (a.back() != b[b.size() - 2])
-    return fail(loc, "contracting dims differ: ", dims(a), " and ", dims(b));
+    return fail(loc, "contracting dims differ: ", formatShape(a), " and ", formatShape(b));
   auto batch = broadcastShapes(a.drop_back(2), b.drop_back(2));
   if (failed(batch))
-    return fail(loc, "batch dims of ", dims(a), " and ", dims(b),
+    return fail(loc, "batch dims of ", formatShape(a), " and ", formatShape(b),
                 " do not broadcast");
   SmallVector<int64_t> out(*batch);
   out.push_back(a[a.size() - 2]);
@@ -310,8 +310,8 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *ctx,
   ArrayRef<int64_t> normalized = in.getShape().drop_front(axis);
   for (Value p : {adaptor.getScale(), adaptor.getBias()})
     if (shapeOf(p).getShape() != normalized)
-      return fail(loc, "expects scale and bias of shape ", dims(normalized),
-                  ", got ", dims(shapeOf(p).getShape()));
+      return fail(loc, "expects scale and bias of shape ", formatShape(normalized),
+                  ", got ", formatShape(shapeOf(p).getShape()));
   if (adaptor.getEpsilon().convertToFloat() < 0)
     return fail(loc, "expects a non-negative epsilon");
   types.push_back(in);
@@ -360,7 +360,7 @@ LogicalResult GlobalAvgPoolOp::inferReturnTypes(MLIRContext *ctx,
                                                 Adaptor adaptor, Types &types) {
   auto in = shapeOf(adaptor.getInput()).getShape();
   if (in.size() < 3)
-    return fail(loc, "expects an input of rank >= 3, got ", dims(in));
+    return fail(loc, "expects an input of rank >= 3, got ", formatShape(in));
   SmallVector<int64_t> out(in.size(), 1);
   out[0] = in[0];
   out[1] = in[1];
@@ -380,8 +380,8 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *ctx,
     n *= d;
   }
   if (n != in.getNumElements())
-    return fail(loc, "cannot reshape ", dims(in.getShape()), " (",
-                in.getNumElements(), " elements) to ", dims(shape), " (", n,
+    return fail(loc, "cannot reshape ", formatShape(in.getShape()), " (",
+                in.getNumElements(), " elements) to ", formatShape(shape), " (", n,
                 " elements)");
   types.push_back(tensorOf(shape, ctx));
   return success();
@@ -437,7 +437,7 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *ctx,
     for (size_t i = 0; i < s.size(); ++i)
       if ((int64_t)i != axis && s[i] != out[i])
         return fail(loc, "inputs differ outside axis ", axis, ": ",
-                    dims(out), " and ", dims(s));
+                    formatShape(out), " and ", formatShape(s));
     out[axis] += s[axis];
   }
   types.push_back(tensorOf(out, ctx));

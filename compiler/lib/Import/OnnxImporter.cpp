@@ -10,6 +10,7 @@
 #include "rep/Dialect/RepDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -41,20 +42,6 @@ enum OnnxType : int32_t {
   kDouble = onnx::TensorProto::DOUBLE,
 };
 
-std::string dimsStr(ArrayRef<int64_t> shape) {
-  std::string s;
-  for (auto [i, d] : llvm::enumerate(shape))
-    s += (i ? "x" : "") + std::to_string(d);
-  return s.empty() ? "scalar" : s;
-}
-
-int64_t product(ArrayRef<int64_t> shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
-
 /// A value the importer knows at import time: the int64 results of shape
 /// arithmetic, and Constant nodes. Float ones become rep.constant when an
 /// op reads them.
@@ -64,7 +51,7 @@ struct HostTensor {
   std::vector<int64_t> ints;
   std::vector<float> floats;
 
-  int64_t numel() const { return product(shape); }
+  int64_t numel() const { return computeProduct(shape); }
   double at(int64_t i) const { return isFloat ? floats[i] : ints[i]; }
   void resize() {
     if (isFloat)
@@ -90,19 +77,6 @@ SmallVector<int64_t> broadcastStrides(ArrayRef<int64_t> shape,
     stride *= shape[i];
   }
   return strides;
-}
-
-/// Calls f(flatIndex, multiIndex) for every element of `shape`, row-major.
-template <typename F> void forEachIndex(ArrayRef<int64_t> shape, F f) {
-  SmallVector<int64_t> idx(shape.size(), 0);
-  for (int64_t i = 0, n = product(shape); i < n; ++i) {
-    f(i, ArrayRef<int64_t>(idx));
-    for (int64_t d = (int64_t)shape.size() - 1; d >= 0; --d) {
-      if (++idx[d] < shape[d])
-        break;
-      idx[d] = 0;
-    }
-  }
 }
 
 class Importer {
@@ -361,7 +335,7 @@ FailureOr<ElementsAttr> Importer::weightAttr(onnx::TensorProto &t,
     return emitError(fileLoc) << "initializer '" << name
                               << "' has a negative dim",
            failure();
-  size_t bytes = product(shape) * sizeof(float);
+  size_t bytes = computeProduct(shape) * sizeof(float);
   AsmResourceBlob blob;
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
     auto data = readExternal(t);
@@ -373,7 +347,7 @@ FailureOr<ElementsAttr> Importer::weightAttr(onnx::TensorProto &t,
     if (t.raw_data().size() != bytes)
       return emitError(fileLoc) << "initializer '" << name << "' holds "
                                 << t.raw_data().size() << " bytes, its dims "
-                                << dimsStr(shape) << " need " << bytes,
+                                << formatShape(shape) << " need " << bytes,
              failure();
     std::string *data = t.release_raw_data();
     blob = AsmResourceBlob(
@@ -384,8 +358,8 @@ FailureOr<ElementsAttr> Importer::weightAttr(onnx::TensorProto &t,
     if ((size_t)t.float_data_size() * sizeof(float) != bytes)
       return emitError(fileLoc) << "initializer '" << name << "' holds "
                                 << t.float_data_size()
-                                << " floats, its dims " << dimsStr(shape)
-                                << " need " << product(shape),
+                                << " floats, its dims " << formatShape(shape)
+                                << " need " << computeProduct(shape),
              failure();
     blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
         ArrayRef<char>((const char *)t.float_data().data(), bytes),
@@ -417,7 +391,7 @@ FailureOr<HostTensor> Importer::decodeHost(const onnx::TensorProto &t) {
   auto bad = [&]() -> FailureOr<HostTensor> {
     return emitError(loc) << "tensor '" << t.name() << "' of type "
                           << t.data_type() << " holds the wrong number of "
-                          << "elements for dims " << dimsStr(h.shape),
+                          << "elements for dims " << formatShape(h.shape),
            failure();
   };
   auto fromRaw = [&](auto elem, auto store) -> bool {
@@ -535,7 +509,7 @@ const HostTensor *Importer::host(StringRef name) {
   if (auto it = hosts.find(name); it != hosts.end())
     return &it->second;
   auto it = initializers.find(name);
-  if (it == initializers.end() || product(SmallVector<int64_t>(
+  if (it == initializers.end() || computeProduct(SmallVector<int64_t>(
                                       it->second->dims().begin(),
                                       it->second->dims().end())) > 4096)
     return nullptr;
@@ -681,9 +655,9 @@ OwningOpRef<ModuleOp> Importer::run() {
         declared.push_back(d.dim_value());
       if (ArrayRef<int64_t>(declared) != type.getShape())
         return emitError(loc) << "graph output '" << out.name()
-                              << "' is declared as " << dimsStr(declared)
+                              << "' is declared as " << formatShape(declared)
                               << " but the graph computes "
-                              << dimsStr(type.getShape()),
+                              << formatShape(type.getShape()),
                nullptr;
     }
     results.push_back(v);
@@ -826,7 +800,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       for (int64_t p : perm)
         out.shape.push_back(h->shape[p]);
       out.resize();
-      SmallVector<int64_t> strides = broadcastStrides(h->shape, h->shape);
+      SmallVector<int64_t> strides = computeStrides(h->shape);
       forEachIndex(out.shape, [&](int64_t i, ArrayRef<int64_t> idx) {
         int64_t off = 0;
         for (size_t d = 0; d < idx.size(); ++d)
@@ -925,7 +899,7 @@ LogicalResult Importer::windowAttrs(const char *what,
                                     ArrayRef<int64_t> in) {
   if (in.size() != 4)
     return nodeError() << "only 2-D " << what << " on NCHW input is "
-                       << "supported, input is " << dimsStr(in);
+                       << "supported, input is " << formatShape(in);
   if (kernel.size() != 2)
     return nodeError() << "expects a 2-D kernel_shape";
   strides = intsAttr("strides", {1, 1});
@@ -963,11 +937,11 @@ LogicalResult Importer::importConv() {
   auto wShape = cast<RankedTensorType>(w->getType()).getShape();
   if (wShape.size() != 4)
     return nodeError() << "only 2-D convolutions are supported (weight "
-                       << dimsStr(wShape) << ")";
+                       << formatShape(wShape) << ")";
   SmallVector<int64_t> kernel = intsAttr("kernel_shape", wShape.drop_front(2));
   if (ArrayRef<int64_t>(kernel) != wShape.drop_front(2))
-    return nodeError() << "kernel_shape " << dimsStr(kernel)
-                       << " does not match the weight " << dimsStr(wShape);
+    return nodeError() << "kernel_shape " << formatShape(kernel)
+                       << " does not match the weight " << formatShape(wShape);
   SmallVector<int64_t> strides, pads, dilations;
   if (failed(windowAttrs("convolutions", kernel, strides, pads, dilations,
                          cast<RankedTensorType>(x->getType()).getShape())))
@@ -1035,8 +1009,8 @@ LogicalResult Importer::importBinary() {
     const HostTensor *x = host(node->input(0)), *y = host(node->input(1));
     auto shape = broadcastShapes(x->shape, y->shape);
     if (failed(shape))
-      return nodeError() << "operand shapes " << dimsStr(x->shape) << " and "
-                         << dimsStr(y->shape) << " do not broadcast";
+      return nodeError() << "operand shapes " << formatShape(x->shape) << " and "
+                         << formatShape(y->shape) << " do not broadcast";
     return defineHost(hostBinary(*x, *y, *shape, op));
   }
   auto x = input(0), y = input(1);
@@ -1114,16 +1088,16 @@ LogicalResult Importer::importReshape() {
     shape.push_back(dim);
   }
   if (inferAt >= 0) {
-    if (known == 0 || product(in) % known)
-      return nodeError() << "cannot reshape " << dimsStr(in) << " to "
-                         << dimsStr((*target)->ints);
-    shape[inferAt] = product(in) / known;
+    if (known == 0 || computeProduct(in) % known)
+      return nodeError() << "cannot reshape " << formatShape(in) << " to "
+                         << formatShape((*target)->ints);
+    shape[inferAt] = computeProduct(in) / known;
   }
   if (fromHost) {
     HostTensor h = *host(node->input(0));
-    if (product(shape) != h.numel())
-      return nodeError() << "cannot reshape " << dimsStr(in) << " to "
-                         << dimsStr(shape);
+    if (computeProduct(shape) != h.numel())
+      return nodeError() << "cannot reshape " << formatShape(in) << " to "
+                         << formatShape(shape);
     h.shape = shape;
     return defineHost(std::move(h));
   }
@@ -1193,7 +1167,7 @@ LogicalResult Importer::importConcat() {
     out.shape = first->shape;
     out.shape[*axis] = 0;
     out.isFloat = first->isFloat;
-    int64_t outer = product(ArrayRef<int64_t>(first->shape).take_front(*axis));
+    int64_t outer = computeProduct(ArrayRef<int64_t>(first->shape).take_front(*axis));
     SmallVector<const HostTensor *> parts;
     for (int i = 0; i < node->input_size(); ++i) {
       parts.push_back(host(node->input(i)));
@@ -1288,7 +1262,7 @@ LogicalResult Importer::importSlice() {
     out.isFloat = h->isFloat;
     out.shape = outSize;
     out.resize();
-    SmallVector<int64_t> strides = broadcastStrides(in, in);
+    SmallVector<int64_t> strides = computeStrides(in);
     forEachIndex(outSize, [&](int64_t i, ArrayRef<int64_t> idx) {
       int64_t off = 0;
       for (size_t d = 0; d < idx.size(); ++d)

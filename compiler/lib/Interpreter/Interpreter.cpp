@@ -9,6 +9,7 @@
 #include "rep/Interpreter/Interpreter.h"
 #include "rep/Dialect/RepDialect.h"
 
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -20,13 +21,6 @@ using namespace mlir::rep;
 
 namespace {
 
-SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> s(shape.size(), 1);
-  for (int64_t i = (int64_t)shape.size() - 2; i >= 0; --i)
-    s[i] = s[i + 1] * shape[i + 1];
-  return s;
-}
-
 Tensor make(ArrayRef<int64_t> shape) {
   Tensor t;
   t.shape.assign(shape.begin(), shape.end());
@@ -36,22 +30,6 @@ Tensor make(ArrayRef<int64_t> shape) {
 
 Tensor shapedLike(Value v) {
   return make(cast<RankedTensorType>(v.getType()).getShape());
-}
-
-/// Calls f(outIndex, multiIndex) for every element of `shape`, row-major.
-template <typename F> void forEachIndex(ArrayRef<int64_t> shape, F f) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  SmallVector<int64_t> idx(shape.size(), 0);
-  for (int64_t i = 0; i < n; ++i) {
-    f(i, ArrayRef<int64_t>(idx));
-    for (int64_t d = (int64_t)shape.size() - 1; d >= 0; --d) {
-      if (++idx[d] < shape[d])
-        break;
-      idx[d] = 0;
-    }
-  }
 }
 
 /// Offset into `t` of the element a broadcast result index reads.
@@ -206,7 +184,7 @@ Tensor reduceMean(ReduceMeanOp op, const Tensor &x) {
   SmallVector<int64_t> keptShape;
   for (size_t d = 0; d < x.shape.size(); ++d)
     keptShape.push_back(reduced[d] ? 1 : x.shape[d]);
-  auto keptStrides = stridesOf(keptShape);
+  auto keptStrides = computeStrides(keptShape);
   std::vector<double> acc(y.numel(), 0.0);
   forEachIndex(x.shape, [&](int64_t i, ArrayRef<int64_t> idx) {
     int64_t o = 0;
@@ -244,7 +222,7 @@ Tensor layerNorm(LayerNormOp op, const Tensor &x, const Tensor &scale,
 Tensor transpose(TransposeOp op, const Tensor &x) {
   Tensor y = shapedLike(op.getOutput());
   auto perm = op.getPerm();
-  auto inStrides = stridesOf(x.shape);
+  auto inStrides = computeStrides(x.shape);
   forEachIndex(y.shape, [&](int64_t i, ArrayRef<int64_t> idx) {
     int64_t off = 0;
     for (size_t d = 0; d < idx.size(); ++d)
@@ -257,7 +235,7 @@ Tensor transpose(TransposeOp op, const Tensor &x) {
 Tensor slice(SliceOp op, const Tensor &x) {
   Tensor y = shapedLike(op.getOutput());
   auto starts = op.getStarts(), steps = op.getSteps();
-  auto inStrides = stridesOf(x.shape);
+  auto inStrides = computeStrides(x.shape);
   forEachIndex(y.shape, [&](int64_t i, ArrayRef<int64_t> idx) {
     int64_t off = 0;
     for (size_t d = 0; d < idx.size(); ++d)
@@ -271,7 +249,7 @@ Tensor pad(PadOp op, const Tensor &x) {
   Tensor y = shapedLike(op.getOutput());
   auto pads = op.getPads();
   float fill = op.getValue().convertToFloat();
-  auto inStrides = stridesOf(x.shape);
+  auto inStrides = computeStrides(x.shape);
   size_t rank = x.shape.size();
   forEachIndex(y.shape, [&](int64_t i, ArrayRef<int64_t> idx) {
     int64_t off = 0;
@@ -334,20 +312,11 @@ FailureOr<SmallVector<Tensor>> mlir::rep::interpret(func::FuncOp func,
   DenseMap<Value, Tensor> env;
   for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
     auto shape = cast<RankedTensorType>(arg.getType()).getShape();
-    if (ArrayRef<int64_t>(inputs[i].shape) != shape) {
-      std::string want, got;
-      for (int64_t d : shape)
-        want += std::to_string(d) + "x";
-      for (int64_t d : inputs[i].shape)
-        got += std::to_string(d) + "x";
-      want.pop_back();
-      if (!got.empty())
-        got.pop_back();
+    if (ArrayRef<int64_t>(inputs[i].shape) != shape)
       return func.emitError() << "input " << i << " has shape "
-                              << (got.empty() ? "scalar" : got)
-                              << ", the model takes " << want,
+                              << formatShape(inputs[i].shape)
+                              << ", the model takes " << formatShape(shape),
              failure();
-    }
     env[arg] = inputs[i];
   }
 
