@@ -8,7 +8,7 @@ config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mlir", ".onnxtxt", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.repc_obj_root, "tests")
-config.excludes = ["models", "tools", "unit", "Inputs", "CMakeLists.txt",
+config.excludes = ["models", "tools", "unit", "CMakeLists.txt",
                    "lit.cfg.py", "lit.site.cfg.py.in"]
 
 config.environment["PATH"] = os.pathsep.join(
@@ -19,7 +19,6 @@ config.environment["HOME"] = os.environ.get("HOME", "/tmp")
 src = config.repc_src_root
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%models", os.path.join(src, "tests/models")))
-config.substitutions.append(("%inputs", os.path.join(src, "tests/Inputs")))
 config.substitutions.append(
     ("%compare", config.python + " " + os.path.join(src, "tests/tools/compare_npy.py")))
 config.substitutions.append(

@@ -121,6 +121,28 @@ private:
     h.floats = {v};
     return constant(h, "");
   }
+  /// Input `i` as the importer knows it: a host constant or an IR value,
+  /// with its shape either way.
+  struct Operand {
+    const HostTensor *host = nullptr;
+    Value value;
+    SmallVector<int64_t> shape;
+  };
+  FailureOr<Operand> operand(int i) {
+    Operand o;
+    if (isHost(i)) {
+      o.host = host(node->input(i));
+      o.shape = o.host->shape;
+      return o;
+    }
+    auto v = input(i);
+    if (failed(v))
+      return failure();
+    o.value = *v;
+    o.shape.assign(cast<RankedTensorType>(v->getType()).getShape().begin(),
+                   cast<RankedTensorType>(v->getType()).getShape().end());
+    return o;
+  }
   bool isHost(int i) {
     return i < node->input_size() && !values.count(node->input(i)) &&
            host(node->input(i));
@@ -237,6 +259,8 @@ private:
   llvm::StringMap<Value> values;
   llvm::StringMap<HostTensor> hosts;
   llvm::StringMap<onnx::TensorProto *> initializers;
+  /// Initializers whose data was found bad (and reported) when decoded.
+  llvm::StringSet<> badInitializers;
 };
 
 //===----------------------------------------------------------------------===//
@@ -476,6 +500,8 @@ Value Importer::constant(const HostTensor &h, StringRef name) {
 FailureOr<Value> Importer::value(StringRef name) {
   if (auto it = values.find(name); it != values.end())
     return it->second;
+  if (badInitializers.count(name))
+    return failure(); // Reported when it was decoded.
   if (auto it = hosts.find(name); it != hosts.end()) {
     if (!it->second.isFloat)
       return nodeError() << "input '" << name
@@ -514,8 +540,10 @@ const HostTensor *Importer::host(StringRef name) {
                                       it->second->dims().end())) > 4096)
     return nullptr;
   auto h = decodeHost(*it->second);
-  if (failed(h))
+  if (failed(h)) {
+    badInitializers.insert(name);
     return nullptr;
+  }
   return &(hosts[name] = std::move(*h));
 }
 
@@ -525,6 +553,8 @@ FailureOr<const HostTensor *> Importer::hostInput(int i, StringRef what) {
   if (!values.count(node->input(i)))
     if (const HostTensor *h = host(node->input(i)))
       return h;
+  if (badInitializers.count(node->input(i)))
+    return failure(); // Reported when it was decoded.
   return nodeError() << what << " '" << node->input(i)
                      << "' must be a constant (computed from static shapes)",
          failure();
@@ -781,18 +811,15 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
     return define(make<FlattenOp>(*x, b.getI64IntegerAttr(axis)));
   }
   if (op == "Transpose") {
-    bool fromHost = isHost(0);
-    FailureOr<Value> x = fromHost ? FailureOr<Value>(Value()) : input(0);
+    auto x = operand(0);
     if (failed(x))
       return failure();
-    int64_t rank = fromHost ? host(n.input(0))->shape.size()
-                            : cast<RankedTensorType>(x->getType()).getRank();
+    int64_t rank = x->shape.size();
     SmallVector<int64_t> perm;
     for (int64_t i = rank - 1; i >= 0; --i)
       perm.push_back(i);
     perm = intsAttr("perm", perm);
-    if (fromHost) {
-      const HostTensor *h = host(n.input(0));
+    if (const HostTensor *h = x->host) {
       if (perm.size() != h->shape.size())
         return nodeError() << "perm does not match rank " << h->shape.size();
       HostTensor out;
@@ -809,7 +836,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       });
       return defineHost(std::move(out));
     }
-    return define(make<TransposeOp>(*x, b.getDenseI64ArrayAttr(perm)));
+    return define(make<TransposeOp>(x->value, b.getDenseI64ArrayAttr(perm)));
   }
   if (op == "Concat")
     return importConcat();
@@ -827,16 +854,10 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
   if (op == "Constant")
     return importConstant();
   if (op == "Shape") {
-    SmallVector<int64_t> shape;
-    if (isHost(0)) {
-      shape = host(n.input(0))->shape;
-    } else {
-      auto x = input(0);
-      if (failed(x))
-        return failure();
-      shape.assign(cast<RankedTensorType>(x->getType()).getShape().begin(),
-                   cast<RankedTensorType>(x->getType()).getShape().end());
-    }
+    auto x = operand(0);
+    if (failed(x))
+      return failure();
+    ArrayRef<int64_t> shape = x->shape;
     int64_t rank = shape.size();
     int64_t start = intAttr("start", 0), end = intAttr("end", rank);
     start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
@@ -1057,14 +1078,10 @@ LogicalResult Importer::importReshape() {
   auto target = hostInput(1, "shape");
   if (failed(target))
     return failure();
-  bool fromHost = isHost(0);
-  FailureOr<Value> x = fromHost ? FailureOr<Value>(Value()) : input(0);
+  auto x = operand(0);
   if (failed(x))
     return failure();
-  SmallVector<int64_t> in =
-      fromHost ? host(node->input(0))->shape
-               : SmallVector<int64_t>(
-                     cast<RankedTensorType>(x->getType()).getShape());
+  ArrayRef<int64_t> in = x->shape;
   SmallVector<int64_t> shape;
   int64_t inferAt = -1, known = 1;
   bool allowZero = intAttr("allowzero", 0);
@@ -1093,26 +1110,22 @@ LogicalResult Importer::importReshape() {
                          << formatShape((*target)->ints);
     shape[inferAt] = computeProduct(in) / known;
   }
-  if (fromHost) {
-    HostTensor h = *host(node->input(0));
+  if (x->host) {
+    HostTensor h = *x->host;
     if (computeProduct(shape) != h.numel())
       return nodeError() << "cannot reshape " << formatShape(in) << " to "
                          << formatShape(shape);
     h.shape = shape;
     return defineHost(std::move(h));
   }
-  return define(make<ReshapeOp>(*x, b.getDenseI64ArrayAttr(shape)));
+  return define(make<ReshapeOp>(x->value, b.getDenseI64ArrayAttr(shape)));
 }
 
 LogicalResult Importer::importSqueeze(bool unsqueeze) {
-  bool fromHost = isHost(0);
-  FailureOr<Value> x = fromHost ? FailureOr<Value>(Value()) : input(0);
+  auto x = operand(0);
   if (failed(x))
     return failure();
-  SmallVector<int64_t> in =
-      fromHost ? host(node->input(0))->shape
-               : SmallVector<int64_t>(
-                     cast<RankedTensorType>(x->getType()).getShape());
+  ArrayRef<int64_t> in = x->shape;
   int64_t outRank = in.size();
   SmallVector<int64_t> shape;
   if (unsqueeze) {
@@ -1146,12 +1159,12 @@ LogicalResult Importer::importSqueeze(bool unsqueeze) {
         shape.push_back(d);
     }
   }
-  if (fromHost) {
-    HostTensor h = *host(node->input(0));
+  if (x->host) {
+    HostTensor h = *x->host;
     h.shape = shape;
     return defineHost(std::move(h));
   }
-  return define(make<ReshapeOp>(*x, b.getDenseI64ArrayAttr(shape)));
+  return define(make<ReshapeOp>(x->value, b.getDenseI64ArrayAttr(shape)));
 }
 
 LogicalResult Importer::importConcat() {
@@ -1201,14 +1214,10 @@ LogicalResult Importer::importConcat() {
 }
 
 LogicalResult Importer::importSlice() {
-  bool fromHost = isHost(0);
-  FailureOr<Value> x = fromHost ? FailureOr<Value>(Value()) : input(0);
+  auto x = operand(0);
   if (failed(x))
     return failure();
-  SmallVector<int64_t> in =
-      fromHost ? host(node->input(0))->shape
-               : SmallVector<int64_t>(
-                     cast<RankedTensorType>(x->getType()).getShape());
+  ArrayRef<int64_t> in = x->shape;
   auto starts = hostInput(1, "starts"), ends = hostInput(2, "ends");
   if (failed(starts) || failed(ends))
     return failure();
@@ -1256,8 +1265,7 @@ LogicalResult Importer::importSlice() {
     outStart[*axis] = s;
     outStep[*axis] = step;
   }
-  if (fromHost) {
-    const HostTensor *h = host(node->input(0));
+  if (const HostTensor *h = x->host) {
     HostTensor out;
     out.isFloat = h->isFloat;
     out.shape = outSize;
@@ -1274,7 +1282,7 @@ LogicalResult Importer::importSlice() {
   if (llvm::any_of(outStep, [](int64_t st) { return st < 0; }))
     return nodeError() << "negative steps on computed tensors are not "
                           "supported";
-  return define(make<SliceOp>(*x, b.getDenseI64ArrayAttr(outStart),
+  return define(make<SliceOp>(x->value, b.getDenseI64ArrayAttr(outStart),
                               b.getDenseI64ArrayAttr(outSize),
                               b.getDenseI64ArrayAttr(outStep)));
 }
