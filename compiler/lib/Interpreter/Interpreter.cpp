@@ -61,13 +61,18 @@ Tensor unary(const Tensor &a, double (*f)(double)) {
   return out;
 }
 
-Tensor conv2d(Conv2dOp op, const Tensor &x, const Tensor &w, const Tensor *b) {
-  Tensor y = shapedLike(op.getOutput());
+} // namespace
+
+Tensor mlir::rep::conv2dReference(const Tensor &x, const Tensor &w,
+                                  const Tensor *b, ArrayRef<int64_t> s,
+                                  ArrayRef<int64_t> p, ArrayRef<int64_t> d,
+                                  int64_t g) {
   int64_t n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3];
   int64_t o = w.shape[0], cg = w.shape[1], kh = w.shape[2], kw = w.shape[3];
-  int64_t oh = y.shape[2], ow = y.shape[3];
-  int64_t g = op.getGroups(), og = o / g;
-  auto s = op.getStrides(), p = op.getPads(), d = op.getDilations();
+  int64_t oh = windowOutputSize(h, kh, s[0], p[0], p[2], d[0], false);
+  int64_t ow = windowOutputSize(wd, kw, s[1], p[1], p[3], d[1], false);
+  Tensor y = make({n, o, oh, ow});
+  int64_t og = o / g;
   for (int64_t in = 0; in < n; ++in)
     for (int64_t oc = 0; oc < o; ++oc) {
       int64_t group = oc / og;
@@ -94,6 +99,8 @@ Tensor conv2d(Conv2dOp op, const Tensor &x, const Tensor &w, const Tensor *b) {
     }
   return y;
 }
+
+namespace {
 
 /// Applies f(channel, value) along dimension `axis`.
 template <typename F>
@@ -302,6 +309,117 @@ double sqrtOf(double x) { return std::sqrt(x); }
 
 } // namespace
 
+FailureOr<Tensor> mlir::rep::evaluate(Operation *op,
+                                      ArrayRef<const Tensor *> operands) {
+  auto in = [&](Value v) -> const Tensor & {
+    for (OpOperand &use : op->getOpOperands())
+      if (use.get() == v)
+        return *operands[use.getOperandNumber()];
+    llvm_unreachable("not an operand");
+  };
+  std::optional<Tensor> out =
+        llvm::TypeSwitch<Operation *, std::optional<Tensor>>(op)
+            .Case([&](ConstantOp c) { return constant(c); })
+            .Case([&](Conv2dOp c) {
+              return conv2dReference(in(c.getInput()), in(c.getWeight()),
+                                     c.getBias() ? operands[2] : nullptr,
+                                     c.getStrides(), c.getPads(),
+                                     c.getDilations(), c.getGroups());
+            })
+            .Case([&](BatchNormOp c) {
+              const Tensor &s = in(c.getScale()), &b = in(c.getBias()),
+                           &m = in(c.getMean()), &v = in(c.getVar());
+              double eps = c.getEpsilon().convertToDouble();
+              return perChannel(in(c.getInput()), 1, [&](int64_t ch, double x) {
+                return (x - m.data[ch]) / std::sqrt((double)v.data[ch] + eps) *
+                           s.data[ch] +
+                       b.data[ch];
+              });
+            })
+            .Case([&](ChannelAffineOp c) {
+              const Tensor &s = in(c.getScale()), &b = in(c.getShift());
+              return perChannel(in(c.getInput()), c.getAxis(),
+                                [&](int64_t ch, double x) {
+                                  return x * s.data[ch] + b.data[ch];
+                                });
+            })
+            .Case([&](FcOp c) {
+              return fc(in(c.getInput()), in(c.getWeight()),
+                        c.getBias() ? operands[2] : nullptr, c.getOutput());
+            })
+            .Case([&](MatmulOp c) {
+              return matmul(in(c.getLhs()), in(c.getRhs()), c.getOutput());
+            })
+            .Case([&](AddOp c) {
+              return binary(in(c.getLhs()), in(c.getRhs()), c.getOutput(),
+                            [](double a, double b) { return a + b; });
+            })
+            .Case([&](SubOp c) {
+              return binary(in(c.getLhs()), in(c.getRhs()), c.getOutput(),
+                            [](double a, double b) { return a - b; });
+            })
+            .Case([&](MulOp c) {
+              return binary(in(c.getLhs()), in(c.getRhs()), c.getOutput(),
+                            [](double a, double b) { return a * b; });
+            })
+            .Case([&](DivOp c) {
+              return binary(in(c.getLhs()), in(c.getRhs()), c.getOutput(),
+                            [](double a, double b) { return a / b; });
+            })
+            .Case([&](PowOp c) {
+              return binary(in(c.getLhs()), in(c.getRhs()), c.getOutput(),
+                            [](double a, double b) { return std::pow(a, b); });
+            })
+            .Case([&](ReluOp c) { return unary(in(c.getInput()), relu); })
+            .Case([&](GeluOp c) { return unary(in(c.getInput()), gelu); })
+            .Case([&](SigmoidOp c) { return unary(in(c.getInput()), sigmoid); })
+            .Case([&](ErfOp c) { return unary(in(c.getInput()), erfOf); })
+            .Case([&](SqrtOp c) { return unary(in(c.getInput()), sqrtOf); })
+            .Case([&](LayerNormOp c) {
+              return layerNorm(c, in(c.getInput()), in(c.getScale()),
+                               in(c.getBias()));
+            })
+            .Case([&](ReduceMeanOp c) { return reduceMean(c, in(c.getInput())); })
+            .Case([&](MaxPoolOp c) {
+              return pool(c, in(c.getInput()), /*isMax=*/true, false);
+            })
+            .Case([&](AvgPoolOp c) {
+              return pool(c, in(c.getInput()), /*isMax=*/false,
+                          c.getCountIncludePad());
+            })
+            .Case([&](GlobalAvgPoolOp c) {
+              const Tensor &x = in(c.getInput());
+              Tensor y = shapedLike(c.getOutput());
+              int64_t inner = x.numel() / std::max<int64_t>(y.numel(), 1);
+              for (int64_t i = 0; i < y.numel(); ++i) {
+                double acc = 0;
+                for (int64_t j = 0; j < inner; ++j)
+                  acc += x.data[i * inner + j];
+                y.data[i] = acc / inner;
+              }
+              return y;
+            })
+            .Case<ReshapeOp, FlattenOp>([&](auto c) {
+              Tensor y = in(c.getInput());
+              auto shape = cast<RankedTensorType>(c.getType()).getShape();
+              y.shape.assign(shape.begin(), shape.end());
+              return y;
+            })
+            .Case([&](TransposeOp c) { return transpose(c, in(c.getInput())); })
+            .Case([&](ConcatOp c) {
+              SmallVector<const Tensor *> parts;
+              for (Value v : c.getInputs())
+                parts.push_back(&in(v));
+              return concat(c, parts);
+            })
+            .Case([&](SliceOp c) { return slice(c, in(c.getInput())); })
+            .Case([&](PadOp c) { return pad(c, in(c.getInput())); })
+            .Default([](Operation *) { return std::nullopt; });
+  if (!out)
+    return failure();
+  return std::move(*out);
+}
+
 FailureOr<SmallVector<Tensor>> mlir::rep::interpret(func::FuncOp func,
                                                     ArrayRef<Tensor> inputs) {
   FunctionType type = func.getFunctionType();
@@ -321,9 +439,6 @@ FailureOr<SmallVector<Tensor>> mlir::rep::interpret(func::FuncOp func,
   }
 
   auto get = [&](Value v) -> const Tensor & { return env.find(v)->second; };
-  auto opt = [&](Value v) -> const Tensor * {
-    return v ? &env.find(v)->second : nullptr;
-  };
   SmallVector<Tensor> results;
   for (Operation &op : func.getBody().front()) {
     if (auto c = dyn_cast<ConstantOp>(op)) {
@@ -339,103 +454,11 @@ FailureOr<SmallVector<Tensor>> mlir::rep::interpret(func::FuncOp func,
         results.push_back(get(v));
       break;
     }
-    std::optional<Tensor> out =
-        llvm::TypeSwitch<Operation *, std::optional<Tensor>>(&op)
-            .Case([&](ConstantOp c) { return constant(c); })
-            .Case([&](Conv2dOp c) {
-              return conv2d(c, get(c.getInput()), get(c.getWeight()),
-                            opt(c.getBias()));
-            })
-            .Case([&](BatchNormOp c) {
-              const Tensor &s = get(c.getScale()), &b = get(c.getBias()),
-                           &m = get(c.getMean()), &v = get(c.getVar());
-              double eps = c.getEpsilon().convertToDouble();
-              return perChannel(get(c.getInput()), 1, [&](int64_t ch, double x) {
-                return (x - m.data[ch]) / std::sqrt((double)v.data[ch] + eps) *
-                           s.data[ch] +
-                       b.data[ch];
-              });
-            })
-            .Case([&](ChannelAffineOp c) {
-              const Tensor &s = get(c.getScale()), &b = get(c.getShift());
-              return perChannel(get(c.getInput()), c.getAxis(),
-                                [&](int64_t ch, double x) {
-                                  return x * s.data[ch] + b.data[ch];
-                                });
-            })
-            .Case([&](FcOp c) {
-              return fc(get(c.getInput()), get(c.getWeight()),
-                        opt(c.getBias()), c.getOutput());
-            })
-            .Case([&](MatmulOp c) {
-              return matmul(get(c.getLhs()), get(c.getRhs()), c.getOutput());
-            })
-            .Case([&](AddOp c) {
-              return binary(get(c.getLhs()), get(c.getRhs()), c.getOutput(),
-                            [](double a, double b) { return a + b; });
-            })
-            .Case([&](SubOp c) {
-              return binary(get(c.getLhs()), get(c.getRhs()), c.getOutput(),
-                            [](double a, double b) { return a - b; });
-            })
-            .Case([&](MulOp c) {
-              return binary(get(c.getLhs()), get(c.getRhs()), c.getOutput(),
-                            [](double a, double b) { return a * b; });
-            })
-            .Case([&](DivOp c) {
-              return binary(get(c.getLhs()), get(c.getRhs()), c.getOutput(),
-                            [](double a, double b) { return a / b; });
-            })
-            .Case([&](PowOp c) {
-              return binary(get(c.getLhs()), get(c.getRhs()), c.getOutput(),
-                            [](double a, double b) { return std::pow(a, b); });
-            })
-            .Case([&](ReluOp c) { return unary(get(c.getInput()), relu); })
-            .Case([&](GeluOp c) { return unary(get(c.getInput()), gelu); })
-            .Case([&](SigmoidOp c) { return unary(get(c.getInput()), sigmoid); })
-            .Case([&](ErfOp c) { return unary(get(c.getInput()), erfOf); })
-            .Case([&](SqrtOp c) { return unary(get(c.getInput()), sqrtOf); })
-            .Case([&](LayerNormOp c) {
-              return layerNorm(c, get(c.getInput()), get(c.getScale()),
-                               get(c.getBias()));
-            })
-            .Case([&](ReduceMeanOp c) { return reduceMean(c, get(c.getInput())); })
-            .Case([&](MaxPoolOp c) {
-              return pool(c, get(c.getInput()), /*isMax=*/true, false);
-            })
-            .Case([&](AvgPoolOp c) {
-              return pool(c, get(c.getInput()), /*isMax=*/false,
-                          c.getCountIncludePad());
-            })
-            .Case([&](GlobalAvgPoolOp c) {
-              const Tensor &x = get(c.getInput());
-              Tensor y = shapedLike(c.getOutput());
-              int64_t inner = x.numel() / std::max<int64_t>(y.numel(), 1);
-              for (int64_t i = 0; i < y.numel(); ++i) {
-                double acc = 0;
-                for (int64_t j = 0; j < inner; ++j)
-                  acc += x.data[i * inner + j];
-                y.data[i] = acc / inner;
-              }
-              return y;
-            })
-            .Case<ReshapeOp, FlattenOp>([&](auto c) {
-              Tensor y = get(c.getInput());
-              auto shape = cast<RankedTensorType>(c.getType()).getShape();
-              y.shape.assign(shape.begin(), shape.end());
-              return y;
-            })
-            .Case([&](TransposeOp c) { return transpose(c, get(c.getInput())); })
-            .Case([&](ConcatOp c) {
-              SmallVector<const Tensor *> parts;
-              for (Value v : c.getInputs())
-                parts.push_back(&get(v));
-              return concat(c, parts);
-            })
-            .Case([&](SliceOp c) { return slice(c, get(c.getInput())); })
-            .Case([&](PadOp c) { return pad(c, get(c.getInput())); })
-            .Default([](Operation *) { return std::nullopt; });
-    if (!out)
+    SmallVector<const Tensor *> operands;
+    for (Value v : op.getOperands())
+      operands.push_back(&get(v));
+    FailureOr<Tensor> out = evaluate(&op, operands);
+    if (failed(out))
       return op.emitError() << "the interpreter does not know '"
                             << op.getName() << "'",
              failure();

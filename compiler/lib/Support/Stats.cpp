@@ -9,6 +9,8 @@
 #include "rep/Support/Stats.h"
 #include "rep/Dialect/RepDialect.h"
 
+#include "llvm/ADT/StringSet.h"
+
 using namespace mlir;
 using namespace mlir::rep;
 
@@ -49,4 +51,56 @@ llvm::json::Object GraphStats::toJson() const {
                             {"batch_norm", batchNorm}, {"add", add},
                             {"other", other},   {"params", params},
                             {"flops", flops}};
+}
+
+namespace {
+void leafNames(Location loc, SmallVectorImpl<std::string> &names) {
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    std::string n = name.getName().str();
+    if (!llvm::is_contained(names, n))
+      names.push_back(n);
+  } else if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    for (Location l : fused.getLocations())
+      leafNames(l, names);
+  }
+}
+
+void folds(Location loc, llvm::json::Array &out, llvm::StringSet<> &seen) {
+  auto fused = dyn_cast<FusedLoc>(loc);
+  if (!fused)
+    return;
+  for (Location l : fused.getLocations())
+    folds(l, out, seen);
+  auto kind = dyn_cast_or_null<StringAttr>(fused.getMetadata());
+  if (!kind || fused.getLocations().empty())
+    return;
+  SmallVector<std::string> into, from;
+  leafNames(fused.getLocations().front(), into);
+  for (Location l : fused.getLocations().drop_front())
+    leafNames(l, from);
+  if (into.empty())
+    return;
+  llvm::json::Array fromJson;
+  std::string key = kind.str() + "|" + into.front();
+  for (const std::string &n : from)
+    if (n != into.front()) {
+      fromJson.push_back(n);
+      key += "|" + n;
+    }
+  if (!seen.insert(key).second)
+    return;
+  out.push_back(llvm::json::Object{{"kind", kind.str()},
+                                   {"into", into.front()},
+                                   {"from", std::move(fromJson)}});
+}
+} // namespace
+
+llvm::json::Array mlir::rep::collectFolds(func::FuncOp func) {
+  llvm::json::Array out;
+  llvm::StringSet<> seen;
+  func.walk([&](Operation *op) {
+    if (!isa<ConstantOp>(op))
+      folds(op->getLoc(), out, seen);
+  });
+  return out;
 }

@@ -16,6 +16,7 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::rep::registerImportDialects(registry);
   mlir::rep::registerRepPasses();
+  mlir::rep::registerReparameterizePipeline();
   mlir::registerTransformsPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "rep optimizer driver\n", registry));

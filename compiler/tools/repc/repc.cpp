@@ -6,8 +6,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// repc MODEL.onnx [--emit=rep|stats] [-o OUT] [--run --input=x.npy
-//      --output=y.npy] [--input-shape=NAME:1x3x224x224]
+// repc MODEL.onnx [--emit=rep|folded|stats] [-o OUT] [--no-fold]
+//      [--force-merge] [--verify[=N]] [--tolerance=1e-4]
+//      [--run --input=x.npy --output=y.npy] [--input-shape=NAME:1x3x224x224]
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,12 +29,13 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include <random>
 
 using namespace mlir;
 using namespace llvm;
 
 namespace {
-enum class Emit { Rep, Stats };
+enum class Emit { Rep, Folded, Stats };
 
 cl::opt<std::string> inputFile(cl::Positional, cl::Required,
                                cl::desc("<model.onnx | model.mlir>"));
@@ -42,11 +44,28 @@ cl::opt<std::string> outputFile("o", cl::desc("Output file (default stdout)"),
 cl::opt<Emit> emit(
     "emit", cl::desc("What to write"), cl::init(Emit::Rep),
     cl::values(clEnumValN(Emit::Rep, "rep", "the imported rep IR"),
+               clEnumValN(Emit::Folded, "folded",
+                          "the rep IR after re-parameterization"),
                clEnumValN(Emit::Stats, "stats",
-                          "op counts, params and FLOPs as JSON")));
+                          "op counts, params and FLOPs before and after "
+                          "re-parameterization, and every fold, as JSON")));
+cl::opt<bool> noFold("no-fold", cl::desc("Skip re-parameterization"));
+cl::opt<bool> forceMerge(
+    "force-merge",
+    cl::desc("Apply merges the cost model refuses (they raise FLOPs or "
+             "params)"));
+cl::opt<std::string> verify(
+    "verify", cl::ValueOptional, cl::value_desc("N"),
+    cl::desc("Interpret the imported and the folded graph on N random inputs "
+             "(default 3), or on --input, and compare"));
+cl::opt<double> tolerance(
+    "tolerance", cl::init(1e-4),
+    cl::desc("Largest relative error --verify accepts (max abs error / max "
+             "abs output)"));
 cl::opt<bool> runModel("run",
                        cl::desc("Run the model with the reference interpreter"));
-cl::list<std::string> inputs("input", cl::desc("Input .npy file (--run)"),
+cl::list<std::string> inputs("input",
+                             cl::desc("Input .npy file (--run, --verify)"),
                              cl::value_desc("x.npy"));
 cl::list<std::string> outputs("output", cl::desc("Output .npy file (--run)"),
                               cl::value_desc("y.npy"));
@@ -114,18 +133,25 @@ OwningOpRef<ModuleOp> load(MLIRContext &ctx) {
   return rep::importOnnxFile(inputFile, &ctx, *options);
 }
 
-int runInterpreter(ModuleOp module) {
-  auto func = module.lookupSymbol<func::FuncOp>("main");
-  if (!func)
-    return error(inputFile + ": no function @main"), 1;
+FailureOr<SmallVector<rep::Tensor>> readInputs() {
   SmallVector<rep::Tensor> args;
   for (const std::string &path : inputs) {
     auto t = rep::readNpy(path);
     if (!t)
-      return error(toString(t.takeError())), 1;
+      return error(toString(t.takeError())), failure();
     args.push_back(std::move(*t));
   }
-  auto results = rep::interpret(func, args);
+  return args;
+}
+
+int runInterpreter(ModuleOp module) {
+  auto func = module.lookupSymbol<func::FuncOp>("main");
+  if (!func)
+    return error(inputFile + ": no function @main"), 1;
+  auto args = readInputs();
+  if (failed(args))
+    return 1;
+  auto results = rep::interpret(func, *args);
   if (failed(results))
     return 1;
   if (!outputs.empty() && outputs.size() != results->size())
@@ -149,6 +175,63 @@ int runInterpreter(ModuleOp module) {
   }
   return 0;
 }
+/// Runs both graphs on the same inputs and reports the largest errors.
+int runVerify(ModuleOp imported, ModuleOp folded) {
+  auto before = imported.lookupSymbol<func::FuncOp>("main");
+  auto after = folded.lookupSymbol<func::FuncOp>("main");
+  if (!before || !after)
+    return error(inputFile + ": no function @main"), 1;
+  SmallVector<SmallVector<rep::Tensor>> cases;
+  if (!inputs.empty()) {
+    auto args = readInputs();
+    if (failed(args))
+      return 1;
+    cases.push_back(std::move(*args));
+  } else {
+    unsigned n = 3;
+    if (!verify.empty() && (StringRef(verify).getAsInteger(10, n) || !n))
+      return error("--verify=" + verify + ": expected a positive count"), 1;
+    std::mt19937 rng(0);
+    std::normal_distribution<float> dist;
+    for (unsigned i = 0; i < n; ++i) {
+      SmallVector<rep::Tensor> args;
+      for (Type t : before.getFunctionType().getInputs()) {
+        rep::Tensor x;
+        auto shape = cast<RankedTensorType>(t).getShape();
+        x.shape.assign(shape.begin(), shape.end());
+        x.data.resize(x.numel());
+        for (float &v : x.data)
+          v = dist(rng);
+        args.push_back(std::move(x));
+      }
+      cases.push_back(std::move(args));
+    }
+  }
+  double maxAbs = 0, maxRel = 0;
+  for (const auto &args : cases) {
+    auto ref = rep::interpret(before, args);
+    auto got = rep::interpret(after, args);
+    if (failed(ref) || failed(got))
+      return 1;
+    for (auto [r, g] : llvm::zip(*ref, *got)) {
+      double err = 0, scale = 0;
+      for (auto [a, b] : llvm::zip(r.data, g.data)) {
+        err = std::max(err, std::abs((double)a - b));
+        scale = std::max(scale, std::abs((double)a));
+      }
+      maxAbs = std::max(maxAbs, err);
+      maxRel = std::max(maxRel, scale > 0 ? err / scale : err);
+    }
+  }
+  outs() << formatv("verify: {0} input(s), max abs error {1:e2}, max relative "
+                    "error {2:e2} (tolerance {3:e1})\n",
+                    cases.size(), maxAbs, maxRel, (double)tolerance);
+  if (!(maxRel <= tolerance))
+    return error("the folded graph differs from the imported one beyond the "
+                 "tolerance"),
+           1;
+  return 0;
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -159,8 +242,10 @@ int main(int argc, char **argv) {
   registerDefaultTimingManagerCLOptions();
   cl::ParseCommandLineOptions(argc, argv,
                               "repc: structural re-parameterization compiler\n");
-  if (!runModel && (!inputs.empty() || !outputs.empty()))
-    return error("--input and --output need --run"), 1;
+  if (!outputs.empty() && !runModel)
+    return error("--output needs --run"), 1;
+  if (!inputs.empty() && !runModel && !verify.getNumOccurrences())
+    return error("--input needs --run or --verify"), 1;
 
   DialectRegistry registry;
   rep::registerImportDialects(registry);
@@ -178,26 +263,46 @@ int main(int argc, char **argv) {
   if (failed(pm.run(*module)))
     return 1;
 
-  if (runModel && !emit.getNumOccurrences())
-    return runInterpreter(*module);
+  // The imported graph stays for --emit=rep, the stats and --verify; the
+  // clone shares its weight blobs.
+  OwningOpRef<ModuleOp> imported = module->clone();
+  if (!noFold) {
+    PassManager fold(&ctx);
+    if (failed(applyPassManagerCLOptions(fold)))
+      return 1;
+    rep::buildReparameterizePipeline(fold, {forceMerge});
+    if (failed(fold.run(*module)))
+      return 1;
+  }
+
+  bool verifying = verify.getNumOccurrences() > 0;
+  if ((runModel || verifying) && !emit.getNumOccurrences()) {
+    if (verifying) {
+      if (int rc = runVerify(*imported, *module))
+        return rc;
+    }
+    return runModel ? runInterpreter(*module) : 0;
+  }
 
   std::string err;
   auto out = openOutputFile(outputFile, &err);
   if (!out)
     return error(outputFile + ": " + err), 1;
   if (emit == Emit::Stats) {
-    auto func = module->lookupSymbol<func::FuncOp>("main");
-    rep::GraphStats stats = rep::computeStats(func);
-    // Nothing folds yet, so the graph after re-parameterization is the
-    // graph before it.
-    json::Object root{{"before", stats.toJson()},
-                      {"after", stats.toJson()},
-                      {"folds", json::Array()}};
+    auto before = imported->lookupSymbol<func::FuncOp>("main");
+    auto after = module->lookupSymbol<func::FuncOp>("main");
+    json::Object root{{"before", rep::computeStats(before).toJson()},
+                      {"after", rep::computeStats(after).toJson()},
+                      {"folds", rep::collectFolds(after)}};
     out->os() << formatv("{0:2}", json::Value(std::move(root))) << "\n";
   } else {
-    module->print(out->os(), OpPrintingFlags());
+    (emit == Emit::Rep ? *imported : *module)
+        ->print(out->os(), OpPrintingFlags());
   }
   out->keep();
+  if (verifying)
+    if (int rc = runVerify(*imported, *module))
+      return rc;
   if (runModel)
     return runInterpreter(*module);
   return 0;

@@ -27,6 +27,17 @@ namespace mlir::rep {
 FailureOr<SmallVector<Tensor>> interpret(func::FuncOp func,
                                          ArrayRef<Tensor> inputs);
 
+/// Evaluates one rep op on its operand values (in operand order). Fails,
+/// without a diagnostic, on an op the interpreter does not know. Passes use
+/// it to fold weight-only sub-graphs with the same semantics the oracle has.
+FailureOr<Tensor> evaluate(Operation *op, ArrayRef<const Tensor *> operands);
+
+/// NCHW/OIHW convolution with zero padding; pads are [top, left, bottom,
+/// right]. The output shape follows from the input and the attributes.
+Tensor conv2dReference(const Tensor &x, const Tensor &w, const Tensor *b,
+                       ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                       ArrayRef<int64_t> dilations, int64_t groups);
+
 } // namespace mlir::rep
 
 #endif // REP_INTERPRETER_INTERPRETER_H

@@ -27,6 +27,11 @@ struct GraphStats {
 
 GraphStats computeStats(func::FuncOp func);
 
+/// Every fold recorded in the locations of `func`'s ops: one
+/// `{"kind", "into", "from"}` object per FusedLoc that carries a fold kind,
+/// naming the ONNX node that absorbed the others.
+llvm::json::Array collectFolds(func::FuncOp func);
+
 } // namespace mlir::rep
 
 #endif // REP_SUPPORT_STATS_H

@@ -24,9 +24,32 @@ namespace rep {
 
 void populateRaiseGeluPatterns(RewritePatternSet &patterns);
 void populateRaiseLayerNormPatterns(RewritePatternSet &patterns);
+void populateFoldConstantsPatterns(RewritePatternSet &patterns);
+void populateNormalizeLinearPatterns(RewritePatternSet &patterns);
+void populateSimplifyViewsPatterns(RewritePatternSet &patterns);
+void populateFoldBatchNormPatterns(RewritePatternSet &patterns);
+void populateMergeParallelBranchesPatterns(RewritePatternSet &patterns,
+                                           bool force);
+void populateMergeSequentialPatterns(RewritePatternSet &patterns, bool force);
+void populateInjectLocalityPatterns(RewritePatternSet &patterns, bool force);
 
 /// What runs right after import: recognise decomposed ops.
 void buildImportCleanupPipeline(OpPassManager &pm);
+
+struct ReparameterizeOptions {
+  /// Apply merges the cost model refuses (they raise FLOPs or params).
+  bool force = false;
+};
+
+/// The re-parameterization pipeline (`repc` runs it unless --no-fold):
+/// constant folding, normalization, then BN folding, sequential and
+/// parallel merges and locality injection, twice so that each can use what
+/// the others exposed, then CSE.
+void buildReparameterizePipeline(OpPassManager &pm,
+                                 const ReparameterizeOptions &options = {});
+
+/// Registers `rep-reparameterize` for rep-opt.
+void registerReparameterizePipeline();
 
 #define GEN_PASS_REGISTRATION
 #include "rep/Transforms/Passes.h.inc"

@@ -43,4 +43,190 @@ def RaiseDecomposedOps : Pass<"rep-raise-decomposed-ops", "func::FuncOp"> {
   let dependentDialects = ["::mlir::rep::RepDialect"];
 }
 
+def FoldConstants : Pass<"rep-fold-constants", "func::FuncOp"> {
+  let summary = "Evaluate every op whose operands are all constants";
+  let description = [{
+    Weight-only sub-graphs (a BN value computed from its statistics, an
+    identity tensor added to a kernel, a transposed weight) are computed once
+    with the reference interpreter's semantics and replaced by a constant.
+
+    ```mlir
+    %w = rep.add %k, %id : (tensor<8x8x1x1xf32>, tensor<8x8x1x1xf32>) -> tensor<8x8x1x1xf32>
+    %y = rep.conv2d %x, %w ...
+    ```
+    becomes
+    ```mlir
+    %w = rep.constant dense_resource<folded_conv> : tensor<8x8x1x1xf32>
+    %y = rep.conv2d %x, %w ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::rep::RepDialect"];
+}
+
+def NormalizeLinear : Pass<"rep-normalize-linear", "func::FuncOp"> {
+  let summary = "Rewrite linear and affine ops into the forms the folds use";
+  let description = [{
+    - `batch_norm` with constant statistics becomes `channel_affine`
+      (scale `t = gamma / sqrt(var + eps)` with the node's own epsilon,
+      shift `beta - mean * t`);
+    - `mul`/`add`/`sub`/`div` by a constant that varies along one axis
+      becomes `channel_affine` on that axis (ResMLP's Affine, layer-scale,
+      biases of exported MatMul+Add); two affines on one axis combine;
+    - `matmul` by a constant 2-D matrix becomes `fc`;
+    - a zero `pad` of the spatial dims feeding a conv moves into its pads;
+    - an `avg_pool` on a linear branch that is exactly a conv (padding
+      counted, or no padding) becomes a depthwise conv with `1/(kh*kw)`.
+
+    ```mlir
+    %y = rep.batch_norm %x, %g, %b, %m, %v {epsilon = 1.0e-05 : f32} : ...
+    ```
+    becomes
+    ```mlir
+    %y = rep.channel_affine %x, %t, %s {axis = 1 : i64} : ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::rep::RepDialect"];
+}
+
+def SimplifyViews : Pass<"rep-simplify-views", "func::FuncOp"> {
+  let summary = "Compose and cancel reshape, flatten and transpose chains";
+  let description = [{
+    `reshape(reshape(x))` is one reshape, a reshape to the input's own
+    shape is the input, `transpose(transpose(x))` composes its
+    permutations (and vanishes when they cancel), `flatten` is a reshape.
+
+    ```mlir
+    %a = rep.reshape %x {shape = array<i64: 32, 2, 7, 7>} : (tensor<32x98x1x1xf32>) -> tensor<32x2x7x7xf32>
+    %b = rep.reshape %a {shape = array<i64: 8, 2, 2, 2, 7, 7>} : ...
+    ```
+    becomes
+    ```mlir
+    %b = rep.reshape %x {shape = array<i64: 8, 2, 2, 2, 7, 7>} : ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::rep::RepDialect"];
+}
+
+def FoldBatchNorm : Pass<"rep-fold-batch-norm", "func::FuncOp"> {
+  let summary = "Fold per-channel affines (BN, Affine, layer-scale) into conv and fc";
+  let description = [{
+    A `channel_affine` (what `rep-normalize-linear` makes of BN, ResMLP's
+    Affine and layer-scale) folds
+    - backward into the conv (axis 1) or fc (last axis) that produces it:
+      `W' = diag(s) W`, `b' = s * b + t`;
+    - forward into every conv (axis 1) or fc (last axis) it feeds:
+      `W' = W diag(s)`, `b' = b + W t`, when every use reaches one through
+      views (reshape, transpose, flatten, slice), global average pooling or
+      a mean over other axes. A conv with zero padding takes it only when
+      the shift is zero: at the border the shift would be missing.
+    - through a view above it, when the view reads a conv or fc and the
+      channel mapping allows it (RepMLPNet's `fc3` BN behind a Reshape:
+      BN over S channels of `(N', S, h, w)` is an affine over the `S*h*w`
+      channels of `(N', S*h*w, 1, 1)`, each value repeated `h*w` times).
+
+    ```mlir
+    %c = rep.conv2d %x, %w {...} : ...
+    %y = rep.channel_affine %c, %s, %t {axis = 1 : i64} : ...
+    ```
+    becomes
+    ```mlir
+    %y = rep.conv2d %x, %w2, %b2 {...} : ...   // loc(fused<"fold-batch-norm">["conv", "bn"])
+    ```
+  }];
+  let dependentDialects = ["::mlir::rep::RepDialect"];
+}
+
+def MergeParallelBranches
+    : Pass<"rep-merge-parallel-branches", "func::FuncOp"> {
+  let summary = "Sum parallel conv, identity and affine branches into one conv";
+  let description = [{
+    The leaves of a tree of `add`s that read the same input are merged:
+    a conv, the input itself (identity: a kernel with 1 at the centre of
+    each channel's own group) and a per-channel affine of the input. Kernels
+    are zero-padded to the union of their windows, which is exact when the
+    strides agree, the dilations agree (1x1 branches take any), the
+    results have one shape and the paddings align (`p_b = p - offset`):
+    RepVGG's 3x3 + 1x1 + identity, MobileOne's k branches, ACNet's 1xk and
+    kx1, DBB's average pool. Groups merge to the coarser grouping. A merge
+    that would raise FLOPs or params (a depthwise 3x3 plus a dense 1x1) is
+    left alone unless `force` is set.
+
+    ```mlir
+    %a = rep.conv2d %x, %w3, %b3 {pads = array<i64: 1, 1, 1, 1>, ...} : ...
+    %b = rep.conv2d %x, %w1, %b1 {pads = array<i64: 0, 0, 0, 0>, ...} : ...
+    %s = rep.add %a, %b : ...
+    %y = rep.add %s, %x : ...
+    ```
+    becomes
+    ```mlir
+    %y = rep.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>, ...} : ...
+    ```
+  }];
+  let options = [
+    Option<"force", "force", "bool", /*default=*/"false",
+           "Merge even when the merged conv costs more FLOPs or params">,
+  ];
+  let dependentDialects = ["::mlir::rep::RepDialect"];
+}
+
+def MergeSequential : Pass<"rep-merge-sequential", "func::FuncOp"> {
+  let summary = "Compose a 1x1 conv with the conv that reads it";
+  let description = [{
+    `conv_kxk(conv_1x1(x))` is one kxk conv with `K[e,c] = sum_d
+    K2[e,d] K1[d,c]` (per group). The bias of the 1x1 conv reaches the
+    kxk conv's zero-padded border as zero, so it is carried as the exact
+    per-position map `conv_kxk(b1)`: a per-channel bias when that map is
+    uniform (no padding, or DBB's BN-and-pad border), else an `add` of a
+    constant map after the merged conv. A constant added between the two
+    convs is moved after the second the same way. A merge that raises
+    FLOPs (a dense 1x1 before a depthwise kxk) needs `force`.
+
+    ```mlir
+    %a = rep.conv2d %x, %w1, %b1 {pads = array<i64: 0, 0, 0, 0>, ...} : ...
+    %y = rep.conv2d %a, %w2, %b2 {pads = array<i64: 1, 1, 1, 1>, ...} : ...
+    ```
+    becomes
+    ```mlir
+    %c = rep.conv2d %x, %w, %b2 {pads = array<i64: 1, 1, 1, 1>, ...} : ...
+    %y = rep.add %c, %map : ...   // only when the map is not uniform
+    ```
+  }];
+  let options = [
+    Option<"force", "force", "bool", /*default=*/"false",
+           "Merge even when the merged conv costs more FLOPs or params">,
+  ];
+  let dependentDialects = ["::mlir::rep::RepDialect"];
+}
+
+def InjectLocality : Pass<"rep-inject-locality", "func::FuncOp"> {
+  let summary = "Fold conv branches on a partition view into the FC reading it (RepMLP)";
+  let description = [{
+    A conv on a partition view `(N', S, h, w)` is a linear map of the
+    `S*h*w` values of each row, block-diagonal over its groups, because the
+    zero padding falls on the partition border. When its result is added to
+    the result of the FC (a 1x1 conv on `(N', S*h*w, 1, 1)`) that reads a
+    view of the same tensor, the conv becomes part of the FC matrix: the
+    conv branch disappears. Groups must nest; a merge that would raise
+    params needs `force`.
+
+    ```mlir
+    %v1 = rep.reshape %t {shape = array<i64: 32, 98, 1, 1>} : ...
+    %f = rep.conv2d %v1, %w3 {groups = 2 : i64, ...} : (tensor<32x98x1x1xf32>, tensor<98x49x1x1xf32>) -> ...
+    %v2 = rep.reshape %t {shape = array<i64: 32, 2, 7, 7>} : ...
+    %c = rep.conv2d %v2, %k {groups = 2 : i64, pads = array<i64: 1, 1, 1, 1>, ...} : ...
+    %y = rep.add (reshape %f), (reshape %c) : ...
+    ```
+    becomes
+    ```mlir
+    %f = rep.conv2d %v1, %w, %b {groups = 2 : i64, ...} : ...
+    %y = rep.reshape %f {...} : ...
+    ```
+  }];
+  let options = [
+    Option<"force", "force", "bool", /*default=*/"false",
+           "Inject even when it raises the FC's params">,
+  ];
+  let dependentDialects = ["::mlir::rep::RepDialect"];
+}
+
 #endif // REP_TRANSFORMS_PASSES_TD

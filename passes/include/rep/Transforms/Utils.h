@@ -1,0 +1,72 @@
+//===- Utils.h - helpers shared by the re-parameterization passes -*- C++ -*-===//
+//
+// Part of the repc project, under the Apache License v2.0 with LLVM
+// Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef REP_TRANSFORMS_UTILS_H
+#define REP_TRANSFORMS_UTILS_H
+
+#include "rep/Dialect/RepDialect.h"
+#include "rep/Support/Npy.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace mlir::rep {
+
+/// Fold kinds, as `--emit=stats` reports them; each is the metadata of the
+/// FusedLoc an op gets when it absorbs others.
+constexpr StringLiteral kFoldBatchNorm = "fold-batch-norm";
+constexpr StringLiteral kMergeParallel = "merge-parallel-branches";
+constexpr StringLiteral kMergeSequential = "merge-sequential";
+constexpr StringLiteral kInjectLocality = "inject-locality";
+
+ArrayRef<int64_t> shapeOf(Value v);
+
+/// The data of a rep.constant (dense or dense_resource), or nullopt.
+std::optional<Tensor> constantTensor(Value v);
+
+/// A rep.constant holding `t`; large tensors go to a dense_resource blob
+/// whose key starts with the first ONNX node name in `loc`.
+Value createConstant(OpBuilder &b, Location loc, const Tensor &t);
+
+/// `FusedLoc` of `into` and `from` with the fold kind as metadata, so the
+/// op keeps the names of everything folded into it.
+Location foldedLoc(StringRef kind, Location into, ArrayRef<Location> from);
+
+/// The first ONNX node name in a (possibly fused) location, or "".
+std::string firstName(Location loc);
+
+/// A grouped OIHW weight rewritten for `newGroups` groups (a divisor of
+/// `groups`): the same linear map, with zeros off the block diagonal.
+Tensor regroupWeight(const Tensor &w, int64_t groups, int64_t newGroups);
+
+/// A tensor of `shape` filled with `value`.
+Tensor filledTensor(ArrayRef<int64_t> shape, float value);
+
+/// Per-channel values when `t` (shaped 1xCx...) is constant over every dim
+/// but 1, to float rounding: no element differs from its channel's first by
+/// more than 2^-20 of the largest magnitude. Maps that are uniform in exact
+/// arithmetic come out of two roundings that differ in the last bits.
+std::optional<std::vector<float>> uniformPerChannel(const Tensor &t);
+
+/// FLOPs of a conv (2 per multiply-add) at its compiled shape.
+int64_t convFlops(ArrayRef<int64_t> outShape, ArrayRef<int64_t> weightShape);
+
+/// `channel_affine(x, scale, shift)` along `axis`.
+Value createAffine(OpBuilder &b, Location loc, Value x, ArrayRef<float> scale,
+                   ArrayRef<float> shift, int64_t axis);
+
+/// Where a per-channel constant lives when it broadcasts against a value
+/// of shape `target`: the one axis along which `c` varies (the lowest
+/// non-batch axis when it varies along none) and the value per index of
+/// that axis. Nothing when `c` varies along two axes or would broadcast
+/// `target` itself.
+std::optional<std::pair<int64_t, std::vector<float>>>
+perAxisValues(const Tensor &c, ArrayRef<int64_t> target);
+
+} // namespace mlir::rep
+
+#endif // REP_TRANSFORMS_UTILS_H

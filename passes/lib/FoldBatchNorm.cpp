@@ -1,0 +1,475 @@
+//===- FoldBatchNorm.cpp - fold per-channel affines into conv and fc ------===//
+//
+// Part of the repc project, under the Apache License v2.0 with LLVM
+// Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "rep/Transforms/Passes.h"
+#include "rep/Transforms/Utils.h"
+
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::rep {
+#define GEN_PASS_DEF_FOLDBATCHNORM
+#include "rep/Transforms/Passes.h.inc"
+} // namespace mlir::rep
+
+using namespace mlir;
+using namespace mlir::rep;
+
+namespace {
+
+struct Affine {
+  int64_t axis;
+  std::vector<float> scale, shift;
+
+  bool shiftIsZero() const {
+    return llvm::all_of(shift, [](float v) { return v == 0.0f; });
+  }
+  /// The same map with each channel repeated `r` times (a finer axis).
+  Affine repeated(int64_t axisTo, int64_t r) const {
+    Affine a{axisTo, {}, {}};
+    for (size_t i = 0; i < scale.size() * r; ++i) {
+      a.scale.push_back(scale[i / r]);
+      a.shift.push_back(shift[i / r]);
+    }
+    return a;
+  }
+};
+
+std::optional<Affine> affineOf(ChannelAffineOp op) {
+  auto s = constantTensor(op.getScale()), t = constantTensor(op.getShift());
+  if (!s || !t)
+    return std::nullopt;
+  return Affine{(int64_t)op.getAxis(), s->data, t->data};
+}
+
+int64_t product(ArrayRef<int64_t> dims) {
+  int64_t p = 1;
+  for (int64_t d : dims)
+    p *= d;
+  return p;
+}
+
+/// The axis of `to` that a per-channel map along `axis` of `from` becomes
+/// under a reshape, and how many times each channel repeats there; nothing
+/// when the channels do not map onto one axis.
+std::optional<std::pair<int64_t, int64_t>>
+mapAxisThroughReshape(ArrayRef<int64_t> from, int64_t axis,
+                      ArrayRef<int64_t> to) {
+  int64_t outer = product(from.take_front(axis));
+  int64_t inner = product(from.drop_front(axis + 1));
+  for (size_t b = 0; b < to.size(); ++b) {
+    if (product(to.take_front(b)) != outer)
+      continue;
+    int64_t innerTo = product(to.drop_front(b + 1));
+    if (innerTo == 0 || inner % innerTo)
+      continue;
+    int64_t r = inner / innerTo;
+    if (to[b] == from[axis] * r)
+      return std::pair((int64_t)b, r);
+  }
+  return std::nullopt;
+}
+
+/// The affine a view's result carries when the view reads an affine value:
+/// the view commutes with a per-channel map when it keeps the channels.
+std::optional<Affine> throughView(Operation *view, const Affine &a) {
+  ArrayRef<int64_t> in = shapeOf(view->getOperand(0));
+  if (isa<ReshapeOp, FlattenOp>(view)) {
+    auto m = mapAxisThroughReshape(in, a.axis, shapeOf(view->getResult(0)));
+    if (!m)
+      return std::nullopt;
+    return a.repeated(m->first, m->second);
+  }
+  if (auto t = dyn_cast<TransposeOp>(view)) {
+    for (auto [i, p] : llvm::enumerate(t.getPerm()))
+      if (p == a.axis)
+        return Affine{(int64_t)i, a.scale, a.shift};
+    return std::nullopt;
+  }
+  if (isa<GlobalAvgPoolOp>(view))
+    return a.axis == 1 ? std::optional(a) : std::nullopt;
+  if (auto r = dyn_cast<ReduceMeanOp>(view)) {
+    int64_t axis = a.axis;
+    for (int64_t d : r.getAxes()) {
+      if (d == a.axis)
+        return std::nullopt;
+      if (d < a.axis && !r.getKeepdims())
+        --axis;
+    }
+    return Affine{axis, a.scale, a.shift};
+  }
+  if (auto s = dyn_cast<SliceOp>(view)) {
+    Affine out{a.axis, {}, {}};
+    int64_t start = s.getStarts()[a.axis], step = s.getSteps()[a.axis];
+    for (int64_t j = 0; j < s.getSizes()[a.axis]; ++j) {
+      out.scale.push_back(a.scale[start + j * step]);
+      out.shift.push_back(a.shift[start + j * step]);
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+/// Whether a use of an affine value can take the affine: a conv or fc
+/// reading it on its reduction axis, or a view whose every use can.
+bool absorbs(OpOperand &use, const Affine &a, int depth = 0) {
+  Operation *user = use.getOwner();
+  if (depth > 8)
+    return false;
+  if (auto conv = dyn_cast<Conv2dOp>(user)) {
+    bool unpadded = llvm::all_of(conv.getPads(), [](int64_t p) { return !p; });
+    return use.getOperandNumber() == 0 && a.axis == 1 &&
+           (unpadded || a.shiftIsZero());
+  }
+  if (isa<FcOp>(user))
+    return use.getOperandNumber() == 0 &&
+           a.axis == (int64_t)shapeOf(use.get()).size() - 1;
+  if (auto other = dyn_cast<ChannelAffineOp>(user))
+    return other.getInput() == use.get() && (int64_t)other.getAxis() == a.axis;
+  auto next = throughView(user, a);
+  if (!next || user->getResult(0).use_empty())
+    return false;
+  return llvm::all_of(user->getResult(0).getUses(), [&](OpOperand &u) {
+    return absorbs(u, *next, depth + 1);
+  });
+}
+
+/// channel_affine(conv(x)) or channel_affine(fc(x)) on the output channels
+/// -> one conv or fc with scaled rows.
+struct FoldAffineIntoProducer : OpRewritePattern<ChannelAffineOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ChannelAffineOp op,
+                                PatternRewriter &rewriter) const override {
+    Operation *def = op.getInput().getDefiningOp();
+    if (!isa_and_nonnull<Conv2dOp, FcOp>(def))
+      return rewriter.notifyMatchFailure(op, "input is not a conv or fc");
+    if (!def->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "the producer has other uses");
+    int64_t channelAxis = isa<Conv2dOp>(def) ? 1 : shapeOf(op.getInput()).size() - 1;
+    if ((int64_t)op.getAxis() != channelAxis)
+      return rewriter.notifyMatchFailure(op, "not along the output channels");
+    auto a = affineOf(op);
+    auto w = constantTensor(def->getOperand(1));
+    Value biasVal = def->getNumOperands() > 2 ? def->getOperand(2) : Value();
+    auto b = constantTensor(biasVal);
+    if (!a || !w || (biasVal && !b))
+      return rewriter.notifyMatchFailure(op, "weights are not constants");
+    int64_t o = w->shape[0], per = w->numel() / o;
+    Tensor bias = filledTensor({o}, 0.0f);
+    for (int64_t i = 0; i < o; ++i) {
+      for (int64_t j = 0; j < per; ++j)
+        w->data[i * per + j] *= a->scale[i];
+      bias.data[i] = (double)(b ? b->data[i] : 0.0f) * a->scale[i] + a->shift[i];
+    }
+    Location loc = foldedLoc(kFoldBatchNorm, def->getLoc(), {op.getLoc()});
+    Value nw = createConstant(rewriter, loc, *w);
+    Value nb = createConstant(rewriter, loc, bias);
+    Value input = def->getOperand(0);
+    Operation *folded;
+    if (auto conv = dyn_cast<Conv2dOp>(def))
+      folded = rewriter.create<Conv2dOp>(
+          loc, op.getType(), input, nw, nb, conv.getStrides(), conv.getPads(),
+          conv.getDilations(), conv.getGroups());
+    else
+      folded = rewriter.create<FcOp>(loc, op.getType(), input, nw, nb);
+    rewriter.replaceOp(op, folded->getResults());
+    return success();
+  }
+};
+
+/// A conv or fc reading channel_affine(x) on its reduction axis -> the same
+/// op on x with scaled columns and a shifted bias.
+Value foldIntoConsumer(PatternRewriter &rewriter, Operation *user, Value x,
+                       const Affine &a, Location affineLoc) {
+  auto w = constantTensor(user->getOperand(1));
+  Value biasVal = user->getNumOperands() > 2 ? user->getOperand(2) : Value();
+  auto b = constantTensor(biasVal);
+  if (!w || (biasVal && !b))
+    return nullptr;
+  int64_t o = w->shape[0], cg = w->shape[1], k = w->numel() / (o * cg);
+  int64_t groups = 1;
+  if (auto conv = dyn_cast<Conv2dOp>(user))
+    groups = conv.getGroups();
+  int64_t og = o / groups;
+  Tensor bias = filledTensor({o}, 0.0f);
+  for (int64_t oc = 0; oc < o; ++oc) {
+    double acc = b ? b->data[oc] : 0.0;
+    for (int64_t i = 0; i < cg; ++i) {
+      int64_t ch = (oc / og) * cg + i;
+      float *row = &w->data[(oc * cg + i) * k];
+      for (int64_t j = 0; j < k; ++j) {
+        acc += (double)row[j] * a.shift[ch];
+        row[j] *= a.scale[ch];
+      }
+    }
+    bias.data[oc] = acc;
+  }
+  Location loc = foldedLoc(kFoldBatchNorm, user->getLoc(), {affineLoc});
+  rewriter.setInsertionPoint(user);
+  Value nw = createConstant(rewriter, loc, *w);
+  Value nb = createConstant(rewriter, loc, bias);
+  Type type = user->getResult(0).getType();
+  if (auto conv = dyn_cast<Conv2dOp>(user))
+    return rewriter.create<Conv2dOp>(loc, type, x, nw, nb, conv.getStrides(),
+                                     conv.getPads(), conv.getDilations(),
+                                     conv.getGroups());
+  return rewriter.create<FcOp>(loc, type, x, nw, nb);
+}
+
+/// Moves channel_affine(x) below every view it feeds, and into every conv
+/// or fc it reaches, when all of them can take it.
+struct FoldAffineIntoConsumers : OpRewritePattern<ChannelAffineOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ChannelAffineOp op,
+                                PatternRewriter &rewriter) const override {
+    auto a = affineOf(op);
+    if (!a)
+      return rewriter.notifyMatchFailure(op, "parameters are not constants");
+    if (op->use_empty())
+      return rewriter.notifyMatchFailure(op, "no uses");
+    for (OpOperand &use : op->getUses())
+      if (!absorbs(use, *a))
+        return rewriter.notifyMatchFailure(
+            op, "a use reaches no conv or fc that can take it (a "
+                "nonlinearity, a residual, or a zero-padded conv and a "
+                "nonzero shift)");
+    Value x = op.getInput();
+    for (Operation *user : llvm::make_early_inc_range(op->getUsers())) {
+      Value replacement;
+      if (isa<Conv2dOp, FcOp>(user)) {
+        replacement = foldIntoConsumer(rewriter, user, x, *a, op.getLoc());
+      } else if (auto other = dyn_cast<ChannelAffineOp>(user)) {
+        auto b = affineOf(other);
+        if (!b)
+          return failure();
+        std::vector<float> s(a->scale.size()), t(a->scale.size());
+        for (size_t i = 0; i < s.size(); ++i) {
+          s[i] = (double)a->scale[i] * b->scale[i];
+          t[i] = (double)a->shift[i] * b->scale[i] + b->shift[i];
+        }
+        rewriter.setInsertionPoint(user);
+        replacement = createAffine(
+            rewriter, foldedLoc(kFoldBatchNorm, op.getLoc(), {user->getLoc()}),
+            x, s, t, a->axis);
+      } else {
+        Affine next = *throughView(user, *a);
+        rewriter.setInsertionPoint(user);
+        IRMapping map;
+        map.map(op.getResult(), x);
+        Operation *view = rewriter.clone(*user, map);
+        replacement = createAffine(rewriter, op.getLoc(), view->getResult(0),
+                                   next.scale, next.shift, next.axis);
+      }
+      if (!replacement)
+        return rewriter.notifyMatchFailure(op, "weights are not constants");
+      rewriter.replaceOp(user, replacement);
+    }
+    return success();
+  }
+};
+
+/// channel_affine(view(y)) where y is a conv or fc only the view reads ->
+/// view(channel_affine'(y)), when the channels map onto y's output axis:
+/// RepMLPNet's fc3 BN behind its Reshape.
+struct HoistAffineAboveView : OpRewritePattern<ChannelAffineOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ChannelAffineOp op,
+                                PatternRewriter &rewriter) const override {
+    Operation *view = op.getInput().getDefiningOp();
+    if (!isa_and_nonnull<ReshapeOp, TransposeOp>(view) || !view->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "input is no single-use view");
+    Value y = view->getOperand(0);
+    Operation *def = y.getDefiningOp();
+    if (!def || !def->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "the view's input has other uses");
+    // An add of a constant to an affine: the affines meet above it.
+    std::optional<int64_t> channelAxis;
+    if (isa<Conv2dOp>(def))
+      channelAxis = 1;
+    else if (isa<FcOp>(def))
+      channelAxis = shapeOf(y).size() - 1;
+    else if (auto add = dyn_cast<AddOp>(def))
+      for (Value v : {add.getLhs(), add.getRhs()})
+        if (auto inner = v.getDefiningOp<ChannelAffineOp>())
+          if (constantTensor(add.getLhs() == v ? add.getRhs() : add.getLhs()))
+            channelAxis = inner.getAxis();
+    if (!channelAxis)
+      return rewriter.notifyMatchFailure(
+          op, "the view reads no conv, fc or affine-plus-constant");
+    auto a = affineOf(op);
+    if (!a)
+      return rewriter.notifyMatchFailure(op, "parameters are not constants");
+    std::optional<Affine> up;
+    if (isa<ReshapeOp>(view)) {
+      if (auto m = mapAxisThroughReshape(shapeOf(op.getInput()), a->axis,
+                                         shapeOf(y)))
+        up = a->repeated(m->first, m->second);
+    } else {
+      up = Affine{cast<TransposeOp>(view).getPerm()[a->axis], a->scale,
+                  a->shift};
+    }
+    if (!up || up->axis != *channelAxis)
+      return rewriter.notifyMatchFailure(
+          op, "the channels do not map onto the producer's output channels");
+    rewriter.setInsertionPoint(view);
+    Value moved = createAffine(rewriter, op.getLoc(), y, up->scale, up->shift,
+                               up->axis);
+    IRMapping map;
+    map.map(y, moved);
+    rewriter.setInsertionPoint(op);
+    Operation *newView = rewriter.clone(*view, map);
+    rewriter.replaceOp(op, newView->getResults());
+    return success();
+  }
+};
+
+/// The fc a single-use chain of views leads `v` to, with the axis the
+/// affine has there, when that axis is not the fc's reduction axis.
+std::optional<std::pair<FcOp, Affine>> rowsFcBelow(Value v, Affine a) {
+  for (int depth = 0; depth < 8 && v.hasOneUse(); ++depth) {
+    OpOperand &use = *v.getUses().begin();
+    Operation *user = use.getOwner();
+    if (auto fc = dyn_cast<FcOp>(user)) {
+      if (use.getOperandNumber() != 0 ||
+          a.axis == (int64_t)shapeOf(v).size() - 1)
+        return std::nullopt;
+      return std::pair(fc, a);
+    }
+    if (!isa<TransposeOp, ReshapeOp>(user))
+      return std::nullopt;
+    auto next = throughView(user, a);
+    if (!next)
+      return std::nullopt;
+    a = *next;
+    v = user->getResult(0);
+  }
+  return std::nullopt;
+}
+
+/// An affine on a non-reduction axis of an fc's input (ResMLP's pre-norm
+/// Affine before the token-mixing Linear, behind a Transpose): the scale
+/// commutes with the fc, the shift becomes a constant map, exactly:
+///   fc(x * s + t) = fc_nobias(x) * s + (t (x) rowsum(W) + b).
+struct FoldAffineThroughFcRows : OpRewritePattern<ChannelAffineOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ChannelAffineOp op,
+                                PatternRewriter &rewriter) const override {
+    auto a = affineOf(op);
+    if (!a)
+      return rewriter.notifyMatchFailure(op, "parameters are not constants");
+    auto target = rowsFcBelow(op.getResult(), *a);
+    if (!target)
+      return rewriter.notifyMatchFailure(
+          op, "no fc below a single-use chain reads it on another axis");
+    Operation *user = *op->getUsers().begin();
+    if (!isa<FcOp>(user)) {
+      // Sink one view at a time; the next match continues below it.
+      Affine next = *throughView(user, *a);
+      rewriter.setInsertionPoint(user);
+      IRMapping map;
+      map.map(op.getResult(), op.getInput());
+      Operation *view = rewriter.clone(*user, map);
+      rewriter.replaceOp(user, createAffine(rewriter, op.getLoc(),
+                                            view->getResult(0), next.scale,
+                                            next.shift, next.axis));
+      return success();
+    }
+    auto fc = cast<FcOp>(user);
+    auto w = constantTensor(fc.getWeight());
+    auto b = constantTensor(fc.getBias());
+    if (!w || (fc.getBias() && !b))
+      return rewriter.notifyMatchFailure(op, "weights are not constants");
+    int64_t m = w->shape[0], k = w->shape[1], c = a->scale.size();
+    ArrayRef<int64_t> out = shapeOf(fc);
+    SmallVector<int64_t> mapShape(out.size(), 1);
+    mapShape[a->axis] = c;
+    mapShape.back() = m;
+    Tensor bias = filledTensor(mapShape, 0.0f);
+    for (int64_t j = 0; j < m; ++j) {
+      double rowsum = 0;
+      for (int64_t i = 0; i < k; ++i)
+        rowsum += w->data[j * k + i];
+      for (int64_t ch = 0; ch < c; ++ch)
+        bias.data[ch * m + j] = a->shift[ch] * rowsum + (b ? b->data[j] : 0.0);
+    }
+    Location loc = foldedLoc(kFoldBatchNorm, fc.getLoc(), {op.getLoc()});
+    rewriter.setInsertionPoint(fc);
+    Value y = rewriter.create<FcOp>(loc, fc.getType(), op.getInput(),
+                                    fc.getWeight(), Value());
+    std::vector<float> zero(c, 0.0f);
+    y = createAffine(rewriter, op.getLoc(), y, a->scale, zero, a->axis);
+    y = rewriter.create<AddOp>(loc, fc.getType(), y,
+                               createConstant(rewriter, loc, bias));
+    rewriter.replaceOp(fc, y);
+    return success();
+  }
+};
+
+/// affine(affine'(u) + c) with constant c -> affine(affine'(u)) + s * c, so
+/// the two affines meet (ResMLP's layer-scale after the token mixing).
+struct DistributeAffineOverConstantAdd : OpRewritePattern<ChannelAffineOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ChannelAffineOp op,
+                                PatternRewriter &rewriter) const override {
+    auto add = op.getInput().getDefiningOp<AddOp>();
+    if (!add || !add->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "input is no single-use add");
+    Value u = add.getLhs();
+    auto c = constantTensor(add.getRhs());
+    if (!c) {
+      u = add.getRhs();
+      c = constantTensor(add.getLhs());
+    }
+    auto inner = u.getDefiningOp<ChannelAffineOp>();
+    auto a = affineOf(op);
+    if (!c || !a || u.getType() != add.getType() || !inner ||
+        !inner->hasOneUse() || (int64_t)inner.getAxis() != a->axis)
+      return rewriter.notifyMatchFailure(
+          op, "not an affine of (affine on the same axis + constant)");
+    // s * c, with c broadcast along the affine's axis.
+    size_t rank = shapeOf(u).size();
+    SmallVector<int64_t> cs(rank - c->shape.size(), 1);
+    cs.append(c->shape.begin(), c->shape.end());
+    SmallVector<int64_t> ns = cs;
+    ns[a->axis] = a->scale.size();
+    Tensor scaled = filledTensor(ns, 0.0f);
+    forEachIndex(ns, [&](int64_t i, ArrayRef<int64_t> idx) {
+      int64_t off = 0, stride = 1;
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        if (cs[d] != 1)
+          off += idx[d] * stride;
+        stride *= cs[d];
+      }
+      scaled.data[i] = (double)c->data[off] * a->scale[idx[a->axis]];
+    });
+    Value y = rewriter.create<ChannelAffineOp>(
+        op.getLoc(), op.getType(), u, op.getScale(), op.getShift(),
+        op.getAxisAttr());
+    rewriter.replaceOpWithNewOp<AddOp>(
+        op, op.getType(), y, createConstant(rewriter, add.getLoc(), scaled));
+    return success();
+  }
+};
+
+struct FoldBatchNormPass : rep::impl::FoldBatchNormBase<FoldBatchNormPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateFoldBatchNormPatterns(patterns);
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mlir::rep::populateFoldBatchNormPatterns(RewritePatternSet &patterns) {
+  patterns.add<FoldAffineIntoProducer, FoldAffineIntoConsumers,
+               HoistAffineAboveView, FoldAffineThroughFcRows,
+               DistributeAffineOverConstantAdd>(patterns.getContext());
+}

@@ -1,0 +1,251 @@
+//===- MergeParallelBranches.cpp - sum parallel branches into one conv ----===//
+//
+// Part of the repc project, under the Apache License v2.0 with LLVM
+// Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "rep/Transforms/Passes.h"
+#include "rep/Transforms/Utils.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include <numeric>
+
+namespace mlir::rep {
+#define GEN_PASS_DEF_MERGEPARALLELBRANCHES
+#include "rep/Transforms/Passes.h.inc"
+} // namespace mlir::rep
+
+using namespace mlir;
+using namespace mlir::rep;
+
+namespace {
+
+/// One leaf of an add tree, as a conv of `input`: a real conv, the input
+/// itself (identity) or a per-channel affine of it (a 1x1 depthwise conv).
+struct Branch {
+  Value value; // what the add tree reads
+  Value input;
+  Tensor weight;
+  std::optional<Tensor> bias;
+  SmallVector<int64_t> strides, pads, dilations;
+  int64_t groups;
+  std::optional<Location> loc; // none for the identity
+  int64_t flops = 0;
+};
+
+std::optional<Branch> asBranch(Value v) {
+  ArrayRef<int64_t> shape = shapeOf(v);
+  if (shape.size() != 4)
+    return std::nullopt;
+  Operation *def = v.getDefiningOp();
+  if (auto conv = dyn_cast_or_null<Conv2dOp>(def)) {
+    auto w = constantTensor(conv.getWeight());
+    auto b = constantTensor(conv.getBias());
+    if (!w || (conv.getBias() && !b) || !def->hasOneUse())
+      return std::nullopt;
+    return Branch{v, conv.getInput(), *w, b,
+                  SmallVector<int64_t>(conv.getStrides()),
+                  SmallVector<int64_t>(conv.getPads()),
+                  SmallVector<int64_t>(conv.getDilations()),
+                  (int64_t)conv.getGroups(), conv.getLoc(),
+                  convFlops(shape, w->shape)};
+  }
+  int64_t c = shape[1];
+  Branch id{v, v, filledTensor({c, 1, 1, 1}, 1.0f), std::nullopt,
+            {1, 1}, {0, 0, 0, 0}, {1, 1}, c, std::nullopt, 0};
+  if (auto affine = dyn_cast_or_null<ChannelAffineOp>(def)) {
+    auto s = constantTensor(affine.getScale());
+    auto t = constantTensor(affine.getShift());
+    if (affine.getAxis() != 1 || !s || !t || !def->hasOneUse())
+      return id;
+    id.input = affine.getInput();
+    id.weight.data = s->data;
+    id.bias = *t;
+    id.loc = affine.getLoc();
+    return id;
+  }
+  return id;
+}
+
+bool isOneByOne(const Branch &b) {
+  return b.weight.shape[2] == 1 && b.weight.shape[3] == 1;
+}
+
+/// The leaves of the add tree rooted at `root`: operands of single-use adds
+/// of the same type, recursively.
+void collectLeaves(AddOp add, SmallVectorImpl<Value> &leaves,
+                   SmallVectorImpl<Operation *> &adds) {
+  adds.push_back(add);
+  for (Value v : {add.getLhs(), add.getRhs()}) {
+    auto inner = v.getDefiningOp<AddOp>();
+    if (inner && inner->hasOneUse() && inner.getType() == add.getType() &&
+        inner.getLhs().getType() == add.getType() &&
+        inner.getRhs().getType() == add.getType())
+      collectLeaves(inner, leaves, adds);
+    else
+      leaves.push_back(v);
+  }
+}
+
+struct MergeBranches : OpRewritePattern<AddOp> {
+  MergeBranches(MLIRContext *ctx, bool force)
+      : OpRewritePattern(ctx), force(force) {}
+  bool force;
+
+  LogicalResult matchAndRewrite(AddOp root,
+                                PatternRewriter &rewriter) const override {
+    if (root.getLhs().getType() != root.getType() ||
+        root.getRhs().getType() != root.getType())
+      return rewriter.notifyMatchFailure(root, "the add broadcasts");
+    // Work on whole trees: the parent add sees every leaf.
+    if (root->hasOneUse())
+      if (auto parent = dyn_cast<AddOp>(*root->getUsers().begin()))
+        if (parent.getType() == root.getType() &&
+            parent.getLhs().getType() == root.getType() &&
+            parent.getRhs().getType() == root.getType())
+          return rewriter.notifyMatchFailure(root, "not the root of the tree");
+    SmallVector<Value> leaves;
+    SmallVector<Operation *> adds;
+    collectLeaves(root, leaves, adds);
+    std::vector<Branch> branches;
+    for (Value v : leaves)
+      if (auto b = asBranch(v))
+        branches.push_back(std::move(*b));
+
+    // Group the branches by input; merge the first group that can merge.
+    std::string why = "fewer than two branches read one input";
+    DenseSet<Value> seen;
+    for (const Branch &first : branches) {
+      if (!seen.insert(first.input).second)
+        continue;
+      SmallVector<const Branch *> group;
+      for (const Branch &b : branches)
+        if (b.input == first.input)
+          group.push_back(&b);
+      if (group.size() >= 2 &&
+          succeeded(merge(root, group, leaves, rewriter, why)))
+        return success();
+    }
+    return rewriter.notifyMatchFailure(root, why);
+  }
+
+  LogicalResult merge(AddOp root, ArrayRef<const Branch *> group,
+                      ArrayRef<Value> leaves, PatternRewriter &rewriter,
+                      std::string &why) const {
+    // A conv branch fixes stride and dilation; 1x1 branches adapt.
+    const Branch *lead = group.front();
+    for (const Branch *b : group)
+      if (!isOneByOne(*b) || b->strides != SmallVector<int64_t>{1, 1})
+        lead = b;
+    SmallVector<int64_t> strides = lead->strides, dil = lead->dilations;
+    int64_t groups = 0;
+    // Window of each branch relative to the output position, in taps.
+    int64_t top = INT64_MAX, left = INT64_MAX, bottom = INT64_MIN,
+            right = INT64_MIN;
+    int64_t flopsBefore = 0;
+    for (const Branch *b : group) {
+      if (b->strides != strides) {
+        why = "branch strides differ";
+        return failure();
+      }
+      bool oneByOne = isOneByOne(*b);
+      if (!oneByOne && b->dilations != dil) {
+        why = "branch dilations differ";
+        return failure();
+      }
+      for (int d = 0; d < 2; ++d)
+        if (b->pads[d] % dil[d]) {
+          why = "a padding is not a whole number of dilated taps";
+          return failure();
+        }
+      top = std::min(top, -b->pads[0] / dil[0]);
+      left = std::min(left, -b->pads[1] / dil[1]);
+      bottom = std::max(bottom, -b->pads[0] / dil[0] + b->weight.shape[2] - 1);
+      right = std::max(right, -b->pads[1] / dil[1] + b->weight.shape[3] - 1);
+      groups = std::gcd(groups, b->groups);
+      flopsBefore += b->flops;
+    }
+    ArrayRef<int64_t> in = shapeOf(lead->input), out = shapeOf(root);
+    int64_t kh = bottom - top + 1, kw = right - left + 1;
+    SmallVector<int64_t> pads{-top * dil[0], -left * dil[1], 0, 0};
+    // The end pads that give the common output size.
+    pads[2] = (out[2] - 1) * strides[0] + dil[0] * (kh - 1) + 1 - in[2] - pads[0];
+    pads[3] = (out[3] - 1) * strides[1] + dil[1] * (kw - 1) + 1 - in[3] - pads[1];
+    if (llvm::any_of(pads, [](int64_t p) { return p < 0; })) {
+      why = "the merged window would need negative padding";
+      return failure();
+    }
+    int64_t o = out[1], cg = in[1] / groups;
+    SmallVector<int64_t> wshape{o, cg, kh, kw};
+    int64_t flopsAfter = convFlops(out, wshape);
+    // Identity and affine branches count no conv FLOPs: they merge for
+    // free into a conv of the same cost, never into a bigger one.
+    if (flopsAfter > flopsBefore && !force) {
+      why = "the merged conv would cost " + std::to_string(flopsAfter) +
+            " FLOPs, the branches " + std::to_string(flopsBefore) +
+            " (use force to merge anyway)";
+      return failure();
+    }
+
+    Tensor w = filledTensor(wshape, 0.0f);
+    Tensor bias = filledTensor({o}, 0.0f);
+    SmallVector<Location> from;
+    for (const Branch *b : group) {
+      Tensor bw = regroupWeight(b->weight, b->groups, groups);
+      int64_t dy = -b->pads[0] / dil[0] - top, dx = -b->pads[1] / dil[1] - left;
+      int64_t bh = bw.shape[2], bwid = bw.shape[3];
+      for (int64_t oc = 0; oc < o; ++oc)
+        for (int64_t ic = 0; ic < cg; ++ic)
+          for (int64_t y = 0; y < bh; ++y)
+            for (int64_t x = 0; x < bwid; ++x)
+              w.data[((oc * cg + ic) * kh + y + dy) * kw + x + dx] +=
+                  bw.data[((oc * cg + ic) * bh + y) * bwid + x];
+      if (b->bias)
+        for (int64_t oc = 0; oc < o; ++oc)
+          bias.data[oc] += b->bias->data[oc];
+      if (b->loc)
+        from.push_back(*b->loc);
+    }
+    // The adds that summed the branches are part of the merge too.
+    from.push_back(root.getLoc());
+    Location into = from.front();
+    Location loc = foldedLoc(kMergeParallel, into, ArrayRef(from).drop_front());
+    rewriter.setInsertionPoint(root);
+    Value merged = rewriter.create<Conv2dOp>(
+        loc, root.getType(), lead->input, createConstant(rewriter, loc, w),
+        createConstant(rewriter, loc, bias),
+        rewriter.getDenseI64ArrayAttr(strides),
+        rewriter.getDenseI64ArrayAttr(pads), rewriter.getDenseI64ArrayAttr(dil),
+        rewriter.getI64IntegerAttr(groups));
+    // Re-add the leaves that were not merged.
+    Value sum = merged;
+    for (Value leaf : leaves) {
+      if (llvm::any_of(group, [&](const Branch *b) { return b->value == leaf; }))
+        continue;
+      sum = rewriter.create<AddOp>(root.getLoc(), root.getType(), sum, leaf);
+    }
+    rewriter.replaceOp(root, sum);
+    return success();
+  }
+};
+
+struct MergeParallelBranchesPass
+    : rep::impl::MergeParallelBranchesBase<MergeParallelBranchesPass> {
+  using MergeParallelBranchesBase::MergeParallelBranchesBase;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateMergeParallelBranchesPatterns(patterns, force);
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mlir::rep::populateMergeParallelBranchesPatterns(
+    RewritePatternSet &patterns, bool force) {
+  patterns.add<MergeBranches>(patterns.getContext(), force);
+}

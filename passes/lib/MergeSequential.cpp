@@ -1,0 +1,256 @@
+//===- MergeSequential.cpp - compose a 1x1 conv with the conv after it ----===//
+//
+// Part of the repc project, under the Apache License v2.0 with LLVM
+// Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "rep/Interpreter/Interpreter.h"
+#include "rep/Transforms/Passes.h"
+#include "rep/Transforms/Utils.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include <numeric>
+
+namespace mlir::rep {
+#define GEN_PASS_DEF_MERGESEQUENTIAL
+#include "rep/Transforms/Passes.h.inc"
+} // namespace mlir::rep
+
+using namespace mlir;
+using namespace mlir::rep;
+
+namespace {
+
+/// `t` (shape 1xCx... or broadcastable to `shape` with a batch of 1)
+/// materialized at `shape`.
+std::optional<Tensor> broadcastTo(const Tensor &t, ArrayRef<int64_t> shape) {
+  if (t.shape.size() > shape.size())
+    return std::nullopt;
+  size_t lead = shape.size() - t.shape.size();
+  for (size_t d = 0; d < t.shape.size(); ++d)
+    if (t.shape[d] != 1 && t.shape[d] != shape[lead + d])
+      return std::nullopt;
+  Tensor out = filledTensor(shape, 0.0f);
+  forEachIndex(shape, [&](int64_t i, ArrayRef<int64_t> idx) {
+    int64_t off = 0, stride = 1;
+    for (int64_t d = (int64_t)t.shape.size() - 1; d >= 0; --d) {
+      if (t.shape[d] != 1)
+        off += idx[lead + d] * stride;
+      stride *= t.shape[d];
+    }
+    out.data[i] = t.data[off];
+  });
+  return out;
+}
+
+/// Whether `v` is summed, in a tree of adds, with a conv of `x` whose
+/// kernel covers `kh x kw` with `groups` groups: a merge into `v` that costs
+/// more than its parts is then absorbed by that conv (DBB's 1x1 -> avg
+/// branch next to its kxk conv).
+bool absorbedBySibling(Value v, Value x, int64_t groups, int64_t kh,
+                       int64_t kw) {
+  Value node = v;
+  SmallVector<AddOp> chain;
+  while (node.hasOneUse()) {
+    auto add = dyn_cast<AddOp>(*node.getUsers().begin());
+    if (!add || add.getType() != v.getType())
+      break;
+    chain.push_back(add);
+    node = add.getResult();
+  }
+  SmallVector<Value> stack;
+  for (AddOp add : chain)
+    stack.append({add.getLhs(), add.getRhs()});
+  while (!stack.empty()) {
+    Value leaf = stack.pop_back_val();
+    if (auto add = leaf.getDefiningOp<AddOp>()) {
+      if (add->hasOneUse() && !llvm::is_contained(chain, add))
+        stack.append({add.getLhs(), add.getRhs()});
+      continue;
+    }
+    auto conv = leaf.getDefiningOp<Conv2dOp>();
+    if (leaf != v && conv && conv.getInput() == x &&
+        conv.getGroups() == groups &&
+        shapeOf(conv.getWeight())[2] >= kh && shapeOf(conv.getWeight())[3] >= kw)
+      return true;
+  }
+  return false;
+}
+
+/// conv_kxk(conv_1x1(x)) -> conv_kxk'(x) (+ a bias map when the 1x1 bias
+/// meets a zero-padded border unevenly).
+struct ComposeConvs : OpRewritePattern<Conv2dOp> {
+  ComposeConvs(MLIRContext *ctx, bool force)
+      : OpRewritePattern(ctx), force(force) {}
+  bool force;
+
+  LogicalResult matchAndRewrite(Conv2dOp op,
+                                PatternRewriter &rewriter) const override {
+    auto first = op.getInput().getDefiningOp<Conv2dOp>();
+    if (!first)
+      return rewriter.notifyMatchFailure(op, "input is not a conv");
+    if (!first->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "the first conv has other uses");
+    ArrayRef<int64_t> w1Shape = shapeOf(first.getWeight());
+    if (w1Shape[2] != 1 || w1Shape[3] != 1 ||
+        llvm::any_of(first.getPads(), [](int64_t p) { return p; }) ||
+        first.getStrides() != ArrayRef<int64_t>{1, 1})
+      return rewriter.notifyMatchFailure(
+          op, "the first conv is not 1x1, stride 1, unpadded");
+    auto w1 = constantTensor(first.getWeight());
+    auto w2 = constantTensor(op.getWeight());
+    auto b1 = constantTensor(first.getBias());
+    auto b2 = constantTensor(op.getBias());
+    if (!w1 || !w2 || (first.getBias() && !b1) || (op.getBias() && !b2))
+      return rewriter.notifyMatchFailure(op, "weights are not constants");
+
+    int64_t g1 = first.getGroups(), g2 = op.getGroups();
+    int64_t g = std::gcd(g1, g2);
+    Tensor k1 = regroupWeight(*w1, g1, g), k2 = regroupWeight(*w2, g2, g);
+    int64_t c = shapeOf(first.getInput())[1], d = k1.shape[0],
+            e = k2.shape[0], kh = k2.shape[2], kw = k2.shape[3];
+    int64_t cg = c / g, dg = d / g, eg = e / g, kk = kh * kw;
+    Tensor k = filledTensor({e, cg, kh, kw}, 0.0f);
+
+    int64_t before = convFlops(shapeOf(first), w1Shape) +
+                     convFlops(shapeOf(op), shapeOf(op.getWeight()));
+    int64_t after = convFlops(shapeOf(op), k.shape);
+    if (after > before && !force &&
+        !absorbedBySibling(op, first.getInput(), g, kh, kw))
+      return rewriter.notifyMatchFailure(
+          op, "the merged conv would cost " + std::to_string(after) +
+                  " FLOPs, the pair " + std::to_string(before) +
+                  " (use force to merge anyway)");
+
+    for (int64_t oc = 0; oc < e; ++oc) {
+      int64_t grp = oc / eg;
+      for (int64_t dl = 0; dl < dg; ++dl) {
+        const float *a = &k2.data[(oc * dg + dl) * kk];
+        const float *b = &k1.data[(grp * dg + dl) * cg];
+        for (int64_t ic = 0; ic < cg; ++ic) {
+          float *dst = &k.data[(oc * cg + ic) * kk];
+          for (int64_t t = 0; t < kk; ++t)
+            dst[t] += (double)a[t] * b[ic];
+        }
+      }
+    }
+
+    // The first bias through the second conv, border included.
+    std::optional<Tensor> map;
+    if (b1) {
+      ArrayRef<int64_t> mid = shapeOf(op.getInput());
+      Tensor ones = filledTensor({1, mid[1], mid[2], mid[3]}, 0.0f);
+      int64_t hw = mid[2] * mid[3];
+      for (int64_t ch = 0; ch < mid[1]; ++ch)
+        std::fill_n(&ones.data[ch * hw], hw, b1->data[ch]);
+      map = conv2dReference(ones, *w2, b2 ? &*b2 : nullptr, op.getStrides(),
+                            op.getPads(), op.getDilations(), g2);
+    }
+    std::optional<Tensor> bias = b2;
+    bool needsMap = false;
+    if (map) {
+      if (auto uniform = uniformPerChannel(*map)) {
+        bias = Tensor{{e}, *uniform};
+      } else {
+        bias.reset();
+        needsMap = true;
+      }
+    }
+    Location loc = foldedLoc(kMergeSequential, op.getLoc(), {first.getLoc()});
+    Value weight = createConstant(rewriter, loc, k);
+    Value biasVal = bias ? createConstant(rewriter, loc, *bias) : Value();
+    Value merged = rewriter.create<Conv2dOp>(
+        loc, op.getType(), first.getInput(), weight, biasVal, op.getStrides(),
+        op.getPads(), op.getDilations(), g);
+    if (needsMap)
+      merged = rewriter.create<AddOp>(loc, op.getType(), merged,
+                                      createConstant(rewriter, loc, *map));
+    rewriter.replaceOp(op, merged);
+    return success();
+  }
+};
+
+/// conv(u + m) with a constant m -> conv(u) + conv_without_bias(m), so that
+/// u (a pad of a conv, DBB's BN-and-pad border) meets the conv.
+struct MoveConstantAddBelowConv : OpRewritePattern<Conv2dOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(Conv2dOp op,
+                                PatternRewriter &rewriter) const override {
+    auto add = op.getInput().getDefiningOp<AddOp>();
+    if (!add || !add->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "input is no single-use add");
+    Value u = add.getLhs();
+    auto m = constantTensor(add.getRhs());
+    if (!m) {
+      u = add.getRhs();
+      m = constantTensor(add.getLhs());
+    }
+    if (!m || u.getType() != add.getType())
+      return rewriter.notifyMatchFailure(op, "not an add of a constant");
+    if (!isa_and_nonnull<PadOp, Conv2dOp>(u.getDefiningOp()))
+      return rewriter.notifyMatchFailure(op, "nothing to merge above the add");
+    ArrayRef<int64_t> shape = shapeOf(u);
+    auto full = broadcastTo(*m, {1, shape[1], shape[2], shape[3]});
+    auto w = constantTensor(op.getWeight());
+    if (!full || !w)
+      return rewriter.notifyMatchFailure(op, "the constant varies over N");
+    Tensor map = conv2dReference(*full, *w, nullptr, op.getStrides(),
+                                 op.getPads(), op.getDilations(),
+                                 op.getGroups());
+    Value conv = rewriter.create<Conv2dOp>(
+        op.getLoc(), op.getType(), u, op.getWeight(), op.getBias(),
+        op.getStridesAttr(), op.getPadsAttr(), op.getDilationsAttr(),
+        op.getGroupsAttr());
+    rewriter.replaceOpWithNewOp<AddOp>(
+        op, op.getType(), conv, createConstant(rewriter, add.getLoc(), map));
+    return success();
+  }
+};
+
+/// (y + c1) + c2 -> y + (c1 + c2) for constants: bias maps meet.
+struct CombineConstantAdds : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op,
+                                PatternRewriter &rewriter) const override {
+    auto c2 = constantTensor(op.getRhs());
+    auto inner = op.getLhs().getDefiningOp<AddOp>();
+    if (!c2 || !inner || !inner->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "not (y + c1) + c2");
+    auto c1 = constantTensor(inner.getRhs());
+    if (!c1 || constantTensor(inner.getLhs()) ||
+        inner.getLhs().getType() != op.getType())
+      return rewriter.notifyMatchFailure(op, "not (y + c1) + c2");
+    auto tmp = rewriter.create<AddOp>(op.getLoc(), inner.getRhs(), op.getRhs());
+    FailureOr<Tensor> sum = evaluate(tmp, {&*c1, &*c2});
+    rewriter.eraseOp(tmp);
+    if (failed(sum))
+      return failure();
+    rewriter.replaceOpWithNewOp<AddOp>(
+        op, op.getType(), inner.getLhs(),
+        createConstant(rewriter, op.getLoc(), *sum));
+    return success();
+  }
+};
+
+struct MergeSequentialPass
+    : rep::impl::MergeSequentialBase<MergeSequentialPass> {
+  using MergeSequentialBase::MergeSequentialBase;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateMergeSequentialPatterns(patterns, force);
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mlir::rep::populateMergeSequentialPatterns(RewritePatternSet &patterns,
+                                                bool force) {
+  patterns.add<ComposeConvs>(patterns.getContext(), force);
+  patterns.add<MoveConstantAddBelowConv, CombineConstantAdds>(
+      patterns.getContext());
+}

@@ -1,0 +1,221 @@
+//===- NormalizeLinear.cpp - one form per linear and affine op ------------===//
+//
+// Part of the repc project, under the Apache License v2.0 with LLVM
+// Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "rep/Transforms/Passes.h"
+#include "rep/Transforms/Utils.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include <cmath>
+
+namespace mlir::rep {
+#define GEN_PASS_DEF_NORMALIZELINEAR
+#include "rep/Transforms/Passes.h.inc"
+} // namespace mlir::rep
+
+using namespace mlir;
+using namespace mlir::rep;
+
+namespace {
+
+/// batch_norm -> channel_affine along dim 1, with the node's own epsilon.
+struct BatchNormToAffine : OpRewritePattern<BatchNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(BatchNormOp op,
+                                PatternRewriter &rewriter) const override {
+    auto g = constantTensor(op.getScale()), b = constantTensor(op.getBias());
+    auto m = constantTensor(op.getMean()), v = constantTensor(op.getVar());
+    if (!g || !b || !m || !v)
+      return rewriter.notifyMatchFailure(op, "statistics are not constants");
+    double eps = op.getEpsilon().convertToDouble();
+    size_t c = g->data.size();
+    std::vector<float> scale(c), shift(c);
+    for (size_t i = 0; i < c; ++i) {
+      double t = g->data[i] / std::sqrt((double)v->data[i] + eps);
+      scale[i] = t;
+      shift[i] = b->data[i] - m->data[i] * t;
+    }
+    rewriter.replaceOp(op, createAffine(rewriter, op.getLoc(), op.getInput(),
+                                        scale, shift, 1));
+    return success();
+  }
+};
+
+/// x * c, x + c, x - c, c - x, x / c with a constant c that varies along at
+/// most one axis -> channel_affine.
+template <typename OpTy>
+struct ElementwiseToAffine : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    Value x = op.getLhs();
+    auto c = constantTensor(op.getRhs());
+    bool constantFirst = false;
+    if (!c) {
+      c = constantTensor(op.getLhs());
+      x = op.getRhs();
+      constantFirst = true;
+    }
+    if (!c || constantTensor(x))
+      return rewriter.notifyMatchFailure(op, "not one value and a constant");
+    if (x.getType() != op.getType())
+      return rewriter.notifyMatchFailure(op, "the constant broadcasts x");
+    auto values = perAxisValues(*c, shapeOf(x));
+    // A bias map computed by a merge is per-channel up to rounding.
+    if (!values && (std::is_same_v<OpTy, AddOp> || std::is_same_v<OpTy, SubOp>) &&
+        c->shape.size() == shapeOf(x).size() && c->shape.size() >= 2 &&
+        c->shape[1] == shapeOf(x)[1])
+      if (auto uniform = uniformPerChannel(*c))
+        values = std::pair<int64_t, std::vector<float>>(1, *uniform);
+    if (!values)
+      return rewriter.notifyMatchFailure(
+          op, "the constant varies along more than one axis");
+    auto [axis, v] = *values;
+    std::vector<float> scale(v.size(), 1.0f), shift(v.size(), 0.0f);
+    for (size_t i = 0; i < v.size(); ++i) {
+      if constexpr (std::is_same_v<OpTy, MulOp>) {
+        scale[i] = v[i];
+      } else if constexpr (std::is_same_v<OpTy, AddOp>) {
+        shift[i] = v[i];
+      } else if constexpr (std::is_same_v<OpTy, SubOp>) {
+        scale[i] = constantFirst ? -1.0f : 1.0f;
+        shift[i] = constantFirst ? v[i] : -v[i];
+      } else {
+        if (constantFirst)
+          return rewriter.notifyMatchFailure(op, "c / x is not affine");
+        scale[i] = 1.0 / (double)v[i];
+      }
+    }
+    rewriter.replaceOp(
+        op, createAffine(rewriter, op.getLoc(), x, scale, shift, axis));
+    return success();
+  }
+};
+
+/// channel_affine(channel_affine(x)) on one axis -> one channel_affine.
+struct CombineAffines : OpRewritePattern<ChannelAffineOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ChannelAffineOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<ChannelAffineOp>();
+    if (!inner || inner.getAxis() != op.getAxis())
+      return rewriter.notifyMatchFailure(op, "input is no affine on one axis");
+    if (!inner->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "the inner affine has other uses");
+    auto s1 = constantTensor(inner.getScale()), t1 = constantTensor(inner.getShift());
+    auto s2 = constantTensor(op.getScale()), t2 = constantTensor(op.getShift());
+    if (!s1 || !t1 || !s2 || !t2)
+      return rewriter.notifyMatchFailure(op, "parameters are not constants");
+    std::vector<float> scale(s1->data.size()), shift(s1->data.size());
+    for (size_t i = 0; i < scale.size(); ++i) {
+      scale[i] = (double)s1->data[i] * s2->data[i];
+      shift[i] = (double)t1->data[i] * s2->data[i] + t2->data[i];
+    }
+    Location loc = foldedLoc(kFoldBatchNorm, inner.getLoc(), {op.getLoc()});
+    rewriter.replaceOp(op, createAffine(rewriter, loc, inner.getInput(), scale,
+                                        shift, op.getAxis()));
+    return success();
+  }
+};
+
+/// matmul(x, W) with a constant 2-D W -> fc(x, W^T).
+struct MatmulToFc : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    auto w = constantTensor(op.getRhs());
+    if (!w || w->shape.size() != 2 || constantTensor(op.getLhs()))
+      return rewriter.notifyMatchFailure(op, "rhs is not a constant matrix");
+    int64_t k = w->shape[0], m = w->shape[1];
+    Tensor wt = filledTensor({m, k}, 0.0f);
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < m; ++j)
+        wt.data[j * k + i] = w->data[i * m + j];
+    Value weight = createConstant(rewriter, op.getRhs().getLoc(), wt);
+    rewriter.replaceOpWithNewOp<FcOp>(op, op.getType(), op.getLhs(), weight,
+                                      Value());
+    return success();
+  }
+};
+
+/// conv(pad(x, 0)) over the spatial dims -> conv(x) with larger pads.
+struct FoldPadIntoConv : OpRewritePattern<Conv2dOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(Conv2dOp op,
+                                PatternRewriter &rewriter) const override {
+    auto pad = op.getInput().getDefiningOp<PadOp>();
+    if (!pad)
+      return rewriter.notifyMatchFailure(op, "input is not a pad");
+    if (!pad.getValue().isZero())
+      return rewriter.notifyMatchFailure(op, "the pad value is not zero");
+    ArrayRef<int64_t> p = pad.getPads();
+    if (p[0] || p[1] || p[4] || p[5])
+      return rewriter.notifyMatchFailure(op, "the pad touches N or C");
+    if (llvm::any_of(p, [](int64_t v) { return v < 0; }))
+      return rewriter.notifyMatchFailure(op, "the pad crops");
+    ArrayRef<int64_t> cp = op.getPads();
+    SmallVector<int64_t> pads{cp[0] + p[2], cp[1] + p[3], cp[2] + p[6],
+                              cp[3] + p[7]};
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getInputMutable().assign(pad.getInput());
+      op.setPads(pads);
+      op->setLoc(FusedLoc::get(getContext(), {op.getLoc(), pad.getLoc()}));
+    });
+    return success();
+  }
+};
+
+/// avg_pool that is exactly a depthwise conv (padding counted in the
+/// divisor, or no padding) -> conv, when it sits on a linear branch (feeds
+/// an add or affine, or reads a conv or pad), where the merges can use it.
+struct AvgPoolToConv : OpRewritePattern<AvgPoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AvgPoolOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getCeilMode())
+      return rewriter.notifyMatchFailure(op, "ceil_mode windows are clipped");
+    bool padded = llvm::any_of(op.getPads(), [](int64_t p) { return p != 0; });
+    if (padded && !op.getCountIncludePad())
+      return rewriter.notifyMatchFailure(
+          op, "count_include_pad=0 with padding divides border windows by "
+              "fewer elements: not a conv");
+    bool linearUse = llvm::any_of(op->getUsers(), [](Operation *u) {
+      return isa<AddOp, ChannelAffineOp, BatchNormOp>(u);
+    });
+    Operation *def = op.getInput().getDefiningOp();
+    if (!linearUse && !isa_and_nonnull<Conv2dOp, PadOp>(def))
+      return rewriter.notifyMatchFailure(op, "not on a linear branch");
+    ArrayRef<int64_t> k = op.getKernel();
+    int64_t c = shapeOf(op.getInput())[1];
+    Tensor w = filledTensor({c, 1, k[0], k[1]}, 1.0f / (k[0] * k[1]));
+    Value weight = createConstant(rewriter, op.getLoc(), w);
+    rewriter.replaceOpWithNewOp<Conv2dOp>(
+        op, op.getType(), op.getInput(), weight, Value(), op.getStrides(),
+        op.getPads(), ArrayRef<int64_t>{1, 1}, c);
+    return success();
+  }
+};
+
+struct NormalizeLinearPass
+    : rep::impl::NormalizeLinearBase<NormalizeLinearPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateNormalizeLinearPatterns(patterns);
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mlir::rep::populateNormalizeLinearPatterns(RewritePatternSet &patterns) {
+  patterns.add<BatchNormToAffine, ElementwiseToAffine<MulOp>,
+               ElementwiseToAffine<AddOp>, ElementwiseToAffine<SubOp>,
+               ElementwiseToAffine<DivOp>, CombineAffines, MatmulToFc,
+               FoldPadIntoConv, AvgPoolToConv>(patterns.getContext());
+}
