@@ -461,7 +461,8 @@ struct FoldBatchNormPass : rep::impl::FoldBatchNormBase<FoldBatchNormPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateFoldBatchNormPatterns(patterns);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyRepPatterns(getOperation(), std::move(patterns),
+                                getArgument())))
       signalPassFailure();
   }
 };

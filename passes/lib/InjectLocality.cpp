@@ -155,7 +155,8 @@ struct InjectLocalityPass : rep::impl::InjectLocalityBase<InjectLocalityPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateInjectLocalityPatterns(patterns, force);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyRepPatterns(getOperation(), std::move(patterns),
+                                getArgument())))
       signalPassFailure();
   }
 };

@@ -238,7 +238,8 @@ struct MergeParallelBranchesPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateMergeParallelBranchesPatterns(patterns, force);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyRepPatterns(getOperation(), std::move(patterns),
+                                getArgument())))
       signalPassFailure();
   }
 };

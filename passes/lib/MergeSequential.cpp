@@ -241,7 +241,8 @@ struct MergeSequentialPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateMergeSequentialPatterns(patterns, force);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyRepPatterns(getOperation(), std::move(patterns),
+                                getArgument())))
       signalPassFailure();
   }
 };

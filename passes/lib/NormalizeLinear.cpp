@@ -206,7 +206,8 @@ struct NormalizeLinearPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateNormalizeLinearPatterns(patterns);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyRepPatterns(getOperation(), std::move(patterns),
+                                getArgument())))
       signalPassFailure();
   }
 };

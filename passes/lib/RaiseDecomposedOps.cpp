@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "rep/Transforms/Passes.h"
+#include "rep/Transforms/Utils.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -204,7 +205,8 @@ struct RaiseDecomposedOpsPass
     RewritePatternSet patterns(&getContext());
     populateRaiseGeluPatterns(patterns);
     populateRaiseLayerNormPatterns(patterns);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyRepPatterns(getOperation(), std::move(patterns),
+                                getArgument())))
       signalPassFailure();
   }
 };

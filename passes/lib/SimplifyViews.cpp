@@ -94,7 +94,8 @@ struct SimplifyViewsPass : rep::impl::SimplifyViewsBase<SimplifyViewsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateSimplifyViewsPatterns(patterns);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyRepPatterns(getOperation(), std::move(patterns),
+                                getArgument())))
       signalPassFailure();
   }
 };

@@ -10,11 +10,56 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Debug.h"
 #include "llvm/ADT/StringExtras.h"
 #include <cmath>
+#include <mutex>
 
 using namespace mlir;
 using namespace mlir::rep;
+
+namespace {
+/// Prints why a pattern did not apply.
+struct RefusalPrinter : RewriterBase::Listener {
+  explicit RefusalPrinter(StringRef pass) : pass(pass) {}
+  StringRef pass;
+  void notifyMatchFailure(
+      Location loc, function_ref<void(Diagnostic &)> reasonCallback) override {
+    Diagnostic diag(loc, DiagnosticSeverity::Remark);
+    reasonCallback(diag);
+    std::string where = firstName(loc);
+    std::string line = (pass + ": refused at " +
+                        (where.empty() ? std::string("?") : "'" + where + "'") +
+                        ": " + diag.str() + "\n")
+                           .str();
+    // Functions are rewritten in parallel: one write per line.
+    static std::mutex mutex;
+    std::lock_guard<std::mutex> lock(mutex);
+    llvm::errs() << line;
+  }
+};
+} // namespace
+
+LogicalResult rep::applyRepPatterns(Operation *op,
+                                    const FrozenRewritePatternSet &patterns,
+                                    StringRef passName) {
+  GreedyRewriteConfig config;
+  RefusalPrinter printer(passName);
+  if (llvm::DebugFlag)
+    config.listener = &printer;
+  return applyPatternsAndFoldGreedily(op, patterns, config);
+}
+
+void rep::registerDebugFlag() {
+  if (llvm::cl::getRegisteredOptions().count("debug"))
+    return;
+  static llvm::cl::opt<bool, true> debug(
+      "debug", llvm::cl::desc("Print why each rewrite did not apply"),
+      llvm::cl::location(llvm::DebugFlag));
+}
 
 ArrayRef<int64_t> rep::shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
@@ -53,7 +98,11 @@ std::string rep::firstName(Location loc) {
 Value rep::createConstant(OpBuilder &b, Location loc, const Tensor &t) {
   auto type = RankedTensorType::get(t.shape, b.getF32Type());
   ElementsAttr attr;
-  if (t.data.size() <= 16) {
+  bool splat = !t.data.empty() &&
+               llvm::all_of(t.data, [&](float v) { return v == t.data[0]; });
+  if (splat) {
+    attr = DenseElementsAttr::get(type, t.data[0]);
+  } else if (t.data.size() <= 16) {
     attr = DenseElementsAttr::get(type, ArrayRef<float>(t.data));
   } else {
     // Resource keys must print as bare identifiers; the blob manager makes
@@ -62,7 +111,7 @@ Value rep::createConstant(OpBuilder &b, Location loc, const Tensor &t) {
     for (char &c : key)
       if (!llvm::isAlnum(c) && c != '_' && c != '.')
         c = '_';
-    key = "folded_" + key;
+    key = key.empty() ? "folded" : "folded_" + key;
     attr = DenseResourceElementsAttr::get(
         type, key,
         HeapAsmResourceBlob::allocateAndCopyWithAlign(

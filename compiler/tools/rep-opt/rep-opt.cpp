@@ -8,6 +8,7 @@
 
 #include "rep/Import/OnnxImporter.h"
 #include "rep/Transforms/Passes.h"
+#include "rep/Transforms/Utils.h"
 
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
@@ -15,6 +16,7 @@
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::rep::registerImportDialects(registry);
+  mlir::rep::registerDebugFlag();
   mlir::rep::registerRepPasses();
   mlir::rep::registerReparameterizePipeline();
   mlir::registerTransformsPasses();

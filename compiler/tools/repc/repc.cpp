@@ -17,6 +17,7 @@
 #include "rep/Support/Npy.h"
 #include "rep/Support/Stats.h"
 #include "rep/Transforms/Passes.h"
+#include "rep/Transforms/Utils.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -175,12 +176,9 @@ int runInterpreter(ModuleOp module) {
   }
   return 0;
 }
-/// Runs both graphs on the same inputs and reports the largest errors.
-int runVerify(ModuleOp imported, ModuleOp folded) {
-  auto before = imported.lookupSymbol<func::FuncOp>("main");
-  auto after = folded.lookupSymbol<func::FuncOp>("main");
-  if (!before || !after)
-    return error(inputFile + ": no function @main"), 1;
+/// Runs both versions of one function on the same inputs and reports the
+/// largest errors; `label` names the function when a module has several.
+int verifyFunction(func::FuncOp before, func::FuncOp after, StringRef label) {
   SmallVector<SmallVector<rep::Tensor>> cases;
   if (!inputs.empty()) {
     auto args = readInputs();
@@ -223,7 +221,8 @@ int runVerify(ModuleOp imported, ModuleOp folded) {
       maxRel = std::max(maxRel, scale > 0 ? err / scale : err);
     }
   }
-  outs() << formatv("verify: {0} input(s), max abs error {1:e2}, max relative "
+  outs() << "verify" << label
+         << formatv(": {0} input(s), max abs error {1:e2}, max relative "
                     "error {2:e2} (tolerance {3:e1})\n",
                     cases.size(), maxAbs, maxRel, (double)tolerance);
   if (!(maxRel <= tolerance))
@@ -232,10 +231,26 @@ int runVerify(ModuleOp imported, ModuleOp folded) {
            1;
   return 0;
 }
+
+/// --verify: every function of the module (an ONNX model has one, @main).
+int runVerify(ModuleOp imported, ModuleOp folded) {
+  auto funcs = llvm::to_vector(imported.getOps<func::FuncOp>());
+  if (funcs.empty())
+    return error(inputFile + ": no function to verify"), 1;
+  int rc = 0;
+  for (func::FuncOp before : funcs) {
+    auto after = folded.lookupSymbol<func::FuncOp>(before.getSymName());
+    std::string label =
+        funcs.size() > 1 ? (" @" + before.getSymName()).str() : "";
+    rc |= verifyFunction(before, after, label);
+  }
+  return rc;
+}
 } // namespace
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  rep::registerDebugFlag();
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();

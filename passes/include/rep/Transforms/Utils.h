@@ -13,6 +13,7 @@
 #include "rep/Support/Npy.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/Rewrite/FrozenRewritePatternSet.h"
 
 namespace mlir::rep {
 
@@ -24,6 +25,17 @@ constexpr StringLiteral kMergeSequential = "merge-sequential";
 constexpr StringLiteral kInjectLocality = "inject-locality";
 
 ArrayRef<int64_t> shapeOf(Value v);
+
+/// Runs `patterns` greedily on `op`. Under `-debug` every refusal
+/// (`notifyMatchFailure`) is printed to stderr as
+/// `PASS: refused at LOC: REASON`, also in LLVM builds without assertions.
+LogicalResult applyRepPatterns(Operation *op,
+                               const FrozenRewritePatternSet &patterns,
+                               StringRef passName);
+
+/// Registers `-debug` for the tools when LLVM (built without assertions)
+/// does not; it sets `llvm::DebugFlag`.
+void registerDebugFlag();
 
 /// The data of a rep.constant (dense or dense_resource), or nullopt.
 std::optional<Tensor> constantTensor(Value v);
