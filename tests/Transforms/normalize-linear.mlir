@@ -1,5 +1,5 @@
 // RUN: rep-opt %s -rep-normalize-linear -split-input-file -mlir-print-debuginfo | FileCheck %s
-// RUN: rep-opt %s -rep-normalize-linear -debug -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
+// RUN: rep-opt %s -rep-normalize-linear -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
 // Numerically: every case, folded by the whole pipeline, within 1e-5.
 // RUN: repc %s --verify --tolerance=1e-5 | FileCheck %s --check-prefix=NUM
 // NUM-COUNT-9: verify @

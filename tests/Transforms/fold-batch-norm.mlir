@@ -1,0 +1,151 @@
+// RUN: rep-opt %s -rep-fold-batch-norm -split-input-file -mlir-print-debuginfo | FileCheck %s
+// RUN: rep-opt %s -rep-fold-batch-norm -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
+// Numerically: every case, through the whole pipeline, within 1e-5.
+// RUN: repc %s --verify --tolerance=1e-5 | FileCheck %s --check-prefix=NUM
+// NUM-COUNT-8: verify @
+
+// An affine after a grouped stride-2 conv scales its rows and becomes its
+// bias: W' = s W, b' = s b + t. The conv keeps both names.
+// CHECK-LABEL: func @after_conv
+// CHECK-DAG: %[[W:.*]] = rep.constant dense<{{\[\[\[\[}}2.000000e+00]]], {{\[\[\[}}-3.000000e+00]]], {{\[\[\[}}5.000000e-01]]], {{\[\[\[}}0.000000e+00]]]]> : tensor<4x1x1x1xf32>
+// CHECK-DAG: %[[B:.*]] = rep.constant dense<[3.000000e+00, -5.000000e+00, 1.000000e+00, 1.000000e+00]> : tensor<4xf32>
+// CHECK: %[[Y:.*]] = rep.conv2d %arg0, %[[W]], %[[B]] {{.*}}groups = 2 : i64{{.*}}strides = array<i64: 2, 2>{{.*}} loc(#[[F:.*]])
+// CHECK-NEXT: return %[[Y]]
+// CHECK-DAG: #[[C:.*]] = loc("conv")
+// CHECK-DAG: #[[N:.*]] = loc("bn")
+// CHECK: #[[F]] = loc(fused<"fold-batch-norm">[#[[C]], #[[N]]])
+func.func @after_conv(%x: tensor<2x2x5x3xf32>) -> tensor<2x4x3x2xf32> {
+  %w = rep.constant dense<[[[[1.0]]], [[[1.5]]], [[[0.5]]], [[[0.0]]]]> : tensor<4x1x1x1xf32>
+  %b = rep.constant dense<[1.0, 2.0, 0.0, 3.0]> : tensor<4xf32>
+  %s = rep.constant dense<[2.0, -2.0, 1.0, 0.0]> : tensor<4xf32>
+  %t = rep.constant dense<[1.0, -1.0, 1.0, 1.0]> : tensor<4xf32>
+  %c = rep.conv2d %x, %w, %b {dilations = array<i64: 1, 1>, groups = 2 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : (tensor<2x2x5x3xf32>, tensor<4x1x1x1xf32>, tensor<4xf32>) -> tensor<2x4x3x2xf32> loc("conv")
+  %y = rep.channel_affine %c, %s, %t {axis = 1 : i64} : (tensor<2x4x3x2xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4x3x2xf32> loc("bn")
+  return %y : tensor<2x4x3x2xf32>
+}
+
+// -----
+
+// An affine before an unpadded conv folds into its columns:
+// W' = W diag(s), b' = b + W t = 1*2 + 2*(-1) = 0.
+// CHECK-LABEL: func @before_unpadded_conv
+// CHECK-DAG: %[[W:.*]] = rep.constant dense<{{\[\[\[\[}}2.000000e+00]], {{\[\[}}6.000000e+00]]]]> : tensor<1x2x1x1xf32>
+// CHECK-DAG: %[[B:.*]] = rep.constant dense<0.000000e+00> : tensor<1xf32>
+// CHECK: rep.conv2d %arg0, %[[W]], %[[B]]
+// CHECK-NOT: rep.channel_affine
+func.func @before_unpadded_conv(%x: tensor<2x2x3x3xf32>) -> tensor<2x1x3x3xf32> {
+  %w = rep.constant dense<[[[[1.0]], [[2.0]]]]> : tensor<1x2x1x1xf32>
+  %s = rep.constant dense<[2.0, 3.0]> : tensor<2xf32>
+  %t = rep.constant dense<[2.0, -1.0]> : tensor<2xf32>
+  %a = rep.channel_affine %x, %s, %t {axis = 1 : i64} : (tensor<2x2x3x3xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<2x2x3x3xf32>
+  %y = rep.conv2d %a, %w {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<2x2x3x3xf32>, tensor<1x2x1x1xf32>) -> tensor<2x1x3x3xf32>
+  return %y : tensor<2x1x3x3xf32>
+}
+
+// -----
+
+// Before a zero-padded conv the shift would be missing at the border: the
+// affine stays. A scale alone folds.
+// CHECK-LABEL: func @before_padded_conv
+// CHECK: rep.channel_affine
+// CHECK: rep.conv2d
+// CHECK-LABEL: func @scale_before_padded_conv
+// CHECK-NOT: rep.channel_affine
+// CHECK: rep.conv2d %arg0
+// WHY: rep-fold-batch-norm: refused at 'shifted': a use reaches no conv or fc that can take it (a nonlinearity, a residual, or a zero-padded conv and a nonzero shift)
+func.func @before_padded_conv(%x: tensor<1x2x4x5xf32>) -> tensor<1x2x4x5xf32> {
+  %w = rep.constant dense<0.5> : tensor<2x1x3x3xf32>
+  %s = rep.constant dense<[2.0, 3.0]> : tensor<2xf32>
+  %t = rep.constant dense<[1.0, -1.0]> : tensor<2xf32>
+  %a = rep.channel_affine %x, %s, %t {axis = 1 : i64} : (tensor<1x2x4x5xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x4x5xf32> loc("shifted")
+  %y = rep.conv2d %a, %w {dilations = array<i64: 1, 1>, groups = 2 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x2x4x5xf32>, tensor<2x1x3x3xf32>) -> tensor<1x2x4x5xf32>
+  return %y : tensor<1x2x4x5xf32>
+}
+func.func @scale_before_padded_conv(%x: tensor<1x2x4x5xf32>) -> tensor<1x2x4x5xf32> {
+  %w = rep.constant dense<0.5> : tensor<2x1x3x3xf32>
+  %s = rep.constant dense<[2.0, 3.0]> : tensor<2xf32>
+  %t = rep.constant dense<0.0> : tensor<2xf32>
+  %a = rep.channel_affine %x, %s, %t {axis = 1 : i64} : (tensor<1x2x4x5xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x4x5xf32>
+  %y = rep.conv2d %a, %w {dilations = array<i64: 1, 1>, groups = 2 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x2x4x5xf32>, tensor<2x1x3x3xf32>) -> tensor<1x2x4x5xf32>
+  return %y : tensor<1x2x4x5xf32>
+}
+
+// -----
+
+// RepMLPNet's fc3 BN: an affine over the S = 2 channels of (N', S, h, w)
+// behind a Reshape of a grouped 1x1 conv over (N', S*h*w, 1, 1) is an
+// affine over its 18 channels, each value repeated h*w = 9 times.
+// CHECK-LABEL: func @behind_reshape
+// CHECK: %[[C:.*]] = rep.conv2d %arg0, %{{.*}}, %{{.*}} {{.*}}groups = 2
+// CHECK-NEXT: %[[R:.*]] = rep.reshape %[[C]]
+// CHECK-NEXT: return %[[R]]
+func.func @behind_reshape(%x: tensor<4x18x1x1xf32>) -> tensor<4x2x3x3xf32> {
+  %w = rep.constant dense<0.25> : tensor<18x9x1x1xf32>
+  %s = rep.constant dense<[2.0, -1.0]> : tensor<2xf32>
+  %t = rep.constant dense<[0.5, 1.0]> : tensor<2xf32>
+  %c = rep.conv2d %x, %w {dilations = array<i64: 1, 1>, groups = 2 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<4x18x1x1xf32>, tensor<18x9x1x1xf32>) -> tensor<4x18x1x1xf32>
+  %r = rep.reshape %c {shape = array<i64: 4, 2, 3, 3>} : (tensor<4x18x1x1xf32>) -> tensor<4x2x3x3xf32>
+  %y = rep.channel_affine %r, %s, %t {axis = 1 : i64} : (tensor<4x2x3x3xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<4x2x3x3xf32>
+  return %y : tensor<4x2x3x3xf32>
+}
+
+// -----
+
+// A head BN before global average pooling, a flatten and the classifier
+// folds into the classifier (RepMLPNet, ConvMixer).
+// CHECK-LABEL: func @head
+// CHECK-NEXT: %{{.*}} = rep.constant
+// CHECK-NEXT: %{{.*}} = rep.constant
+// CHECK-NEXT: %[[G:.*]] = rep.global_avg_pool %arg0
+// CHECK-NEXT: %[[R:.*]] = rep.reshape %[[G]]
+// CHECK-NEXT: %[[Y:.*]] = rep.fc %[[R]]
+// CHECK-NEXT: return %[[Y]]
+func.func @head(%x: tensor<2x3x5x5xf32>) -> tensor<2x2xf32> {
+  %w = rep.constant dense<[[1.0, 0.0, -1.0], [0.5, 0.5, 0.5]]> : tensor<2x3xf32>
+  %b = rep.constant dense<[0.1, 0.2]> : tensor<2xf32>
+  %s = rep.constant dense<[2.0, -1.0, 0.5]> : tensor<3xf32>
+  %t = rep.constant dense<[0.5, 1.0, -1.0]> : tensor<3xf32>
+  %a = rep.channel_affine %x, %s, %t {axis = 1 : i64} : (tensor<2x3x5x5xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x5x5xf32>
+  %g = rep.global_avg_pool %a : (tensor<2x3x5x5xf32>) -> tensor<2x3x1x1xf32>
+  %r = rep.reshape %g {shape = array<i64: 2, 3>} : (tensor<2x3x1x1xf32>) -> tensor<2x3xf32>
+  %y = rep.fc %r, %w, %b : (tensor<2x3xf32>, tensor<2x3xf32>, tensor<2xf32>) -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+// ResMLP's pre-norm before the token-mixing fc (reading the affine's axis
+// as rows, behind a transpose): the scale moves after the fc, the shift
+// becomes the constant map t (x) rowsum(W) + b.
+// CHECK-LABEL: func @token_mixing
+// CHECK: %[[T:.*]] = rep.transpose %arg0
+// CHECK-NEXT: %[[F:.*]] = rep.fc %[[T]], %{{[^,]*}} :
+// CHECK-NEXT: %[[S:.*]] = rep.channel_affine %[[F]], {{.*}} {axis = 1 : i64}
+// CHECK-NEXT: %[[M:.*]] = rep.add %[[S]], %{{.*}} : (tensor<2x3x4xf32>, tensor<1x3x4xf32>)
+// CHECK-NEXT: return %[[M]]
+func.func @token_mixing(%x: tensor<2x5x3xf32>) -> tensor<2x3x4xf32> {
+  %w = rep.constant dense<[[1.0, 0.0, 0.0, 0.0, 0.0], [0.0, 1.0, 1.0, 0.0, 0.0], [0.5, 0.5, 0.5, 0.5, 0.5], [-1.0, 0.0, 0.0, 0.0, 2.0]]> : tensor<4x5xf32>
+  %b = rep.constant dense<[0.1, 0.2, 0.3, 0.4]> : tensor<4xf32>
+  %s = rep.constant dense<[2.0, -1.0, 0.5]> : tensor<3xf32>
+  %t = rep.constant dense<[0.5, 1.0, -1.0]> : tensor<3xf32>
+  %a = rep.channel_affine %x, %s, %t {axis = 2 : i64} : (tensor<2x5x3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x5x3xf32>
+  %tr = rep.transpose %a {perm = array<i64: 0, 2, 1>} : (tensor<2x5x3xf32>) -> tensor<2x3x5xf32>
+  %y = rep.fc %tr, %w, %b : (tensor<2x3x5xf32>, tensor<4x5xf32>, tensor<4xf32>) -> tensor<2x3x4xf32>
+  return %y : tensor<2x3x4xf32>
+}
+
+// -----
+
+// An affine that also feeds a ReLU cannot fold into the conv beside it.
+// CHECK-LABEL: func @nonlinear_use
+// CHECK: rep.channel_affine
+// WHY: rep-fold-batch-norm: refused at 'shared': a use reaches no conv or fc
+func.func @nonlinear_use(%x: tensor<1x2x3x3xf32>) -> (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) {
+  %w = rep.constant dense<0.5> : tensor<2x2x1x1xf32>
+  %s = rep.constant dense<[2.0, 3.0]> : tensor<2xf32>
+  %t = rep.constant dense<[1.0, -1.0]> : tensor<2xf32>
+  %a = rep.channel_affine %x, %s, %t {axis = 1 : i64} : (tensor<1x2x3x3xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x3x3xf32> loc("shared")
+  %c = rep.conv2d %a, %w {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>
+  %r = rep.relu %a : tensor<1x2x3x3xf32>
+  return %c, %r : tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>
+}
