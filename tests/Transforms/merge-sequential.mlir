@@ -1,0 +1,88 @@
+// RUN: rep-opt %s -rep-merge-sequential -split-input-file -mlir-print-debuginfo | FileCheck %s
+// RUN: rep-opt %s -rep-merge-sequential -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
+// RUN: rep-opt %s -rep-merge-sequential=force -split-input-file | FileCheck %s --check-prefix=FORCE
+// Numerically: every case, through the whole pipeline, within 1e-5.
+// RUN: repc %s --verify --tolerance=1e-5 | FileCheck %s --check-prefix=NUM
+// RUN: repc %s --force-merge --verify --tolerance=1e-5 | FileCheck %s --check-prefix=NUM
+// NUM-COUNT-5: verify @
+
+// DBB's 1x1 then a padded, grouped 3x3 (no bias on the 1x1): one 3x3
+// with K[e,c] = sum_d K2[e,d] K1[d,c] per group, named after both.
+// CHECK-LABEL: func @one_by_one_then_kxk
+// CHECK: %[[Y:.*]] = rep.conv2d %arg0, %{{.*}}, %{{.*}} {dilations = array<i64: 1, 1>, groups = 2 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x5x7xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>) -> tensor<1x4x3x4xf32> loc(#[[F:.*]])
+// CHECK-NEXT: return %[[Y]]
+// CHECK: #[[F]] = loc(fused<"merge-sequential">[#{{.*}}, #{{.*}}])
+func.func @one_by_one_then_kxk(%x: tensor<1x4x5x7xf32>) -> tensor<1x4x3x4xf32> {
+  %k1 = rep.constant dense<[[[[1.0]], [[2.0]]], [[[0.5]], [[-1.0]]], [[[1.0]], [[0.0]]], [[[0.0]], [[3.0]]]]> : tensor<4x2x1x1xf32>
+  %k2 = rep.constant dense<0.5> : tensor<4x2x3x3xf32>
+  %b2 = rep.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %a = rep.conv2d %x, %k1 {dilations = array<i64: 1, 1>, groups = 2 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x5x7xf32>, tensor<4x2x1x1xf32>) -> tensor<1x4x5x7xf32> loc("first")
+  %y = rep.conv2d %a, %k2, %b2 {dilations = array<i64: 1, 1>, groups = 2 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x5x7xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>) -> tensor<1x4x3x4xf32> loc("second")
+  return %y : tensor<1x4x3x4xf32>
+}
+
+// -----
+
+// With a bias on the 1x1 and no padding on the kxk, the bias goes through
+// every tap: b = b2 + sum K2 b1 = 1 + 9 * 0.5 * (1 + 2) = 14.5.
+// CHECK-LABEL: func @bias_unpadded
+// CHECK: %[[B:.*]] = rep.constant dense<1.450000e+01> : tensor<1xf32>
+// CHECK: %[[Y:.*]] = rep.conv2d %arg0, %{{.*}}, %[[B]]
+// CHECK-NEXT: return %[[Y]]
+func.func @bias_unpadded(%x: tensor<2x2x5x5xf32>) -> tensor<2x1x3x3xf32> {
+  %k1 = rep.constant dense<[[[[1.0]], [[0.0]]], [[[0.0]], [[1.0]]]]> : tensor<2x2x1x1xf32>
+  %b1 = rep.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %k2 = rep.constant dense<0.5> : tensor<1x2x3x3xf32>
+  %b2 = rep.constant dense<1.0> : tensor<1xf32>
+  %a = rep.conv2d %x, %k1, %b1 {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<2x2x5x5xf32>, tensor<2x2x1x1xf32>, tensor<2xf32>) -> tensor<2x2x5x5xf32>
+  %y = rep.conv2d %a, %k2, %b2 {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<2x2x5x5xf32>, tensor<1x2x3x3xf32>, tensor<1xf32>) -> tensor<2x1x3x3xf32>
+  return %y : tensor<2x1x3x3xf32>
+}
+
+// -----
+
+// With a bias on the 1x1 and a zero-padded kxk, the border sees less of
+// the bias: the merge carries the exact per-position map as an add.
+// CHECK-LABEL: func @bias_padded
+// CHECK: %[[C:.*]] = rep.conv2d %arg0, %{{[^,]*}} {dilations
+// CHECK-NEXT: %[[Y:.*]] = rep.add %[[C]], %{{.*}} : (tensor<2x1x4x3xf32>, tensor<1x1x4x3xf32>)
+// CHECK-NEXT: return %[[Y]]
+func.func @bias_padded(%x: tensor<2x2x4x3xf32>) -> tensor<2x1x4x3xf32> {
+  %k1 = rep.constant dense<[[[[1.0]], [[0.0]]], [[[0.0]], [[1.0]]]]> : tensor<2x2x1x1xf32>
+  %b1 = rep.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %k2 = rep.constant dense<0.5> : tensor<1x2x3x3xf32>
+  %a = rep.conv2d %x, %k1, %b1 {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<2x2x4x3xf32>, tensor<2x2x1x1xf32>, tensor<2xf32>) -> tensor<2x2x4x3xf32>
+  %y = rep.conv2d %a, %k2 {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<2x2x4x3xf32>, tensor<1x2x3x3xf32>) -> tensor<2x1x4x3xf32>
+  return %y : tensor<2x1x4x3xf32>
+}
+
+// -----
+
+// Only a 1x1, stride-1, unpadded conv composes into the next one.
+// CHECK-LABEL: func @first_not_1x1
+// CHECK-COUNT-2: rep.conv2d
+// WHY: rep-merge-sequential: refused at 'second3': the first conv is not 1x1, stride 1, unpadded
+func.func @first_not_1x1(%x: tensor<1x2x5x5xf32>) -> tensor<1x2x1x1xf32> {
+  %k = rep.constant dense<0.5> : tensor<2x2x3x3xf32>
+  %a = rep.conv2d %x, %k {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x5x5xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %y = rep.conv2d %a, %k {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x1x1xf32> loc("second3")
+  return %y : tensor<1x2x1x1xf32>
+}
+
+// -----
+
+// A dense 1x1 before a depthwise 3x3 would make a dense 3x3: refused by the
+// cost model, merged under force.
+// CHECK-LABEL: func @dense_then_depthwise
+// CHECK-COUNT-2: rep.conv2d
+// WHY: rep-merge-sequential: refused at 'dw': the merged conv would cost 2592 FLOPs, the pair 936 (use force to merge anyway)
+// FORCE-LABEL: func @dense_then_depthwise
+// FORCE: rep.conv2d %arg0, %{{.*}} {dilations = array<i64: 1, 1>, groups = 1 : i64
+// FORCE-NOT: rep.conv2d
+func.func @dense_then_depthwise(%x: tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32> {
+  %pw = rep.constant dense<0.25> : tensor<4x4x1x1xf32>
+  %dw = rep.constant dense<0.5> : tensor<4x1x3x3xf32>
+  %a = rep.conv2d %x, %pw {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x3x3xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x3x3xf32>
+  %y = rep.conv2d %a, %dw {dilations = array<i64: 1, 1>, groups = 4 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x3x3xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x3x3xf32> loc("dw")
+  return %y : tensor<1x4x3x3xf32>
+}
