@@ -9,7 +9,7 @@ packages=(
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libcurl4-openssl-dev
   libprotobuf-dev protobuf-compiler libabsl-dev libgtest-dev libonnx-dev
-  python3-torch python3-onnx python3-numpy
+  python3-torch python3-onnx python3-numpy nodejs npm
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -22,6 +22,16 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
     --no-install-recommends "${missing[@]}"
+fi
+
+# ONNX Runtime (npm's onnxruntime-node) runs the graphs repc writes back as
+# ONNX; the tests use it when it is there.
+if [ ! -d build/ort/node_modules/onnxruntime-node ]; then
+  echo "== installing onnxruntime-node into build/ort"
+  mkdir -p build/ort
+  npm install --prefix build/ort --ignore-scripts --no-audit --no-fund \
+    --loglevel=error onnxruntime-node >/dev/null ||
+    echo "== onnxruntime-node unavailable: the ONNX Runtime checks are skipped"
 fi
 
 echo "== building into build/"

@@ -23,3 +23,11 @@ config.substitutions.append(
     ("%compare", config.python + " " + os.path.join(src, "tests/tools/compare_npy.py")))
 config.substitutions.append(
     ("%generate", config.python + " " + os.path.join(src, "examples/models/generate.py")))
+
+# ONNX Runtime, installed by scripts/setup.sh into build/ort.
+ort_modules = os.path.join(config.repc_obj_root, "ort", "node_modules")
+if os.path.isdir(os.path.join(ort_modules, "onnxruntime-node")):
+    config.available_features.add("onnxruntime")
+    config.environment["NODE_PATH"] = ort_modules
+    config.substitutions.append(
+        ("%ort", "node " + os.path.join(src, "tests/tools/ort_run.js")))

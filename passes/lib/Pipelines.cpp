@@ -34,6 +34,8 @@ void rep::buildReparameterizePipeline(OpPassManager &pm,
   }
   f.addPass(createFoldConstants());
   f.addPass(createCSEPass());
+  // Drops the weights every fold left behind.
+  f.addPass(createCanonicalizerPass());
 }
 
 namespace {

@@ -6,12 +6,13 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// repc MODEL.onnx [--emit=rep|folded|stats] [-o OUT] [--no-fold]
+// repc MODEL.onnx [--emit=rep|folded|onnx|stats] [-o OUT] [--no-fold]
 //      [--force-merge] [--verify[=N]] [--tolerance=1e-4]
 //      [--run --input=x.npy --output=y.npy] [--input-shape=NAME:1x3x224x224]
 //
 //===----------------------------------------------------------------------===//
 
+#include "rep/Export/OnnxExporter.h"
 #include "rep/Import/OnnxImporter.h"
 #include "rep/Interpreter/Interpreter.h"
 #include "rep/Support/Npy.h"
@@ -36,7 +37,7 @@ using namespace mlir;
 using namespace llvm;
 
 namespace {
-enum class Emit { Rep, Folded, Stats };
+enum class Emit { Rep, Folded, Onnx, Stats };
 
 cl::opt<std::string> inputFile(cl::Positional, cl::Required,
                                cl::desc("<model.onnx | model.mlir>"));
@@ -47,6 +48,8 @@ cl::opt<Emit> emit(
     cl::values(clEnumValN(Emit::Rep, "rep", "the imported rep IR"),
                clEnumValN(Emit::Folded, "folded",
                           "the rep IR after re-parameterization"),
+               clEnumValN(Emit::Onnx, "onnx",
+                          "the folded graph as an ONNX model (opset 17)"),
                clEnumValN(Emit::Stats, "stats",
                           "op counts, params and FLOPs before and after "
                           "re-parameterization, and every fold, as JSON")));
@@ -310,6 +313,10 @@ int main(int argc, char **argv) {
                       {"after", rep::computeStats(after).toJson()},
                       {"folds", rep::collectFolds(after)}};
     out->os() << formatv("{0:2}", json::Value(std::move(root))) << "\n";
+  } else if (emit == Emit::Onnx) {
+    if (failed(rep::exportOnnx(module->lookupSymbol<func::FuncOp>("main"),
+                               out->os())))
+      return 1;
   } else {
     (emit == Emit::Rep ? *imported : *module)
         ->print(out->os(), OpPrintingFlags());
