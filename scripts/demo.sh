@@ -13,7 +13,9 @@ echo "== generating a tiny training-time RepVGG (BatchNorm kept)"
 /usr/bin/python3 examples/models/generate.py repvgg --size tiny --out "$demo"
 echo "== repc --emit=stats"
 build/bin/repc "$demo/repvgg_tiny.onnx" --emit=stats
-echo "== repc --run (reference interpreter) vs PyTorch"
+echo "== repc --verify (imported vs re-parameterized graph, 3 random inputs)"
+build/bin/repc "$demo/repvgg_tiny.onnx" --verify
+echo "== repc --run (re-parameterized graph, reference interpreter) vs PyTorch"
 build/bin/repc "$demo/repvgg_tiny.onnx" --run \
   --input="$demo/repvgg_tiny.input.npy" --output="$demo/repvgg_tiny.repc.npy"
 /usr/bin/python3 tests/tools/compare_npy.py "$demo/repvgg_tiny.repc.npy" \
