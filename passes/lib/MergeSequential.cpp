@@ -89,7 +89,30 @@ struct ComposeConvs : OpRewritePattern<Conv2dOp> {
 
   LogicalResult matchAndRewrite(Conv2dOp op,
                                 PatternRewriter &rewriter) const override {
-    auto first = op.getInput().getDefiningOp<Conv2dOp>();
+    // conv2 <- [add of a constant] <- [zero pad of H, W] <- conv1: DBB's
+    // BN-and-pad writes its border as pad(bn(x)) + mask * value.
+    Value v = op.getInput();
+    std::optional<Tensor> addend;
+    if (auto add = v.getDefiningOp<AddOp>(); add && add->hasOneUse()) {
+      for (auto [u, c] : {std::pair(add.getLhs(), add.getRhs()),
+                          std::pair(add.getRhs(), add.getLhs())})
+        if (auto t = constantTensor(c); t && u.getType() == add.getType() &&
+                                        !constantTensor(u)) {
+          addend = t;
+          v = u;
+          break;
+        }
+    }
+    SmallVector<int64_t> extra{0, 0, 0, 0};
+    if (auto pad = v.getDefiningOp<PadOp>(); pad && pad->hasOneUse()) {
+      ArrayRef<int64_t> p = pad.getPads();
+      if (pad.getValue().isZero() && !p[0] && !p[1] && !p[4] && !p[5] &&
+          llvm::all_of(p, [](int64_t x) { return x >= 0; })) {
+        extra = {p[2], p[3], p[6], p[7]};
+        v = pad.getInput();
+      }
+    }
+    auto first = v.getDefiningOp<Conv2dOp>();
     if (!first)
       return rewriter.notifyMatchFailure(op, "input is not a conv");
     if (!first->hasOneUse())
@@ -138,99 +161,61 @@ struct ComposeConvs : OpRewritePattern<Conv2dOp> {
       }
     }
 
-    // The first bias through the second conv, border included.
+    // Everything constant between the convs (the first bias, padded, plus
+    // the added constant) through the second conv, border included. Its
+    // magnitude bounds the rounding a uniform map can show.
+    ArrayRef<int64_t> mid = shapeOf(first);
+    Tensor z = filledTensor({1, mid[1], mid[2] + extra[0] + extra[2],
+                             mid[3] + extra[1] + extra[3]},
+                            0.0f);
+    int64_t zh = z.shape[2], zw = z.shape[3];
+    for (int64_t ch = 0; ch < mid[1] && b1; ++ch)
+      for (int64_t y = 0; y < mid[2]; ++y)
+        for (int64_t x = 0; x < mid[3]; ++x)
+          z.data[(ch * zh + y + extra[0]) * zw + x + extra[1]] = b1->data[ch];
+    if (addend) {
+      auto full = broadcastTo(*addend, z.shape);
+      if (!full)
+        return rewriter.notifyMatchFailure(op, "the constant varies over N");
+      for (size_t i = 0; i < z.data.size(); ++i)
+        z.data[i] += full->data[i];
+    }
+    Tensor zAbs = z, w2Abs = *w2;
+    for (float &f : zAbs.data)
+      f = std::abs(f);
+    for (float &f : w2Abs.data)
+      f = std::abs(f);
     std::optional<Tensor> map;
-    if (b1) {
-      ArrayRef<int64_t> mid = shapeOf(op.getInput());
-      Tensor ones = filledTensor({1, mid[1], mid[2], mid[3]}, 0.0f);
-      int64_t hw = mid[2] * mid[3];
-      for (int64_t ch = 0; ch < mid[1]; ++ch)
-        std::fill_n(&ones.data[ch * hw], hw, b1->data[ch]);
-      map = conv2dReference(ones, *w2, b2 ? &*b2 : nullptr, op.getStrides(),
+    if (b1 || addend) {
+      map = conv2dReference(z, *w2, b2 ? &*b2 : nullptr, op.getStrides(),
                             op.getPads(), op.getDilations(), g2);
     }
     std::optional<Tensor> bias = b2;
     bool needsMap = false;
     if (map) {
-      if (auto uniform = uniformPerChannel(*map)) {
+      Tensor magnitude =
+          conv2dReference(zAbs, w2Abs, nullptr, op.getStrides(), op.getPads(),
+                          op.getDilations(), g2);
+      if (auto uniform = uniformPerChannel(*map, &magnitude)) {
         bias = Tensor{{e}, *uniform};
       } else {
         bias.reset();
         needsMap = true;
       }
     }
+    SmallVector<int64_t> pads;
+    for (int d = 0; d < 4; ++d)
+      pads.push_back(op.getPads()[d] + extra[d]);
     Location loc = foldedLoc(kMergeSequential, op.getLoc(), {first.getLoc()});
     Value weight = createConstant(rewriter, loc, k);
     Value biasVal = bias ? createConstant(rewriter, loc, *bias) : Value();
     Value merged = rewriter.create<Conv2dOp>(
         loc, op.getType(), first.getInput(), weight, biasVal, op.getStrides(),
-        op.getPads(), op.getDilations(), g);
+        pads, op.getDilations(), g);
     if (needsMap)
       merged = rewriter.create<AddOp>(loc, op.getType(), merged,
                                       createConstant(rewriter, loc, *map));
     rewriter.replaceOp(op, merged);
-    return success();
-  }
-};
-
-/// conv(u + m) with a constant m -> conv(u) + conv_without_bias(m), so that
-/// u (a pad of a conv, DBB's BN-and-pad border) meets the conv.
-struct MoveConstantAddBelowConv : OpRewritePattern<Conv2dOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(Conv2dOp op,
-                                PatternRewriter &rewriter) const override {
-    auto add = op.getInput().getDefiningOp<AddOp>();
-    if (!add || !add->hasOneUse())
-      return rewriter.notifyMatchFailure(op, "input is no single-use add");
-    Value u = add.getLhs();
-    auto m = constantTensor(add.getRhs());
-    if (!m) {
-      u = add.getRhs();
-      m = constantTensor(add.getLhs());
-    }
-    if (!m || u.getType() != add.getType())
-      return rewriter.notifyMatchFailure(op, "not an add of a constant");
-    if (!isa_and_nonnull<PadOp, Conv2dOp>(u.getDefiningOp()))
-      return rewriter.notifyMatchFailure(op, "nothing to merge above the add");
-    ArrayRef<int64_t> shape = shapeOf(u);
-    auto full = broadcastTo(*m, {1, shape[1], shape[2], shape[3]});
-    auto w = constantTensor(op.getWeight());
-    if (!full || !w)
-      return rewriter.notifyMatchFailure(op, "the constant varies over N");
-    Tensor map = conv2dReference(*full, *w, nullptr, op.getStrides(),
-                                 op.getPads(), op.getDilations(),
-                                 op.getGroups());
-    Value conv = rewriter.create<Conv2dOp>(
-        op.getLoc(), op.getType(), u, op.getWeight(), op.getBias(),
-        op.getStridesAttr(), op.getPadsAttr(), op.getDilationsAttr(),
-        op.getGroupsAttr());
-    rewriter.replaceOpWithNewOp<AddOp>(
-        op, op.getType(), conv, createConstant(rewriter, add.getLoc(), map));
-    return success();
-  }
-};
-
-/// (y + c1) + c2 -> y + (c1 + c2) for constants: bias maps meet.
-struct CombineConstantAdds : OpRewritePattern<AddOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(AddOp op,
-                                PatternRewriter &rewriter) const override {
-    auto c2 = constantTensor(op.getRhs());
-    auto inner = op.getLhs().getDefiningOp<AddOp>();
-    if (!c2 || !inner || !inner->hasOneUse())
-      return rewriter.notifyMatchFailure(op, "not (y + c1) + c2");
-    auto c1 = constantTensor(inner.getRhs());
-    if (!c1 || constantTensor(inner.getLhs()) ||
-        inner.getLhs().getType() != op.getType())
-      return rewriter.notifyMatchFailure(op, "not (y + c1) + c2");
-    auto tmp = rewriter.create<AddOp>(op.getLoc(), inner.getRhs(), op.getRhs());
-    FailureOr<Tensor> sum = evaluate(tmp, {&*c1, &*c2});
-    rewriter.eraseOp(tmp);
-    if (failed(sum))
-      return failure();
-    rewriter.replaceOpWithNewOp<AddOp>(
-        op, op.getType(), inner.getLhs(),
-        createConstant(rewriter, op.getLoc(), *sum));
     return success();
   }
 };
@@ -252,6 +237,4 @@ struct MergeSequentialPass
 void mlir::rep::populateMergeSequentialPatterns(RewritePatternSet &patterns,
                                                 bool force) {
   patterns.add<ComposeConvs>(patterns.getContext(), force);
-  patterns.add<MoveConstantAddBelowConv, CombineConstantAdds>(
-      patterns.getContext());
 }

@@ -153,7 +153,8 @@ Tensor rep::filledTensor(ArrayRef<int64_t> shape, float value) {
   return t;
 }
 
-std::optional<std::vector<float>> rep::uniformPerChannel(const Tensor &t) {
+std::optional<std::vector<float>>
+rep::uniformPerChannel(const Tensor &t, const Tensor *magnitude) {
   if (t.shape.size() < 2 || t.shape[0] != 1)
     return std::nullopt;
   int64_t c = t.shape[1], inner = t.numel() / std::max<int64_t>(c, 1);
@@ -166,7 +167,11 @@ std::optional<std::vector<float>> rep::uniformPerChannel(const Tensor &t) {
     const float *row = &t.data[ch * inner];
     double sum = 0;
     for (int64_t i = 0; i < inner; ++i) {
-      if (std::abs(row[i] - row[0]) > tol)
+      float bound = magnitude ? (magnitude->data[ch * inner + i] +
+                                 magnitude->data[ch * inner]) *
+                                    0x1p-20f
+                              : tol;
+      if (std::abs(row[i] - row[0]) > bound)
         return std::nullopt;
       sum += row[i];
     }

@@ -60,9 +60,11 @@ Tensor filledTensor(ArrayRef<int64_t> shape, float value);
 
 /// Per-channel values when `t` (shaped 1xCx...) is constant over every dim
 /// but 1, to float rounding: no element differs from its channel's first by
-/// more than 2^-20 of the largest magnitude. Maps that are uniform in exact
-/// arithmetic come out of two roundings that differ in the last bits.
-std::optional<std::vector<float>> uniformPerChannel(const Tensor &t);
+/// more than 2^-20 of `magnitude` there (the sum of absolute terms that
+/// made it), or of the largest |t| without one. Maps that are uniform in
+/// exact arithmetic come out of roundings that differ in the last bits.
+std::optional<std::vector<float>>
+uniformPerChannel(const Tensor &t, const Tensor *magnitude = nullptr);
 
 /// FLOPs of a conv (2 per multiply-add) at its compiled shape.
 int64_t convFlops(ArrayRef<int64_t> outShape, ArrayRef<int64_t> weightShape);
