@@ -177,9 +177,13 @@ def MergeSequential : Pass<"rep-merge-sequential", "func::FuncOp"> {
     kxk conv's zero-padded border as zero, so it is carried as the exact
     per-position map `conv_kxk(b1)`: a per-channel bias when that map is
     uniform (no padding, or DBB's BN-and-pad border), else an `add` of a
-    constant map after the merged conv. A constant added between the two
-    convs is moved after the second the same way. A merge that raises
-    FLOPs (a dense 1x1 before a depthwise kxk) needs `force`.
+    constant map after the merged conv. A zero pad and an added constant
+    between the two convs (DBB's BN-and-pad border) are part of that map;
+    everything constant is evaluated once, so the map is uniform to the
+    rounding of its terms when it is uniform in exact arithmetic. A merge
+    that raises FLOPs (a dense 1x1 before a depthwise kxk) needs `force`,
+    unless a sibling conv of the same input and a kernel at least as big
+    absorbs the result.
 
     ```mlir
     %a = rep.conv2d %x, %w1, %b1 {pads = array<i64: 0, 0, 0, 0>, ...} : ...
