@@ -23,31 +23,6 @@ using namespace mlir::rep;
 
 namespace {
 
-struct Affine {
-  int64_t axis;
-  std::vector<float> scale, shift;
-
-  bool shiftIsZero() const {
-    return llvm::all_of(shift, [](float v) { return v == 0.0f; });
-  }
-  /// The same map with each channel repeated `r` times (a finer axis).
-  Affine repeated(int64_t axisTo, int64_t r) const {
-    Affine a{axisTo, {}, {}};
-    for (size_t i = 0; i < scale.size() * r; ++i) {
-      a.scale.push_back(scale[i / r]);
-      a.shift.push_back(shift[i / r]);
-    }
-    return a;
-  }
-};
-
-std::optional<Affine> affineOf(ChannelAffineOp op) {
-  auto s = constantTensor(op.getScale()), t = constantTensor(op.getShift());
-  if (!s || !t)
-    return std::nullopt;
-  return Affine{(int64_t)op.getAxis(), s->data, t->data};
-}
-
 int64_t product(ArrayRef<int64_t> dims) {
   int64_t p = 1;
   for (int64_t d : dims)
@@ -122,22 +97,40 @@ bool absorbs(OpOperand &use, const Affine &a, int depth = 0) {
   Operation *user = use.getOwner();
   if (depth > 8)
     return false;
-  if (auto conv = dyn_cast<Conv2dOp>(user)) {
-    bool unpadded = llvm::all_of(conv.getPads(), [](int64_t p) { return !p; });
-    return use.getOperandNumber() == 0 && a.axis == 1 &&
-           (unpadded || a.shiftIsZero());
+  if (isa<Conv2dOp, FcOp>(user)) {
+    Value bias = user->getNumOperands() > 2 ? user->getOperand(2) : Value();
+    if (use.getOperandNumber() != 0 || !isConstant(user->getOperand(1)) ||
+        (bias && !isConstant(bias)))
+      return false;
+    if (auto conv = dyn_cast<Conv2dOp>(user))
+      return a.axis == 1 &&
+             (a.shiftIsZero() ||
+              llvm::all_of(conv.getPads(), [](int64_t p) { return !p; }));
+    return a.axis == (int64_t)shapeOf(use.get()).size() - 1;
   }
-  if (isa<FcOp>(user))
-    return use.getOperandNumber() == 0 &&
-           a.axis == (int64_t)shapeOf(use.get()).size() - 1;
   if (auto other = dyn_cast<ChannelAffineOp>(user))
-    return other.getInput() == use.get() && (int64_t)other.getAxis() == a.axis;
+    return other.getInput() == use.get() &&
+           (int64_t)other.getAxis() == a.axis && isConstant(other.getScale()) &&
+           isConstant(other.getShift());
   auto next = throughView(user, a);
   if (!next || user->getResult(0).use_empty())
     return false;
   return llvm::all_of(user->getResult(0).getUses(), [&](OpOperand &u) {
     return absorbs(u, *next, depth + 1);
   });
+}
+
+/// view(channel_affine(x)) -> channel_affine'(view(x)) for one view user
+/// of `op` whose channel mapping `throughView` accepted.
+Value sinkBelowView(PatternRewriter &rewriter, ChannelAffineOp op,
+                    Operation *view, const Affine &a) {
+  Affine next = *throughView(view, a);
+  rewriter.setInsertionPoint(view);
+  IRMapping map;
+  map.map(op.getResult(), op.getInput());
+  Operation *moved = rewriter.clone(*view, map);
+  return createAffine(rewriter, op.getLoc(), moved->getResult(0), next.scale,
+                      next.shift, next.axis);
 }
 
 /// channel_affine(conv(x)) or channel_affine(fc(x)) on the output channels
@@ -245,29 +238,15 @@ struct FoldAffineIntoConsumers : OpRewritePattern<ChannelAffineOp> {
       if (isa<Conv2dOp, FcOp>(user)) {
         replacement = foldIntoConsumer(rewriter, user, x, *a, op.getLoc());
       } else if (auto other = dyn_cast<ChannelAffineOp>(user)) {
-        auto b = affineOf(other);
-        if (!b)
-          return failure();
-        std::vector<float> s(a->scale.size()), t(a->scale.size());
-        for (size_t i = 0; i < s.size(); ++i) {
-          s[i] = (double)a->scale[i] * b->scale[i];
-          t[i] = (double)a->shift[i] * b->scale[i] + b->shift[i];
-        }
+        // absorbs() checked the parameters are constants.
+        Affine both = a->then(*affineOf(other));
         rewriter.setInsertionPoint(user);
         replacement = createAffine(
             rewriter, foldedLoc(kFoldBatchNorm, op.getLoc(), {user->getLoc()}),
-            x, s, t, a->axis);
+            x, both.scale, both.shift, both.axis);
       } else {
-        Affine next = *throughView(user, *a);
-        rewriter.setInsertionPoint(user);
-        IRMapping map;
-        map.map(op.getResult(), x);
-        Operation *view = rewriter.clone(*user, map);
-        replacement = createAffine(rewriter, op.getLoc(), view->getResult(0),
-                                   next.scale, next.shift, next.axis);
+        replacement = sinkBelowView(rewriter, op, user, *a);
       }
-      if (!replacement)
-        return rewriter.notifyMatchFailure(op, "weights are not constants");
       rewriter.replaceOp(user, replacement);
     }
     return success();
@@ -370,14 +349,7 @@ struct FoldAffineThroughFcRows : OpRewritePattern<ChannelAffineOp> {
     Operation *user = *op->getUsers().begin();
     if (!isa<FcOp>(user)) {
       // Sink one view at a time; the next match continues below it.
-      Affine next = *throughView(user, *a);
-      rewriter.setInsertionPoint(user);
-      IRMapping map;
-      map.map(op.getResult(), op.getInput());
-      Operation *view = rewriter.clone(*user, map);
-      rewriter.replaceOp(user, createAffine(rewriter, op.getLoc(),
-                                            view->getResult(0), next.scale,
-                                            next.shift, next.axis));
+      rewriter.replaceOp(user, sinkBelowView(rewriter, op, user, *a));
       return success();
     }
     auto fc = cast<FcOp>(user);
@@ -434,19 +406,12 @@ struct DistributeAffineOverConstantAdd : OpRewritePattern<ChannelAffineOp> {
           op, "not an affine of (affine on the same axis + constant)");
     // s * c, with c broadcast along the affine's axis.
     size_t rank = shapeOf(u).size();
-    SmallVector<int64_t> cs(rank - c->shape.size(), 1);
-    cs.append(c->shape.begin(), c->shape.end());
-    SmallVector<int64_t> ns = cs;
-    ns[a->axis] = a->scale.size();
-    Tensor scaled = filledTensor(ns, 0.0f);
-    forEachIndex(ns, [&](int64_t i, ArrayRef<int64_t> idx) {
-      int64_t off = 0, stride = 1;
-      for (int64_t d = rank - 1; d >= 0; --d) {
-        if (cs[d] != 1)
-          off += idx[d] * stride;
-        stride *= cs[d];
-      }
-      scaled.data[i] = (double)c->data[off] * a->scale[idx[a->axis]];
+    SmallVector<int64_t> shape(rank - c->shape.size(), 1);
+    shape.append(c->shape.begin(), c->shape.end());
+    shape[a->axis] = a->scale.size();
+    Tensor scaled = *broadcastTo(*c, shape);
+    forEachIndex(shape, [&](int64_t i, ArrayRef<int64_t> idx) {
+      scaled.data[i] *= a->scale[idx[a->axis]];
     });
     Value y = rewriter.create<ChannelAffineOp>(
         op.getLoc(), op.getType(), u, op.getScale(), op.getShift(),

@@ -24,28 +24,6 @@ using namespace mlir::rep;
 
 namespace {
 
-/// `t` (shape 1xCx... or broadcastable to `shape` with a batch of 1)
-/// materialized at `shape`.
-std::optional<Tensor> broadcastTo(const Tensor &t, ArrayRef<int64_t> shape) {
-  if (t.shape.size() > shape.size())
-    return std::nullopt;
-  size_t lead = shape.size() - t.shape.size();
-  for (size_t d = 0; d < t.shape.size(); ++d)
-    if (t.shape[d] != 1 && t.shape[d] != shape[lead + d])
-      return std::nullopt;
-  Tensor out = filledTensor(shape, 0.0f);
-  forEachIndex(shape, [&](int64_t i, ArrayRef<int64_t> idx) {
-    int64_t off = 0, stride = 1;
-    for (int64_t d = (int64_t)t.shape.size() - 1; d >= 0; --d) {
-      if (t.shape[d] != 1)
-        off += idx[lead + d] * stride;
-      stride *= t.shape[d];
-    }
-    out.data[i] = t.data[off];
-  });
-  return out;
-}
-
 /// Whether `v` is summed, in a tree of adds, with a conv of `x` whose
 /// kernel covers `kh x kw` with `groups` groups: a merge into `v` that costs
 /// more than its parts is then absorbed by that conv (DBB's 1x1 -> avg
@@ -196,7 +174,7 @@ struct ComposeConvs : OpRewritePattern<Conv2dOp> {
       Tensor magnitude =
           conv2dReference(zAbs, w2Abs, nullptr, op.getStrides(), op.getPads(),
                           op.getDilations(), g2);
-      if (auto uniform = uniformPerChannel(*map, &magnitude)) {
+      if (auto uniform = uniformPerChannel(*map, magnitude)) {
         bias = Tensor{{e}, *uniform};
       } else {
         bias.reset();

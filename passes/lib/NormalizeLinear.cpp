@@ -66,12 +66,6 @@ struct ElementwiseToAffine : OpRewritePattern<OpTy> {
     if (x.getType() != op.getType())
       return rewriter.notifyMatchFailure(op, "the constant broadcasts x");
     auto values = perAxisValues(*c, shapeOf(x));
-    // A bias map computed by a merge is per-channel up to rounding.
-    if (!values && (std::is_same_v<OpTy, AddOp> || std::is_same_v<OpTy, SubOp>) &&
-        c->shape.size() == shapeOf(x).size() && c->shape.size() >= 2 &&
-        c->shape[1] == shapeOf(x)[1])
-      if (auto uniform = uniformPerChannel(*c))
-        values = std::pair<int64_t, std::vector<float>>(1, *uniform);
     if (!values)
       return rewriter.notifyMatchFailure(
           op, "the constant varies along more than one axis");
@@ -107,18 +101,13 @@ struct CombineAffines : OpRewritePattern<ChannelAffineOp> {
       return rewriter.notifyMatchFailure(op, "input is no affine on one axis");
     if (!inner->hasOneUse())
       return rewriter.notifyMatchFailure(op, "the inner affine has other uses");
-    auto s1 = constantTensor(inner.getScale()), t1 = constantTensor(inner.getShift());
-    auto s2 = constantTensor(op.getScale()), t2 = constantTensor(op.getShift());
-    if (!s1 || !t1 || !s2 || !t2)
+    auto first = affineOf(inner), second = affineOf(op);
+    if (!first || !second)
       return rewriter.notifyMatchFailure(op, "parameters are not constants");
-    std::vector<float> scale(s1->data.size()), shift(s1->data.size());
-    for (size_t i = 0; i < scale.size(); ++i) {
-      scale[i] = (double)s1->data[i] * s2->data[i];
-      shift[i] = (double)t1->data[i] * s2->data[i] + t2->data[i];
-    }
+    Affine both = first->then(*second);
     Location loc = foldedLoc(kFoldBatchNorm, inner.getLoc(), {op.getLoc()});
-    rewriter.replaceOp(op, createAffine(rewriter, loc, inner.getInput(), scale,
-                                        shift, op.getAxis()));
+    rewriter.replaceOp(op, createAffine(rewriter, loc, inner.getInput(),
+                                        both.scale, both.shift, both.axis));
     return success();
   }
 };

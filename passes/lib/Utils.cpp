@@ -154,30 +154,75 @@ Tensor rep::filledTensor(ArrayRef<int64_t> shape, float value) {
 }
 
 std::optional<std::vector<float>>
-rep::uniformPerChannel(const Tensor &t, const Tensor *magnitude) {
+rep::uniformPerChannel(const Tensor &t, const Tensor &magnitude) {
   if (t.shape.size() < 2 || t.shape[0] != 1)
     return std::nullopt;
   int64_t c = t.shape[1], inner = t.numel() / std::max<int64_t>(c, 1);
-  float maxAbs = 0;
-  for (float v : t.data)
-    maxAbs = std::max(maxAbs, std::abs(v));
-  float tol = maxAbs * 0x1p-20f;
   std::vector<float> values(c);
   for (int64_t ch = 0; ch < c; ++ch) {
     const float *row = &t.data[ch * inner];
+    const float *mag = &magnitude.data[ch * inner];
     double sum = 0;
     for (int64_t i = 0; i < inner; ++i) {
-      float bound = magnitude ? (magnitude->data[ch * inner + i] +
-                                 magnitude->data[ch * inner]) *
-                                    0x1p-20f
-                              : tol;
-      if (std::abs(row[i] - row[0]) > bound)
+      if (std::abs(row[i] - row[0]) > (mag[i] + mag[0]) * 0x1p-20f)
         return std::nullopt;
       sum += row[i];
     }
     values[ch] = sum / inner;
   }
   return values;
+}
+
+std::optional<Tensor> rep::broadcastTo(const Tensor &t,
+                                       ArrayRef<int64_t> shape) {
+  if (t.shape.size() > shape.size())
+    return std::nullopt;
+  size_t lead = shape.size() - t.shape.size();
+  for (size_t d = 0; d < t.shape.size(); ++d)
+    if (t.shape[d] != 1 && t.shape[d] != shape[lead + d])
+      return std::nullopt;
+  Tensor out = filledTensor(shape, 0.0f);
+  forEachIndex(shape, [&](int64_t i, ArrayRef<int64_t> idx) {
+    int64_t off = 0, stride = 1;
+    for (int64_t d = (int64_t)t.shape.size() - 1; d >= 0; --d) {
+      if (t.shape[d] != 1)
+        off += idx[lead + d] * stride;
+      stride *= t.shape[d];
+    }
+    out.data[i] = t.data[off];
+  });
+  return out;
+}
+
+bool rep::isConstant(Value v) { return v && v.getDefiningOp<ConstantOp>(); }
+
+bool Affine::shiftIsZero() const {
+  return llvm::all_of(shift, [](float v) { return v == 0.0f; });
+}
+
+Affine Affine::repeated(int64_t axisTo, int64_t r) const {
+  Affine a{axisTo, {}, {}};
+  for (size_t i = 0; i < scale.size() * r; ++i) {
+    a.scale.push_back(scale[i / r]);
+    a.shift.push_back(shift[i / r]);
+  }
+  return a;
+}
+
+Affine Affine::then(const Affine &next) const {
+  Affine a{axis, scale, shift};
+  for (size_t i = 0; i < scale.size(); ++i) {
+    a.scale[i] = (double)scale[i] * next.scale[i];
+    a.shift[i] = (double)shift[i] * next.scale[i] + next.shift[i];
+  }
+  return a;
+}
+
+std::optional<Affine> rep::affineOf(ChannelAffineOp op) {
+  auto s = constantTensor(op.getScale()), t = constantTensor(op.getShift());
+  if (!s || !t)
+    return std::nullopt;
+  return Affine{(int64_t)op.getAxis(), s->data, t->data};
 }
 
 int64_t rep::convFlops(ArrayRef<int64_t> outShape,

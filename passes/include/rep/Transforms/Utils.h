@@ -59,12 +59,34 @@ Tensor regroupWeight(const Tensor &w, int64_t groups, int64_t newGroups);
 Tensor filledTensor(ArrayRef<int64_t> shape, float value);
 
 /// Per-channel values when `t` (shaped 1xCx...) is constant over every dim
-/// but 1, to float rounding: no element differs from its channel's first by
-/// more than 2^-20 of `magnitude` there (the sum of absolute terms that
-/// made it), or of the largest |t| without one. Maps that are uniform in
-/// exact arithmetic come out of roundings that differ in the last bits.
-std::optional<std::vector<float>>
-uniformPerChannel(const Tensor &t, const Tensor *magnitude = nullptr);
+/// but 1, to float rounding: no two elements of a channel differ by more
+/// than 2^-20 of their `magnitude` (the sum of the absolute terms that
+/// made them). A map that is uniform in exact arithmetic comes out of
+/// roundings that differ in the last bits.
+std::optional<std::vector<float>> uniformPerChannel(const Tensor &t,
+                                                    const Tensor &magnitude);
+
+/// `t` materialized at `shape` under numpy broadcasting, or nothing when
+/// it does not broadcast to it.
+std::optional<Tensor> broadcastTo(const Tensor &t, ArrayRef<int64_t> shape);
+
+/// Whether `v` is produced by a rep.constant (without copying its data).
+bool isConstant(Value v);
+
+/// The map `x * scale + shift` along `axis`, as a channel_affine holds it.
+struct Affine {
+  int64_t axis;
+  std::vector<float> scale, shift;
+
+  bool shiftIsZero() const;
+  /// The same map with each channel repeated `r` times (a finer axis).
+  Affine repeated(int64_t axisTo, int64_t r) const;
+  /// This map followed by `next` on the same axis.
+  Affine then(const Affine &next) const;
+};
+
+/// The parameters of a channel_affine, when they are constants.
+std::optional<Affine> affineOf(ChannelAffineOp op);
 
 /// FLOPs of a conv (2 per multiply-add) at its compiled shape.
 int64_t convFlops(ArrayRef<int64_t> outShape, ArrayRef<int64_t> weightShape);
