@@ -6,10 +6,12 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "rep/CodeGen/CpuCodeGen.h"
 #include "rep/Import/OnnxImporter.h"
 #include "rep/Transforms/Passes.h"
 #include "rep/Transforms/Utils.h"
 
+#include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -19,7 +21,8 @@ int main(int argc, char **argv) {
   mlir::rep::registerDebugFlag();
   mlir::rep::registerRepPasses();
   mlir::rep::registerReparameterizePipeline();
-  mlir::registerTransformsPasses();
+  mlir::rep::registerCodeGenDialects(registry);
+  mlir::registerAllPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "rep optimizer driver\n", registry));
 }

@@ -6,12 +6,15 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// repc MODEL.onnx [--emit=rep|folded|onnx|stats] [-o OUT] [--no-fold]
-//      [--force-merge] [--verify[=N]] [--tolerance=1e-4]
+// repc MODEL.onnx [-o OUT]
+//      [--emit=lib|obj|exe|llvm-ir|linalg|rep|folded|onnx|stats]
+//      [--name=SYM] [--cpu=NAME] [--no-fold] [--force-merge]
+//      [--verify[=N]] [--tolerance=1e-4]
 //      [--run --input=x.npy --output=y.npy] [--input-shape=NAME:1x3x224x224]
 //
 //===----------------------------------------------------------------------===//
 
+#include "rep/CodeGen/CpuCodeGen.h"
 #include "rep/Export/OnnxExporter.h"
 #include "rep/Import/OnnxImporter.h"
 #include "rep/Interpreter/Interpreter.h"
@@ -27,7 +30,11 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -37,15 +44,26 @@ using namespace mlir;
 using namespace llvm;
 
 namespace {
-enum class Emit { Rep, Folded, Onnx, Stats };
+enum class Emit { Rep, Folded, Onnx, Stats, Linalg, LlvmIr, Obj, Lib, Exe };
 
 cl::opt<std::string> inputFile(cl::Positional, cl::Required,
                                cl::desc("<model.onnx | model.mlir>"));
 cl::opt<std::string> outputFile("o", cl::desc("Output file (default stdout)"),
                                 cl::value_desc("file"), cl::init("-"));
 cl::opt<Emit> emit(
-    "emit", cl::desc("What to write"), cl::init(Emit::Rep),
-    cl::values(clEnumValN(Emit::Rep, "rep", "the imported rep IR"),
+    "emit", cl::desc("What to write"), cl::init(Emit::Lib),
+    cl::values(clEnumValN(Emit::Lib, "lib",
+                          "a shared library rep-run and the runtime open "
+                          "(default; MODEL.so)"),
+               clEnumValN(Emit::Obj, "obj",
+                          "an object file plus the C header SYM.h"),
+               clEnumValN(Emit::Exe, "exe",
+                          "a standalone binary: MODEL --input=x.npy "
+                          "--output=y.npy"),
+               clEnumValN(Emit::LlvmIr, "llvm-ir", "the optimized LLVM IR"),
+               clEnumValN(Emit::Linalg, "linalg",
+                          "the folded graph as linalg on tensors"),
+               clEnumValN(Emit::Rep, "rep", "the imported rep IR"),
                clEnumValN(Emit::Folded, "folded",
                           "the rep IR after re-parameterization"),
                clEnumValN(Emit::Onnx, "onnx",
@@ -54,6 +72,16 @@ cl::opt<Emit> emit(
                           "op counts, params and FLOPs before and after "
                           "re-parameterization, and every fold, as JSON")));
 cl::opt<bool> noFold("no-fold", cl::desc("Skip re-parameterization"));
+cl::opt<std::string> symbolName(
+    "name", cl::desc("C symbol prefix of the compiled model (SYM_run, SYM.h); "
+                     "default: the input file's stem"),
+    cl::value_desc("SYM"));
+cl::opt<std::string> targetCpu(
+    "cpu", cl::desc("Target CPU, as llc -mcpu (default: this host)"),
+    cl::value_desc("name"));
+cl::opt<bool> noSchedules(
+    "no-schedules", cl::Hidden,
+    cl::desc("Compile every kernel as plain loops (debugging)"));
 cl::opt<bool> forceMerge(
     "force-merge",
     cl::desc("Apply merges the cost model refuses (they raise FLOPs or "
@@ -90,8 +118,8 @@ LogicalResult printDiagnostic(Diagnostic &diag) {
   else if (auto file = dyn_cast<FileLineColLoc>(loc); file && file.getLine())
     where = (file.getFilename().str() + ":" + std::to_string(file.getLine()) +
              ":" + std::to_string(file.getColumn()));
-  const char *kind = diag.getSeverity() == DiagnosticSeverity::Error ? "error"
-                     : diag.getSeverity() == DiagnosticSeverity::Warning
+  const char *kind = diag.getSeverity() == mlir::DiagnosticSeverity::Error ? "error"
+                     : diag.getSeverity() == mlir::DiagnosticSeverity::Warning
                          ? "warning"
                          : "note";
   errs() << "repc: " << where << ": " << kind << ": " << diag.str() << "\n";
@@ -196,7 +224,7 @@ int verifyFunction(func::FuncOp before, func::FuncOp after, StringRef label) {
     std::normal_distribution<float> dist;
     for (unsigned i = 0; i < n; ++i) {
       SmallVector<rep::Tensor> args;
-      for (Type t : before.getFunctionType().getInputs()) {
+      for (mlir::Type t : before.getFunctionType().getInputs()) {
         rep::Tensor x;
         auto shape = cast<RankedTensorType>(t).getShape();
         x.shape.assign(shape.begin(), shape.end());
@@ -235,6 +263,102 @@ int verifyFunction(func::FuncOp before, func::FuncOp after, StringRef label) {
   return 0;
 }
 
+/// The input's stem as a C identifier.
+std::string defaultSymbol() {
+  std::string s = sys::path::stem(inputFile).str();
+  for (char &c : s)
+    if (!isalnum((unsigned char)c))
+      c = '_';
+  if (s.empty() || isdigit((unsigned char)s[0]))
+    s = "model_" + s;
+  return s;
+}
+
+/// --emit=linalg|llvm-ir|obj|lib|exe.
+int compile(ModuleOp module) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return error(inputFile + ": no function @main to compile"), 1;
+  for (auto f : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
+    if (f != main)
+      f.erase();
+  rep::CpuCodeGenOptions options;
+  options.symbol = symbolName.empty() ? defaultSymbol() : symbolName;
+  options.cpu = targetCpu;
+  options.fixedEntry = emit != Emit::Obj;
+  options.schedules = !noSchedules;
+  if (llvm::any_of(options.symbol, [](char c) { return !isalnum((unsigned char)c) && c != '_'; }))
+    return error("--name=" + options.symbol + ": not a C identifier"), 1;
+  rep::ModelSignature sig = rep::signatureOf(main);
+  main.setSymName(options.symbol + "_impl");
+  main.setPrivate();
+  for (unsigned i = 0; i < main.getNumArguments(); ++i)
+    main.removeArgAttr(i, "rep.name");
+  for (unsigned i = 0; i < main.getNumResults(); ++i)
+    main.removeResultAttr(i, StringAttr::get(module.getContext(), "rep.name"));
+
+  PassManager pm(module.getContext());
+  if (failed(applyPassManagerCLOptions(pm)))
+    return 1;
+  rep::buildLowerToLinalgPipeline(pm);
+  if (failed(pm.run(module)))
+    return 1;
+
+  std::string path = outputFile;
+  bool binary = emit == Emit::Obj || emit == Emit::Lib || emit == Emit::Exe;
+  if (binary && path == "-")
+    path = sys::path::stem(inputFile).str() +
+           (emit == Emit::Lib ? ".so" : emit == Emit::Obj ? ".o" : "");
+  if (emit == Emit::Linalg) {
+    std::string err;
+    auto out = openOutputFile(path, &err);
+    if (!out)
+      return error(path + ": " + err), 1;
+    module->print(out->os());
+    out->keep();
+    return 0;
+  }
+  if (failed(rep::lowerLinalgToLLVM(module, options)))
+    return 1;
+  llvm::LLVMContext llvmCtx;
+  auto llvmModule = rep::translateToLLVMIR(module, llvmCtx, sig, options);
+  if (!llvmModule)
+    return error(toString(llvmModule.takeError())), 1;
+  if (emit == Emit::LlvmIr) {
+    std::string err;
+    auto out = openOutputFile(path, &err);
+    if (!out)
+      return error(path + ": " + err), 1;
+    (*llvmModule)->print(out->os(), nullptr);
+    out->keep();
+    return 0;
+  }
+  if (emit == Emit::Obj) {
+    if (Error e = rep::emitObjectFile(**llvmModule, path, options))
+      return error(toString(std::move(e))), 1;
+    SmallString<256> header(sys::path::parent_path(path));
+    sys::path::append(header, options.symbol + ".h");
+    std::string err;
+    auto out = openOutputFile(header, &err);
+    if (!out)
+      return error(header + ": " + err), 1;
+    out->os() << rep::generateHeader(sig, options);
+    out->keep();
+    return 0;
+  }
+  SmallString<128> object;
+  if (std::error_code ec = sys::fs::createTemporaryFile("repc", "o", object))
+    return error("cannot create a temporary file: " + ec.message()), 1;
+  llvm::FileRemover remover(object);
+  if (Error e = rep::emitObjectFile(**llvmModule, object, options))
+    return error(toString(std::move(e))), 1;
+  Error linked = emit == Emit::Lib ? rep::linkShared(object, path)
+                                   : rep::linkExecutable(object, path);
+  if (linked)
+    return error(toString(std::move(linked))), 1;
+  return 0;
+}
+
 /// --verify: every function of the module (an ONNX model has one, @main).
 int runVerify(ModuleOp imported, ModuleOp folded) {
   auto funcs = llvm::to_vector(imported.getOps<func::FuncOp>());
@@ -267,8 +391,10 @@ int main(int argc, char **argv) {
 
   DialectRegistry registry;
   rep::registerImportDialects(registry);
+  rep::registerCodeGenDialects(registry);
   MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
+  ctx.getOrLoadDialect<rep::RepDialect>();
+  ctx.getOrLoadDialect<func::FuncDialect>();
   ctx.getDiagEngine().registerHandler(printDiagnostic);
 
   OwningOpRef<ModuleOp> module = load(ctx);
@@ -300,6 +426,14 @@ int main(int argc, char **argv) {
         return rc;
     }
     return runModel ? runInterpreter(*module) : 0;
+  }
+
+  if (emit == Emit::Linalg || emit == Emit::LlvmIr || emit == Emit::Obj ||
+      emit == Emit::Lib || emit == Emit::Exe) {
+    if (verifying)
+      if (int rc = runVerify(*imported, *module))
+        return rc;
+    return compile(*module);
   }
 
   std::string err;

@@ -233,4 +233,41 @@ def InjectLocality : Pass<"rep-inject-locality", "func::FuncOp"> {
   let dependentDialects = ["::mlir::rep::RepDialect"];
 }
 
+def LowerToLinalg : Pass<"rep-lower-to-linalg", "ModuleOp"> {
+  let summary = "Lower rep ops to linalg on tensors, choosing layouts";
+  let description = [{
+    Gives every value a physical layout (a permutation of its logical ONNX
+    dims) and lowers each op to linalg, tensor and arith on tensors. Convs
+    and pools run channels-last with HWCF weights (repacked at compile time)
+    and their bias as the accumulator's initial value; elementwise ops run
+    in their full-size operand's layout and read the others through
+    broadcasting maps; a transpose only relabels dims; an fc multiplies
+    along the physical dim that holds its reduced dim. A `linalg.transpose`
+    copy is made only where an op needs another layout: at the function
+    boundary, before a reshape, before a conv whose input is not
+    channels-last.
+
+    ```mlir
+    %y = rep.conv2d %x, %w, %b {dilations = array<i64: 1, 1>, groups = 1 : i64,
+           pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>}
+         : (tensor<1x3x8x8xf32>, tensor<4x3x1x1xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+    %r = rep.relu %y : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+    return %r : tensor<1x4x8x8xf32>
+    ```
+    becomes
+    ```mlir
+    %t = linalg.transpose ins(%x : tensor<1x3x8x8xf32>) outs(%e0 : tensor<1x8x8x3xf32>) permutation = [0, 2, 3, 1]
+    %i = linalg.broadcast ins(%bias : tensor<4xf32>) outs(%e1 : tensor<1x8x8x4xf32>) dimensions = [0, 1, 2]
+    %c = linalg.conv_2d_nhwc_hwcf ins(%t, %hwcf : ...) outs(%i : tensor<1x8x8x4xf32>)
+    %r = linalg.generic {...} ins(%c : tensor<1x8x8x4xf32>) { arith.maximumf }
+    %o = linalg.transpose ins(%r : tensor<1x8x8x4xf32>) outs(%e2 : tensor<1x4x8x8xf32>) permutation = [0, 3, 1, 2]
+    return %o : tensor<1x4x8x8xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // REP_TRANSFORMS_PASSES_TD

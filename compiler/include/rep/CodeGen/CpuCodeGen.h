@@ -1,0 +1,87 @@
+//===- CpuCodeGen.h - folded rep graph to native CPU code -------*- C++ -*-===//
+//
+// Part of the repc project, under the Apache License v2.0 with LLVM
+// Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The CPU back end: rep -> linalg on tensors -> per-kernel transform-dialect
+// schedules -> bufferized loops and vectors -> LLVM dialect -> LLVM IR with
+// the model ABI (runtime/include/rep/runtime.h) -> object code for the host
+// CPU -> shared library or executable through the system C compiler driver.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef REP_CODEGEN_CPUCODEGEN_H
+#define REP_CODEGEN_CPUCODEGEN_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+
+namespace mlir::rep {
+
+/// Every dialect, interface model and translation the back end uses.
+void registerCodeGenDialects(DialectRegistry &registry);
+
+/// Names and shapes of a model's inputs and outputs (float32, row-major).
+struct ModelSignature {
+  struct Tensor {
+    std::string name;
+    llvm::SmallVector<int64_t> shape;
+  };
+  llvm::SmallVector<Tensor> inputs, outputs;
+};
+
+/// The signature of a rep function, names from its `rep.name` attributes.
+ModelSignature signatureOf(func::FuncOp func);
+
+struct CpuCodeGenOptions {
+  /// C symbol prefix of the generated entry points (`SYM_run`, ...).
+  std::string symbol = "model";
+  /// Target CPU name (`--cpu=`); empty means the host CPU and its features.
+  std::string cpu;
+  /// Emit `rep_model_entry`, the fixed symbol rep-run and the exe look up.
+  bool fixedEntry = true;
+  /// Independent work items the top-level loops are split into (OpenMP
+  /// threads share them; the count actually used is set at run time).
+  int parallelChunks = 8;
+  /// Use the tuned kernel schedules (off: plain loops, for debugging).
+  bool schedules = true;
+};
+
+/// rep (folded) -> linalg on tensors, elementwise chains fused.
+void buildLowerToLinalgPipeline(OpPassManager &pm);
+
+/// linalg on tensors -> LLVM dialect: schedules, bufferization, lowering.
+LogicalResult lowerLinalgToLLVM(ModuleOp module,
+                                const CpuCodeGenOptions &options);
+
+/// LLVM dialect -> LLVM IR with the model ABI glue, optimized at -O3 for the
+/// target CPU. The glue calls `SYM_impl(in..., out...)`.
+llvm::Expected<std::unique_ptr<llvm::Module>>
+translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
+                  const ModelSignature &sig, const CpuCodeGenOptions &options);
+
+/// Writes `module` as a relocatable object file.
+llvm::Error emitObjectFile(llvm::Module &module, llvm::StringRef path,
+                           const CpuCodeGenOptions &options);
+
+/// Links objects into a shared library or an executable with the system C
+/// compiler driver (`$CC`, else `cc`), adding the OpenMP runtime.
+llvm::Error linkShared(llvm::StringRef object, llvm::StringRef output);
+llvm::Error linkExecutable(llvm::StringRef object, llvm::StringRef output);
+
+/// The C header for an `--emit=obj` model.
+std::string generateHeader(const ModelSignature &sig,
+                           const CpuCodeGenOptions &options);
+
+} // namespace mlir::rep
+
+#endif // REP_CODEGEN_CPUCODEGEN_H

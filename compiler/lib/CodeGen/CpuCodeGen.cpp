@@ -1,0 +1,428 @@
+//===- CpuCodeGen.cpp - folded rep graph to native CPU code ---------------===//
+//
+// Part of the repc project, under the Apache License v2.0 with LLVM
+// Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "rep/CodeGen/CpuCodeGen.h"
+#include "rep/CodeGen/Schedules.h"
+#include "rep/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/Transforms/Approximation.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/Passes.h"
+
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+using namespace mlir::rep;
+
+void rep::registerCodeGenDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+}
+
+ModelSignature rep::signatureOf(func::FuncOp func) {
+  ModelSignature sig;
+  FunctionType type = func.getFunctionType();
+  auto io = [](Type t, Attribute name, unsigned i, const char *kind) {
+    ModelSignature::Tensor tensor;
+    auto shape = cast<RankedTensorType>(t).getShape();
+    tensor.shape.assign(shape.begin(), shape.end());
+    if (auto s = dyn_cast_or_null<StringAttr>(name))
+      tensor.name = s.str();
+    else
+      tensor.name = (kind + std::to_string(i));
+    return tensor;
+  };
+  for (unsigned i = 0; i < type.getNumInputs(); ++i)
+    sig.inputs.push_back(
+        io(type.getInput(i), func.getArgAttr(i, "rep.name"), i, "input"));
+  for (unsigned i = 0; i < type.getNumResults(); ++i)
+    sig.outputs.push_back(
+        io(type.getResult(i), func.getResultAttr(i, "rep.name"), i, "output"));
+  return sig;
+}
+
+void rep::buildLowerToLinalgPipeline(OpPassManager &pm) {
+  pm.addPass(createLowerToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+namespace {
+
+/// erf and exp as polynomials the vectorizer keeps in registers (libm's
+/// erff is a scalar call).
+struct ApproximateMathPass
+    : PassWrapper<ApproximateMathPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ApproximateMathPass)
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateMathPolynomialApproximationPatterns(patterns);
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+/// memref.copy of strided views would lower to a call into MLIR's runner
+/// utils library; a linalg.copy becomes loops in the model itself.
+struct CopyToLinalg : OpRewritePattern<memref::CopyOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(memref::CopyOp op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<linalg::CopyOp>(op, op.getSource(),
+                                                op.getTarget());
+    return success();
+  }
+};
+
+struct CopyToLinalgPass
+    : PassWrapper<CopyToLinalgPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CopyToLinalgPass)
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<CopyToLinalg>(&getContext());
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+LogicalResult runPipeline(ModuleOp module, StringRef pipeline) {
+  // The textual pipelines name upstream passes; register them once.
+  static bool registered = (registerAllPasses(), true);
+  (void)registered;
+  PassManager pm(module.getContext());
+  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+    return failure();
+  return pm.run(module);
+}
+
+} // namespace
+
+LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
+                                     const CpuCodeGenOptions &options) {
+  if (options.schedules && failed(applyKernelSchedules(module, options)))
+    return failure();
+  // Whatever no schedule claimed runs as plain loops, the top one parallel.
+  if (failed(runPipeline(
+          module,
+          "canonicalize,cse,"
+          "one-shot-bufferize{bufferize-function-boundaries "
+          "function-boundary-type-conversion=identity-layout-map},"
+          "buffer-results-to-out-params{hoist-static-allocs},"
+          "canonicalize,buffer-deallocation-pipeline")))
+    return failure();
+  if (options.schedules && failed(lowerVectors(module)))
+    return failure();
+  {
+    PassManager copies(module.getContext());
+    copies.addPass(std::make_unique<CopyToLinalgPass>());
+    if (failed(copies.run(module)))
+      return failure();
+  }
+  if (failed(runPipeline(module, "func.func(convert-linalg-to-parallel-loops),"
+                                 "canonicalize,cse")))
+    return failure();
+  PassManager pm(module.getContext());
+  pm.addPass(std::make_unique<ApproximateMathPass>());
+  if (failed(pm.run(module)))
+    return failure();
+  return runPipeline(
+      module,
+      "scf-forall-to-parallel,convert-scf-to-openmp,"
+      "convert-vector-to-scf,expand-strided-metadata,lower-affine,"
+      "finalize-memref-to-llvm,convert-scf-to-cf,"
+      "convert-vector-to-llvm{enable-x86vector},"
+      "convert-math-to-llvm,convert-math-to-libm,"
+      "finalize-memref-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,"
+      "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
+      "convert-index-to-llvm,convert-openmp-to-llvm,"
+      "reconcile-unrealized-casts,canonicalize");
+}
+
+namespace {
+
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const CpuCodeGenOptions &options, std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  std::string triple = llvm::sys::getDefaultTargetTriple();
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = options.cpu.empty() ? llvm::sys::getHostCPUName().str()
+                                        : options.cpu;
+  std::string features;
+  if (options.cpu.empty()) {
+    llvm::SubtargetFeatures f;
+    for (auto &kv : llvm::sys::getHostCPUFeatures())
+      f.AddFeature(kv.first(), kv.second);
+    features = f.getString();
+  }
+  llvm::TargetOptions to;
+  auto *tm = target->createTargetMachine(triple, cpu, features, to,
+                                         llvm::Reloc::PIC_, std::nullopt,
+                                         llvm::CodeGenOptLevel::Aggressive);
+  if (!tm)
+    error = "no target machine for " + triple + " / " + cpu;
+  return std::unique_ptr<llvm::TargetMachine>(tm);
+}
+
+/// The model ABI of runtime/include/rep/runtime.h, in LLVM IR.
+void addAbiGlue(llvm::Module &m, const ModelSignature &sig,
+                const CpuCodeGenOptions &options) {
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::IRBuilder<> b(ctx);
+  auto *ptr = b.getPtrTy();
+  auto *i32 = b.getInt32Ty();
+  const std::string &sym = options.symbol;
+  llvm::Function *impl = m.getFunction(sym + "_impl");
+  size_t nIn = sig.inputs.size(), nOut = sig.outputs.size();
+
+  // int SYM_run(const float *in..., float *out...)
+  SmallVector<llvm::Type *> ptrs(nIn + nOut, ptr);
+  auto *runType = llvm::FunctionType::get(i32, ptrs, false);
+  auto *run = llvm::Function::Create(runType, llvm::GlobalValue::ExternalLinkage,
+                                     sym + "_run", m);
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", run));
+  SmallVector<llvm::Value *> args;
+  for (auto &a : run->args())
+    args.push_back(&a);
+  b.CreateCall(impl, args);
+  b.CreateRet(b.getInt32(0));
+
+  // int SYM_run_v(const float *const *ins, float *const *outs, int threads)
+  llvm::FunctionCallee setThreads = m.getOrInsertFunction(
+      "omp_set_num_threads", llvm::FunctionType::get(b.getVoidTy(), {i32}, false));
+  auto *runV = llvm::Function::Create(
+      llvm::FunctionType::get(i32, {ptr, ptr, i32}, false),
+      llvm::GlobalValue::InternalLinkage, sym + "_run_v", m);
+  auto *entry = llvm::BasicBlock::Create(ctx, "entry", runV);
+  auto *set = llvm::BasicBlock::Create(ctx, "set", runV);
+  auto *call = llvm::BasicBlock::Create(ctx, "call", runV);
+  b.SetInsertPoint(entry);
+  llvm::Value *threads = runV->getArg(2);
+  b.CreateCondBr(b.CreateICmpSGT(threads, b.getInt32(0)), set, call);
+  b.SetInsertPoint(set);
+  // Per calling thread (an OpenMP ICV): concurrent callers do not interfere.
+  b.CreateCall(setThreads, {threads});
+  b.CreateBr(call);
+  b.SetInsertPoint(call);
+  args.clear();
+  for (size_t i = 0; i < nIn + nOut; ++i) {
+    llvm::Value *base = runV->getArg(i < nIn ? 0 : 1);
+    llvm::Value *slot = b.CreateConstGEP1_64(ptr, base, i < nIn ? i : i - nIn);
+    args.push_back(b.CreateLoad(ptr, slot));
+  }
+  b.CreateRet(b.CreateCall(run, args));
+
+  // The descriptor.
+  SmallVector<llvm::Constant *> names, ranks, dims;
+  auto str = [&](StringRef s) -> llvm::Constant * {
+    return b.CreateGlobalStringPtr(s, "", 0, &m);
+  };
+  // CreateGlobalStringPtr needs an insertion point; any block will do.
+  b.SetInsertPoint(&run->getEntryBlock(), run->getEntryBlock().begin());
+  auto addTensor = [&](const ModelSignature::Tensor &t) {
+    names.push_back(str(t.name));
+    ranks.push_back(b.getInt32(t.shape.size()));
+    for (int64_t d : t.shape)
+      dims.push_back(b.getInt64(d));
+  };
+  for (auto &t : sig.inputs)
+    addTensor(t);
+  for (auto &t : sig.outputs)
+    addTensor(t);
+  auto array = [&](llvm::Type *elt, ArrayRef<llvm::Constant *> items,
+                   StringRef name) -> llvm::Constant * {
+    auto *type = llvm::ArrayType::get(elt, items.size());
+    return new llvm::GlobalVariable(m, type, true,
+                                    llvm::GlobalValue::PrivateLinkage,
+                                    llvm::ConstantArray::get(type, items),
+                                    sym + name);
+  };
+  auto *abiType = llvm::StructType::get(
+      ctx, {i32, i32, i32, i32, ptr, ptr, ptr, ptr, ptr, ptr});
+  auto *abi = new llvm::GlobalVariable(
+      m, abiType, true, llvm::GlobalValue::PrivateLinkage,
+      llvm::ConstantStruct::get(
+          abiType,
+          {b.getInt32(1), b.getInt32(nIn), b.getInt32(nOut), b.getInt32(0),
+           str(sym), str(REPC_VERSION_STRING),
+           array(ptr, names, "_io_names"), array(i32, ranks, "_io_ranks"),
+           array(b.getInt64Ty(), dims, "_io_dims"), runV}),
+      sym + "_abi_data");
+  auto getter = [&](StringRef name) {
+    auto *f = llvm::Function::Create(llvm::FunctionType::get(ptr, false),
+                                     llvm::GlobalValue::ExternalLinkage, name,
+                                     m);
+    llvm::IRBuilder<> fb(llvm::BasicBlock::Create(ctx, "entry", f));
+    fb.CreateRet(abi);
+  };
+  getter(sym + "_abi");
+  if (options.fixedEntry)
+    getter("rep_model_entry");
+}
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<llvm::Module>>
+rep::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
+                       const ModelSignature &sig,
+                       const CpuCodeGenOptions &options) {
+  std::unique_ptr<llvm::Module> m = translateModuleToLLVMIR(module, ctx);
+  if (!m)
+    return llvm::createStringError("translation to LLVM IR failed");
+  std::string error;
+  auto tm = createTargetMachine(options, error);
+  if (!tm)
+    return llvm::createStringError(error);
+  m->setDataLayout(tm->createDataLayout());
+  m->setTargetTriple(tm->getTargetTriple().str());
+  for (llvm::Function &f : *m)
+    if (!f.isDeclaration()) {
+      f.addFnAttr("target-cpu", tm->getTargetCPU());
+      f.addFnAttr("target-features", tm->getTargetFeatureString());
+    }
+  addAbiGlue(*m, sig, options);
+  if (llvm::Error e = makeOptimizingTransformer(3, 0, tm.get())(m.get()))
+    return std::move(e);
+  return std::move(m);
+}
+
+llvm::Error rep::emitObjectFile(llvm::Module &module, StringRef path,
+                                const CpuCodeGenOptions &options) {
+  std::string error;
+  auto tm = createTargetMachine(options, error);
+  if (!tm)
+    return llvm::createStringError(error);
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return llvm::createStringError(ec, "cannot write " + path + ": " +
+                                           ec.message());
+  llvm::legacy::PassManager pm;
+  if (tm->addPassesToEmitFile(pm, out.os(), nullptr,
+                              llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError("the target cannot emit object files");
+  pm.run(module);
+  out.keep();
+  return llvm::Error::success();
+}
+
+namespace {
+
+/// Where the OpenMP runtime lives (Debian's libomp-19-dev).
+const char *kOmpDir = REPC_OMP_LIBDIR;
+
+llvm::Error runDriver(ArrayRef<std::string> extra, StringRef what) {
+  std::string cc = "cc";
+  if (const char *env = std::getenv("CC"); env && *env)
+    cc = env;
+  auto program = llvm::sys::findProgramByName(cc);
+  if (!program)
+    return llvm::createStringError("cannot find the C compiler driver '" + cc +
+                                   "' to link the " + what.str() +
+                                   " (set CC)");
+  std::vector<StringRef> argv = {*program};
+  for (const std::string &a : extra)
+    argv.push_back(a);
+  std::string msg;
+  int rc = llvm::sys::ExecuteAndWait(*program, argv, std::nullopt, {}, 0, 0,
+                                     &msg);
+  if (rc != 0)
+    return llvm::createStringError("linking the " + what.str() + " failed" +
+                                   (msg.empty() ? "" : ": " + msg));
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Error rep::linkShared(StringRef object, StringRef output) {
+  return runDriver({"-shared", "-o", output.str(), object.str(),
+                    std::string("-L") + kOmpDir,
+                    std::string("-Wl,-rpath,") + kOmpDir, "-lomp", "-lm"},
+                   "shared library");
+}
+
+llvm::Error rep::linkExecutable(StringRef object, StringRef output) {
+  std::string self =
+      llvm::sys::fs::getMainExecutable(nullptr, (void *)&linkExecutable);
+  SmallString<256> libDir(llvm::sys::path::parent_path(
+      llvm::sys::path::parent_path(self)));
+  llvm::sys::path::append(libDir, "lib");
+  SmallString<256> main = libDir, rt = libDir;
+  llvm::sys::path::append(main, "librep_exe_main.a");
+  llvm::sys::path::append(rt, "librep_runtime.a");
+  return runDriver({"-o", output.str(), object.str(), main.str().str(),
+                    rt.str().str(), std::string("-L") + kOmpDir,
+                    std::string("-Wl,-rpath,") + kOmpDir, "-lomp", "-lm",
+                    "-ldl"},
+                   "executable");
+}
+
+std::string rep::generateHeader(const ModelSignature &sig,
+                                const CpuCodeGenOptions &options) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  std::string sym = options.symbol, up = StringRef(sym).upper();
+  os << "/* " << sym << ".h: generated by " << REPC_VERSION_STRING
+     << "; do not edit. */\n"
+     << "#ifndef " << up << "_H\n#define " << up << "_H\n\n"
+     << "#include <stdint.h>\n\n"
+     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+     << "#define " << up << "_VERSION \"" << REPC_VERSION_STRING << "\"\n";
+  auto macros = [&](const char *kind, ArrayRef<ModelSignature::Tensor> ts) {
+    for (size_t i = 0; i < ts.size(); ++i) {
+      std::string p = up + "_" + kind + (ts.size() > 1 ? std::to_string(i) : "");
+      int64_t n = 1;
+      os << "#define " << p << "_RANK " << ts[i].shape.size() << "\n";
+      for (size_t d = 0; d < ts[i].shape.size(); ++d) {
+        os << "#define " << p << "_DIM" << d << " " << ts[i].shape[d] << "\n";
+        n *= ts[i].shape[d];
+      }
+      os << "#define " << p << "_SIZE " << n << " /* floats: "
+         << ts[i].name << " */\n";
+    }
+  };
+  macros("INPUT", sig.inputs);
+  macros("OUTPUT", sig.outputs);
+  os << "\n/* Runs the model on row-major float32 tensors of the sizes above.\n"
+     << "   Thread-safe; uses OMP_NUM_THREADS threads (default: all cores).\n"
+     << "   Returns 0. */\nint " << sym << "_run(";
+  for (size_t i = 0; i < sig.inputs.size(); ++i)
+    os << "const float *" << (sig.inputs.size() > 1 ? "in" + std::to_string(i) : "in") << ", ";
+  for (size_t i = 0; i < sig.outputs.size(); ++i)
+    os << "float *" << (sig.outputs.size() > 1 ? "out" + std::to_string(i) : "out")
+       << (i + 1 < sig.outputs.size() ? ", " : "");
+  os << ");\n\n"
+     << "/* The descriptor rep_model_from_abi() (rep/runtime.h) accepts. */\n"
+     << "const struct rep_model_abi *" << sym << "_abi(void);\n\n"
+     << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << up << "_H */\n";
+  return os.str();
+}

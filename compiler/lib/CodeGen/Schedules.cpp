@@ -1,0 +1,302 @@
+//===- Schedules.cpp - transform-dialect schedules per kernel -------------===//
+//
+// Part of the repc project, under the Apache License v2.0 with LLVM
+// Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The schedules of ../shared/notes/codegen, chosen per op from its shape:
+// split the outer dim over the threads, tile to a register block that
+// divides the op (4-8 rows x 16-64 lanes on AVX-512), decompose convs to
+// 1-D, vectorize, and keep the accumulator tile in registers across the
+// reduction loops. Ops whose shapes fit no register block stay plain loops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "rep/CodeGen/Schedules.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Transform/IR/TransformOps.h"
+#include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
+#include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::rep;
+
+namespace {
+
+/// The largest of `choices` that divides `n`, else 0.
+int64_t largestDivisor(int64_t n, ArrayRef<int64_t> choices) {
+  for (int64_t c : choices)
+    if (c <= n && n % c == 0)
+      return c;
+  return 0;
+}
+
+std::string list(ArrayRef<int64_t> v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + "]";
+}
+
+std::string anyOps(size_t n) {
+  std::string s = "(!transform.any_op) -> (!transform.any_op";
+  for (size_t i = 0; i < n; ++i)
+    s += ", !transform.any_op";
+  return s + ")";
+}
+
+/// Script text for one op: thread split, register tiling, vectorization.
+struct KernelScript {
+  std::string text;
+  llvm::raw_string_ostream os{text};
+  int next = 0;
+
+  std::string fresh() { return "%v" + std::to_string(next++); }
+
+  std::string match(int64_t id) {
+    std::string h = fresh();
+    os << "  " << h << " = transform.structured.match attributes{rep.kernel = "
+       << id << " : i64} in %root : (!transform.any_op) -> !transform.any_op\n";
+    return h;
+  }
+  /// Splits the op's dim `dim` into `chunks` forall iterations.
+  std::string forall(const std::string &h, size_t rank, size_t dim,
+                     int64_t chunks) {
+    SmallVector<int64_t> counts(rank, 0);
+    counts[dim] = chunks;
+    std::string t = fresh(), l = fresh();
+    os << "  " << t << ", " << l << " = transform.structured.tile_using_forall "
+       << h << " num_threads " << list(counts)
+       << " : (!transform.any_op) -> (!transform.any_op, !transform.any_op)\n";
+    return t;
+  }
+  /// Tiles with scf.for loops; returns the tiled op.
+  std::string tile(const std::string &h, ArrayRef<int64_t> sizes,
+                   std::string *innermost = nullptr) {
+    size_t loops = llvm::count_if(sizes, [](int64_t s) { return s != 0; });
+    std::string t = fresh(), l = fresh();
+    os << "  " << t << ", " << l;
+    if (loops)
+      os << ":" << loops;
+    os << " = transform.structured.tile_using_for " << h << " tile_sizes "
+       << list(sizes) << " : " << anyOps(loops) << "\n";
+    if (innermost && loops) {
+      os << "  transform.annotate " << l << "#" << loops - 1
+         << " \"rep.reduction_loop\" : !transform.any_op\n";
+      *innermost = l;
+    }
+    return t;
+  }
+};
+
+struct ScheduleBuilder {
+  const CpuCodeGenOptions &options;
+  KernelScript s;
+  int64_t nextId = 0;
+  int64_t scheduled = 0;
+
+  /// Chunks for the thread split: a divisor of `n`, as close to the
+  /// requested count as the dim allows.
+  int64_t chunksFor(int64_t n) {
+    for (int64_t c = options.parallelChunks; c > 1; --c)
+      if (n % c == 0)
+        return c;
+    return 1;
+  }
+
+  void tag(Operation *op, int64_t id) {
+    op->setAttr("rep.kernel",
+                IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
+  }
+
+  /// conv_2d_nhwc_hwcf: [n, oh, ow, f, kh, kw, c].
+  void conv(linalg::Conv2DNhwcHwcfOp op) {
+    auto out = cast<ShapedType>(op.getDpsInits()[0].getType()).getShape();
+    int64_t ft = largestDivisor(out[3], {64, 48, 32, 16});
+    if (!ft)
+      return;
+    int64_t lanes = ft / 16;
+    int64_t owt = largestDivisor(out[2], lanes >= 4   ? ArrayRef<int64_t>{4, 2}
+                                         : lanes == 3 ? ArrayRef<int64_t>{7, 6, 5, 4, 2}
+                                                      : ArrayRef<int64_t>{8, 7, 6, 4, 2});
+    if (!owt)
+      owt = 1;
+    int64_t id = nextId++;
+    tag(op, id);
+    std::string h = s.match(id);
+    if (int64_t c = chunksFor(out[1]); c > 1)
+      h = s.forall(h, 7, 1, c);
+    std::string loops;
+    h = s.tile(h, {1, 1, owt, ft, 1, 1, 1}, &loops);
+    std::string d = s.fresh();
+    s.os << "  " << d << " = transform.structured.decompose " << h
+         << " : (!transform.any_op) -> !transform.any_op\n";
+    s.os << "  transform.structured.vectorize " << d << " : !transform.any_op\n";
+    ++scheduled;
+  }
+
+  /// depthwise_conv_2d_nhwc_hwc: [n, oh, ow, c, kh, kw].
+  void depthwise(linalg::DepthwiseConv2DNhwcHwcOp op) {
+    auto out = cast<ShapedType>(op.getDpsInits()[0].getType()).getShape();
+    int64_t ct = largestDivisor(out[3], {32, 16});
+    int64_t owt = largestDivisor(out[2], {8, 7, 6, 4, 2});
+    if (!ct || !owt)
+      return;
+    int64_t id = nextId++;
+    tag(op, id);
+    std::string h = s.match(id);
+    if (int64_t c = chunksFor(out[1]); c > 1)
+      h = s.forall(h, 6, 1, c);
+    std::string loops;
+    h = s.tile(h, {1, 1, owt, ct, 1, 0}, &loops);
+    std::string d = s.fresh();
+    s.os << "  " << d << " = transform.structured.decompose " << h
+         << " : (!transform.any_op) -> !transform.any_op\n";
+    s.os << "  transform.structured.vectorize " << d << " : !transform.any_op\n";
+    ++scheduled;
+  }
+
+  /// matmul [m, n, k]: cache tiles, then a register block over k steps.
+  void matmul(linalg::MatmulOp op) {
+    auto out = cast<ShapedType>(op.getDpsInits()[0].getType()).getShape();
+    auto lhs = cast<ShapedType>(op.getDpsInputs()[0].getType()).getShape();
+    int64_t m = out[0], n = out[1], k = lhs[1];
+    int64_t nt = largestDivisor(n, {64, 48, 32, 16});
+    int64_t mt = largestDivisor(m, {4, 7, 6, 5, 3, 2, 1});
+    if (!nt)
+      return;
+    int64_t id = nextId++;
+    tag(op, id);
+    std::string h = s.match(id);
+    // Threads over rows when there are enough, else over columns.
+    if (int64_t c = chunksFor(m / mt); c > 1)
+      h = s.forall(h, 3, 0, c);
+    else if (int64_t c = chunksFor(n / nt); c > 1)
+      h = s.forall(h, 3, 1, c);
+    int64_t kc = largestDivisor(k, {256, 192, 128, 64, 32, 16, 8, 4, 2, 1});
+    int64_t mc = largestDivisor(m, {64, 56, 48, 32, 28, 16, 8, 4, 2, 1});
+    int64_t nc = largestDivisor(n, {256, 192, 128, 64, 48, 32, 16});
+    if (mc > mt || nc > nt || kc < k)
+      h = s.tile(h, {mc, nc, kc});
+    std::string loops;
+    h = s.tile(h, {mt, nt, 1}, &loops);
+    s.os << "  transform.structured.vectorize " << h << " : !transform.any_op\n";
+    ++scheduled;
+  }
+
+  /// All-parallel generics, fills, broadcasts and transposes: rows of one
+  /// vector along the innermost dim.
+  void elementwise(linalg::LinalgOp op) {
+    if (op.getNumReductionLoops() != 0 || op.getNumLoops() == 0)
+      return;
+    SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+    int64_t rank = bounds.size();
+    int64_t inner = bounds.back();
+    int64_t vt = largestDivisor(inner, {64, 48, 32, 16, 8});
+    if (!vt)
+      return;
+    int64_t id = nextId++;
+    tag(op, id);
+    std::string h = s.match(id);
+    // The first dim with room for the threads.
+    for (int64_t d = 0; d < rank - 1; ++d)
+      if (int64_t c = chunksFor(bounds[d]); c > 1) {
+        h = s.forall(h, rank, d, c);
+        break;
+      }
+    SmallVector<int64_t> sizes(rank, 1);
+    sizes.back() = vt;
+    h = s.tile(h, sizes);
+    s.os << "  transform.structured.vectorize " << h << " : !transform.any_op\n";
+    ++scheduled;
+  }
+};
+
+constexpr const char *kPrologue = R"(module attributes {transform.with_named_sequence} {
+transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+)";
+
+/// After every kernel is vectorized: keep accumulators in registers across
+/// the reduction loops (tensor level, innermost loops first).
+constexpr const char *kEpilogue = R"(  %funcs = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+  transform.apply_patterns to %funcs {
+    transform.apply_patterns.canonicalization
+    transform.apply_patterns.linalg.tiling_canonicalization
+  } : !transform.any_op
+  %loops = transform.structured.match ops{["scf.for"]} in %root : (!transform.any_op) -> !transform.any_op
+  transform.loop.hoist_loop_invariant_subsets %loops : !transform.any_op
+  transform.loop.hoist_loop_invariant_subsets %loops : !transform.any_op
+  transform.loop.hoist_loop_invariant_subsets %loops : !transform.any_op
+  transform.yield
+}
+}
+)";
+
+/// Vector ops to what LLVM's backend wants, after bufferization.
+constexpr const char *kVectorLowering = R"(module attributes {transform.with_named_sequence} {
+transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+  %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+  transform.apply_patterns to %f {
+    transform.apply_patterns.vector.lower_contraction lowering_strategy = "outerproduct"
+    transform.apply_patterns.vector.transfer_permutation_patterns
+    transform.apply_patterns.vector.lower_multi_reduction lowering_strategy = "innerparallel"
+    transform.apply_patterns.vector.split_transfer_full_partial split_transfer_strategy = "linalg-copy"
+    transform.apply_patterns.vector.transfer_to_scf max_transfer_rank = 1 full_unroll = true
+    transform.apply_patterns.vector.lower_transfer max_transfer_rank = 1
+    transform.apply_patterns.vector.lower_shape_cast
+    transform.apply_patterns.vector.lower_transpose lowering_strategy = "shuffle_1d"
+    transform.apply_patterns.canonicalization
+  } : !transform.any_op
+  transform.yield
+}
+}
+)";
+
+LogicalResult applyScript(ModuleOp module, StringRef script) {
+  MLIRContext *ctx = module.getContext();
+  OwningOpRef<ModuleOp> lib = parseSourceString<ModuleOp>(script, ctx);
+  if (!lib)
+    return module.emitError("internal error: bad kernel schedule script");
+  auto entry = transform::detail::findTransformEntryPoint(
+      module, *lib, "__transform_main");
+  if (!entry)
+    return failure();
+  return transform::applyTransforms(module,
+                                    cast<transform::TransformOpInterface>(entry),
+                                    {}, transform::TransformOptions(), false);
+}
+
+} // namespace
+
+std::string rep::buildScheduleScript(ModuleOp module,
+                                     const CpuCodeGenOptions &options) {
+  ScheduleBuilder sb{options};
+  module.walk([&](linalg::LinalgOp op) {
+    if (!op.hasPureTensorSemantics() || op->getParentOfType<linalg::LinalgOp>())
+      return;
+    TypeSwitch<Operation *>(op.getOperation())
+        .Case([&](linalg::Conv2DNhwcHwcfOp c) { sb.conv(c); })
+        .Case([&](linalg::DepthwiseConv2DNhwcHwcOp c) { sb.depthwise(c); })
+        .Case([&](linalg::MatmulOp c) { sb.matmul(c); })
+        .Case<linalg::GenericOp, linalg::FillOp, linalg::BroadcastOp,
+              linalg::TransposeOp>([&](auto) { sb.elementwise(op); });
+  });
+  return std::string(kPrologue) + sb.s.os.str() + kEpilogue;
+}
+
+LogicalResult rep::applyKernelSchedules(ModuleOp module,
+                                        const CpuCodeGenOptions &options) {
+  return applyScript(module, buildScheduleScript(module, options));
+}
+
+LogicalResult rep::lowerVectors(ModuleOp module) {
+  return applyScript(module, kVectorLowering);
+}

@@ -1,0 +1,119 @@
+/*===- runtime.h - the repc runtime: open and run compiled models --*- C -*-===*
+ *
+ * Part of the repc project, under the Apache License v2.0 with LLVM
+ * Exceptions.
+ * SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+ *
+ *===----------------------------------------------------------------------===*
+ *
+ * Plain C, no MLIR. A model compiled by `repc --emit=lib` is a shared
+ * library exporting `rep_model_entry`, which returns its `rep_model_abi`
+ * descriptor; `--emit=obj` models export `SYM_abi` instead, for
+ * rep_model_from_abi(). All tensors are float32, row-major, with the shapes
+ * the model was compiled for.
+ *
+ * Worked example (error handling shortened):
+ *
+ *   #include "rep/runtime.h"
+ *
+ *   rep_model *m;
+ *   if (rep_model_open("repvgg.so", &m) != REP_OK) {
+ *     fprintf(stderr, "%s\n", rep_last_error());
+ *     return 1;
+ *   }
+ *   const rep_tensor_info *in = rep_model_input(m, 0);   // e.g. 1x3x224x224
+ *   const rep_tensor_info *out = rep_model_output(m, 0); // e.g. 1x1000
+ *   float *x = calloc(rep_tensor_numel(in), sizeof(float));
+ *   float *y = calloc(rep_tensor_numel(out), sizeof(float));
+ *   rep_model_set_threads(m, 2);
+ *   rep_status s = rep_model_run(m, (const float *const[]){x}, (float *[]){y});
+ *   if (s != REP_OK)
+ *     fprintf(stderr, "%s\n", rep_status_string(s));
+ *   rep_model_close(m);
+ *   free(x); free(y);
+ *
+ * Ownership: rep_model_open() allocates the handle, rep_model_close() frees
+ * it and unloads the library; the rep_tensor_info pointers live as long as
+ * the handle. The caller owns every input and output buffer.
+ *
+ * Threads: rep_model_run() may be called on one handle from several threads
+ * at once (each call allocates its own temporaries). The thread count is
+ * the caller's: the one set with rep_model_set_threads() (0 = the OpenMP
+ * default, OMP_NUM_THREADS or all cores), applied to each run's own team.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef REP_RUNTIME_H
+#define REP_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes; rep_status_string() describes each. */
+typedef enum rep_status {
+  REP_OK = 0,
+  REP_ERROR_OPEN = 1,        /* the library could not be loaded */
+  REP_ERROR_NOT_A_MODEL = 2, /* no rep_model_entry, or a foreign ABI */
+  REP_ERROR_ARGUMENT = 3,    /* a NULL handle, buffer or bad index */
+  REP_ERROR_RUN = 4,         /* the compiled code reported a failure */
+  REP_ERROR_MEMORY = 5,
+} rep_status;
+
+/* The descriptor a compiled model exports (ABI version 1). */
+#define REP_MODEL_ABI_VERSION 1
+typedef struct rep_model_abi {
+  uint32_t abi_version; /* REP_MODEL_ABI_VERSION */
+  uint32_t num_inputs;
+  uint32_t num_outputs;
+  uint32_t reserved;
+  const char *name;              /* the model symbol (repc --name) */
+  const char *compiler;          /* "repc X.Y.Z" */
+  const char *const *io_names;   /* inputs, then outputs */
+  const uint32_t *io_ranks;      /* inputs, then outputs */
+  const int64_t *io_dims;        /* every dim, inputs then outputs */
+  int (*run)(const float *const *inputs, float *const *outputs,
+             int num_threads); /* 0 on success */
+} rep_model_abi;
+
+/* One input or output. */
+typedef struct rep_tensor_info {
+  const char *name;
+  uint32_t rank;
+  const int64_t *dims;
+} rep_tensor_info;
+
+typedef struct rep_model rep_model;
+
+/* Loads a model library (`repc --emit=lib`). */
+rep_status rep_model_open(const char *path, rep_model **model);
+/* Wraps a descriptor of a model linked into the program (`--emit=obj`,
+   `SYM_abi()`). */
+rep_status rep_model_from_abi(const rep_model_abi *abi, rep_model **model);
+void rep_model_close(rep_model *model);
+
+const char *rep_model_name(const rep_model *model);
+uint32_t rep_model_num_inputs(const rep_model *model);
+uint32_t rep_model_num_outputs(const rep_model *model);
+/* NULL when the index is out of range. */
+const rep_tensor_info *rep_model_input(const rep_model *model, uint32_t i);
+const rep_tensor_info *rep_model_output(const rep_model *model, uint32_t i);
+size_t rep_tensor_numel(const rep_tensor_info *info);
+
+/* 0 restores the OpenMP default. */
+rep_status rep_model_set_threads(rep_model *model, int num_threads);
+rep_status rep_model_run(rep_model *model, const float *const *inputs,
+                         float *const *outputs);
+
+const char *rep_status_string(rep_status status);
+/* Details of the last failure of rep_model_open() on this thread. */
+const char *rep_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* REP_RUNTIME_H */
