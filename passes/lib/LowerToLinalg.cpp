@@ -94,6 +94,7 @@ private:
   Value broadcastBias(Location loc, ArrayRef<float> bias,
                       ArrayRef<int64_t> shape);
   Value collapseAll(Location loc, Value v);
+  Value sliceLast(Location loc, Value v, int64_t n);
   Value reshapeContiguous(Location loc, Value v, ArrayRef<int64_t> shape);
 
   using Body = function_ref<Value(OpBuilder &, Location, ValueRange)>;
@@ -171,6 +172,22 @@ Value Lowering::broadcastBias(Location loc, ArrayRef<float> bias,
                                    llvm::to_vector(llvm::seq<int64_t>(
                                        0, rank - 1)))
       ->getResult(0);
+}
+
+/// Channel counts the vector kernels want: whole 16-float vectors.
+int64_t padToVector(int64_t n) { return n % 16 ? (n / 16 + 1) * 16 : n; }
+
+/// The first `n` entries of the last dim.
+Value Lowering::sliceLast(Location loc, Value v, int64_t n) {
+  auto shape = cast<RankedTensorType>(v.getType()).getShape();
+  SmallVector<OpFoldResult> off(shape.size(), b.getIndexAttr(0)), sizes,
+      one(shape.size(), b.getIndexAttr(1));
+  SmallVector<int64_t> out(shape);
+  out.back() = n;
+  for (int64_t d : out)
+    sizes.push_back(b.getIndexAttr(d));
+  return b.create<tensor::ExtractSliceOp>(loc, f32Tensor(out, b.getContext()),
+                                          v, off, sizes, one);
 }
 
 Value Lowering::collapseAll(Location loc, Value v) {
@@ -271,19 +288,30 @@ LogicalResult Lowering::lowerConv(Conv2dOp op) {
   auto dilAttr = b.getI64TensorAttr(dil);
   Value result;
   if (groups == 1) {
-    // OIHW -> HWIO.
-    std::vector<float> hwcf(w->data.size());
+    // OIHW -> HWIO, output channels padded with zero filters to whole
+    // vectors and sliced off after.
+    int64_t fp = padToVector(f);
+    std::vector<float> hwcf(kh * kw * cg * fp, 0.0f), bp;
     for (int64_t o = 0; o < f; ++o)
       for (int64_t i = 0; i < cg; ++i)
         for (int64_t y = 0; y < kh; ++y)
           for (int64_t z = 0; z < kw; ++z)
-            hwcf[((y * kw + z) * cg + i) * f + o] =
+            hwcf[((y * kw + z) * cg + i) * fp + o] =
                 w->data[((o * cg + i) * kh + y) * kw + z];
-    Value wc = constant(loc, {kh, kw, cg, f}, hwcf);
+    if (bias) {
+      bp = bias->data;
+      bp.resize(fp, 0.0f);
+    }
+    SmallVector<int64_t> padded = outShape;
+    padded[3] = fp;
+    Value pinit = fp == f ? init : broadcastBias(loc, bp, padded);
+    Value wc = constant(loc, {kh, kw, cg, fp}, hwcf);
     result = b.create<linalg::Conv2DNhwcHwcfOp>(
-                  loc, TypeRange{init.getType()}, ValueRange{x, wc},
-                  ValueRange{init}, stridesAttr, dilAttr)
+                  loc, TypeRange{pinit.getType()}, ValueRange{x, wc},
+                  ValueRange{pinit}, stridesAttr, dilAttr)
                  ->getResult(0);
+    if (fp != f)
+      result = sliceLast(loc, result, f);
   } else if (cg == 1 && fg == 1) {
     // Depthwise: OIHW with I = 1 -> HWC.
     std::vector<float> hwc(w->data.size());
@@ -370,19 +398,25 @@ LogicalResult Lowering::lowerFc(FcOp op) {
   outPhys[j] = m;
   Value result;
   if (cols == 1) {
-    // Rows of x times w^T: [batch, k] x [k, m].
-    std::vector<float> wt(w->data.size());
+    // Rows of x times w^T: [batch, k] x [k, mp], the columns padded with
+    // zero weights to whole vectors and sliced off after.
+    int64_t mp = padToVector(m);
+    std::vector<float> wt(k * mp, 0.0f), bp;
     for (int64_t a = 0; a < m; ++a)
       for (int64_t c = 0; c < k; ++c)
-        wt[c * m + a] = w->data[a * k + c];
+        wt[c * mp + a] = w->data[a * k + c];
+    if (bias) {
+      bp = bias->data;
+      bp.resize(mp, 0.0f);
+    }
     Value x2 = reshapeContiguous(loc, x.value, {batch, k});
-    Value init = broadcastBias(
-        loc, bias ? ArrayRef<float>(bias->data) : ArrayRef<float>(),
-        {batch, m});
+    Value init = broadcastBias(loc, bp, {batch, mp});
     Value mm = b.create<linalg::MatmulOp>(
                     loc, TypeRange{init.getType()},
-                    ValueRange{x2, constant(loc, {k, m}, wt)}, ValueRange{init})
+                    ValueRange{x2, constant(loc, {k, mp}, wt)}, ValueRange{init})
                    .getResult(0);
+    if (mp != m)
+      mm = sliceLast(loc, mm, m);
     result = reshapeContiguous(loc, mm, outPhys);
   } else {
     // w times each [k, cols] slab: [m, k] x [k, cols], once per batch row.

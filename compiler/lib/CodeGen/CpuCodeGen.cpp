@@ -124,10 +124,21 @@ LogicalResult runPipeline(ModuleOp module, StringRef pipeline) {
 
 } // namespace
 
+static llvm::cl::opt<bool>
+    printScheduled("rep-print-scheduled", llvm::cl::Hidden,
+                   llvm::cl::desc("Print the schedule script and the IR it "
+                                  "produced (debugging the back end)"));
+
 LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
                                      const CpuCodeGenOptions &options) {
-  if (options.schedules && failed(applyKernelSchedules(module, options)))
-    return failure();
+  if (options.schedules) {
+    if (printScheduled)
+      llvm::errs() << buildScheduleScript(module, options) << "\n";
+    if (failed(applyKernelSchedules(module, options)))
+      return failure();
+    if (printScheduled)
+      module->print(llvm::errs());
+  }
   // Whatever no schedule claimed runs as plain loops, the top one parallel.
   if (failed(runPipeline(
           module,

@@ -97,6 +97,30 @@ struct KernelScript {
   }
 };
 
+/// The register block [rows, lanes] for an output of `rows x cols`: both
+/// divide it (no partial tiles), `lanes` is a whole number of 16-float
+/// vectors (a non-power-of-two vector such as 48 lanes lowers badly), and
+/// the block holds as many accumulators as fit beside the operands (16 of
+/// the 32 zmm registers; more spills).
+std::pair<int64_t, int64_t> registerTile(int64_t rows, int64_t cols) {
+  std::pair<int64_t, int64_t> best = {0, 0};
+  int64_t bestAcc = 0;
+  for (int64_t lanes : {64, 32, 16}) {
+    if (cols % lanes)
+      continue;
+    for (int64_t r = 8; r >= 1; --r) {
+      if (rows % r)
+        continue;
+      int64_t acc = r * lanes / 16;
+      if (acc <= 16 && acc > bestAcc) {
+        best = {r, lanes};
+        bestAcc = acc;
+      }
+    }
+  }
+  return best;
+}
+
 struct ScheduleBuilder {
   const CpuCodeGenOptions &options;
   KernelScript s;
@@ -120,15 +144,9 @@ struct ScheduleBuilder {
   /// conv_2d_nhwc_hwcf: [n, oh, ow, f, kh, kw, c].
   void conv(linalg::Conv2DNhwcHwcfOp op) {
     auto out = cast<ShapedType>(op.getDpsInits()[0].getType()).getShape();
-    int64_t ft = largestDivisor(out[3], {64, 48, 32, 16});
+    auto [owt, ft] = registerTile(out[2], out[3]);
     if (!ft)
       return;
-    int64_t lanes = ft / 16;
-    int64_t owt = largestDivisor(out[2], lanes >= 4   ? ArrayRef<int64_t>{4, 2}
-                                         : lanes == 3 ? ArrayRef<int64_t>{7, 6, 5, 4, 2}
-                                                      : ArrayRef<int64_t>{8, 7, 6, 4, 2});
-    if (!owt)
-      owt = 1;
     int64_t id = nextId++;
     tag(op, id);
     std::string h = s.match(id);
@@ -146,9 +164,8 @@ struct ScheduleBuilder {
   /// depthwise_conv_2d_nhwc_hwc: [n, oh, ow, c, kh, kw].
   void depthwise(linalg::DepthwiseConv2DNhwcHwcOp op) {
     auto out = cast<ShapedType>(op.getDpsInits()[0].getType()).getShape();
-    int64_t ct = largestDivisor(out[3], {32, 16});
-    int64_t owt = largestDivisor(out[2], {8, 7, 6, 4, 2});
-    if (!ct || !owt)
+    auto [owt, ct] = registerTile(out[2], out[3]);
+    if (!ct)
       return;
     int64_t id = nextId++;
     tag(op, id);
@@ -169,21 +186,32 @@ struct ScheduleBuilder {
     auto out = cast<ShapedType>(op.getDpsInits()[0].getType()).getShape();
     auto lhs = cast<ShapedType>(op.getDpsInputs()[0].getType()).getShape();
     int64_t m = out[0], n = out[1], k = lhs[1];
-    int64_t nt = largestDivisor(n, {64, 48, 32, 16});
-    int64_t mt = largestDivisor(m, {4, 7, 6, 5, 3, 2, 1});
+    auto [mt, nt] = registerTile(m, n);
     if (!nt)
       return;
     int64_t id = nextId++;
     tag(op, id);
     std::string h = s.match(id);
-    // Threads over rows when there are enough, else over columns.
-    if (int64_t c = chunksFor(m / mt); c > 1)
+    // Threads over rows when there are enough, else over columns; each
+    // chunk is a whole number of register blocks.
+    int64_t mChunk = m, nChunk = n;
+    if (int64_t c = chunksFor(m / mt); c > 1) {
       h = s.forall(h, 3, 0, c);
-    else if (int64_t c = chunksFor(n / nt); c > 1)
+      mChunk = m / c;
+    } else if (int64_t c = chunksFor(n / nt); c > 1) {
       h = s.forall(h, 3, 1, c);
-    int64_t kc = largestDivisor(k, {256, 192, 128, 64, 32, 16, 8, 4, 2, 1});
-    int64_t mc = largestDivisor(m, {64, 56, 48, 32, 28, 16, 8, 4, 2, 1});
-    int64_t nc = largestDivisor(n, {256, 192, 128, 64, 48, 32, 16});
+      nChunk = n / c;
+    }
+    // Cache tiles: multiples of the register block that divide the chunk.
+    int64_t kc = k <= 256 ? k : largestDivisor(k, {256, 192, 128, 64, 32, 16, 8, 4, 2, 1});
+    auto multiple = [](int64_t n, int64_t unit, int64_t cap) {
+      int64_t best = unit;
+      for (int64_t t = unit; t <= std::min(n, cap); t += unit)
+        if (n % t == 0)
+          best = t;
+      return best;
+    };
+    int64_t mc = multiple(mChunk, mt, 64), nc = multiple(nChunk, nt, 256);
     if (mc > mt || nc > nt || kc < k)
       h = s.tile(h, {mc, nc, kc});
     std::string loops;
