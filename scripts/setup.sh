@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   cmake ninja-build g++ ccache
-  llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
+  llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools libomp-19-dev
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libcurl4-openssl-dev
   libprotobuf-dev protobuf-compiler libabsl-dev libgtest-dev libonnx-dev
   python3-torch python3-onnx python3-numpy

@@ -387,13 +387,24 @@ LogicalResult Lowering::lowerFc(FcOp op) {
   Phys x = lookup(op.getInput());
   ArrayRef<int64_t> inShape = shapeOf(op.getInput());
   int64_t rank = inShape.size(), m = w->shape[0], k = w->shape[1];
-  SmallVector<int64_t> phys = permuted(inShape, x.perm);
-  int64_t j = inverse(x.perm)[rank - 1];
-  int64_t batch = 1, cols = 1;
-  for (int64_t d = 0; d < j; ++d)
-    batch *= phys[d];
-  for (int64_t d = j + 1; d < rank; ++d)
-    cols *= phys[d];
+  auto split = [&](int64_t &j, int64_t &batch, int64_t &cols) {
+    SmallVector<int64_t> phys = permuted(inShape, x.perm);
+    j = inverse(x.perm)[rank - 1];
+    batch = cols = 1;
+    for (int64_t d = 0; d < j; ++d)
+      batch *= phys[d];
+    for (int64_t d = j + 1; d < rank; ++d)
+      cols *= phys[d];
+    return phys;
+  };
+  int64_t j, batch, cols;
+  SmallVector<int64_t> phys = split(j, batch, cols);
+  // The weight-on-the-left form vectorizes along the columns; when they are
+  // not whole vectors, one copy to row-major is cheaper than scalar code.
+  if (cols != 1 && cols % 16) {
+    x = {inLayout(loc, op.getInput(), identity(rank)), identity(rank)};
+    phys = split(j, batch, cols);
+  }
   SmallVector<int64_t> outPhys = phys;
   outPhys[j] = m;
   Value result;

@@ -11,6 +11,7 @@
 #include "rep/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -66,10 +67,30 @@ ModelSignature rep::signatureOf(func::FuncOp func) {
   return sig;
 }
 
+namespace {
+/// Producer-consumer fusion of elementwise generics only: upstream's
+/// linalg-fuse-elementwise-ops also folds reshapes into named ops, which
+/// turns a matmul into a generic no schedule recognises.
+struct FuseElementwisePass
+    : PassWrapper<FuseElementwisePass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(FuseElementwisePass)
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    linalg::populateElementwiseOpsFusionPatterns(
+        patterns, [](OpOperand *operand) {
+          Operation *producer = operand->get().getDefiningOp();
+          return producer && producer->hasOneUse();
+        });
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
+
 void rep::buildLowerToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(std::make_unique<FuseElementwisePass>());
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
 }
