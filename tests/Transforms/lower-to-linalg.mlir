@@ -1,0 +1,82 @@
+// RUN: rep-opt %s -rep-lower-to-linalg -split-input-file -verify-diagnostics | FileCheck %s
+
+// A conv runs channels-last: one copy in, HWCF weights, the bias as the
+// accumulator's start, relu in the conv's layout, one copy out.
+// CHECK-LABEL: func.func @conv_relu
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x3x8x8xf32>) outs(%{{.*}} : tensor<1x8x8x3xf32>) permutation = [0, 2, 3, 1]
+// CHECK: linalg.broadcast ins(%{{.*}} : tensor<16xf32>) outs(%{{.*}} : tensor<1x8x8x16xf32>)
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}}ins(%{{.*}}, %{{.*}} : tensor<1x8x8x3xf32>, tensor<1x1x3x16xf32>)
+// CHECK: linalg.generic
+// CHECK: arith.maximumf
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x8x8x16xf32>) outs(%{{.*}} : tensor<1x16x8x8xf32>) permutation = [0, 3, 1, 2]
+// CHECK-NOT: linalg.transpose
+// CHECK: return
+func.func @conv_relu(%x: tensor<1x3x8x8xf32>) -> tensor<1x16x8x8xf32> {
+  %w = rep.constant dense<0.5> : tensor<16x3x1x1xf32>
+  %b = rep.constant dense<0.1> : tensor<16xf32>
+  %y = rep.conv2d %x, %w, %b {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x3x8x8xf32>, tensor<16x3x1x1xf32>, tensor<16xf32>) -> tensor<1x16x8x8xf32>
+  %r = rep.relu %y : tensor<1x16x8x8xf32>
+  return %r : tensor<1x16x8x8xf32>
+}
+
+// -----
+
+// Transposing a conv output to channels-last (ConvMLP) costs no copy: the
+// data already is; the fc then reduces along the contiguous dim.
+// CHECK-LABEL: func.func @free_transpose
+// CHECK: linalg.conv_2d_nhwc_hwcf
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<64x16xf32>, tensor<16x32xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: return
+func.func @free_transpose(%x: tensor<1x16x8x8xf32>) -> tensor<1x8x8x32xf32> {
+  %w = rep.constant dense<0.5> : tensor<16x16x1x1xf32>
+  %y = rep.conv2d %x, %w {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x16x8x8xf32>, tensor<16x16x1x1xf32>) -> tensor<1x16x8x8xf32>
+  %t = rep.transpose %y {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x16x8x8xf32>) -> tensor<1x8x8x16xf32>
+  %fw = rep.constant dense<0.25> : tensor<32x16xf32>
+  %f = rep.fc %t, %fw : (tensor<1x8x8x16xf32>, tensor<32x16xf32>) -> tensor<1x8x8x32xf32>
+  return %f : tensor<1x8x8x32xf32>
+}
+
+// -----
+
+// Token mixing (ResMLP): the fc over a transposed dim multiplies from the
+// left, [tokens', tokens] x [tokens, channels], with no copy either way.
+// CHECK-LABEL: func.func @token_mixing
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<8x8xf32>, tensor<8x32xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: return
+func.func @token_mixing(%x: tensor<1x8x32xf32>) -> tensor<1x8x32xf32> {
+  %t = rep.transpose %x {perm = array<i64: 0, 2, 1>} : (tensor<1x8x32xf32>) -> tensor<1x32x8xf32>
+  %w = rep.constant dense<0.125> : tensor<8x8xf32>
+  %f = rep.fc %t, %w : (tensor<1x32x8xf32>, tensor<8x8xf32>) -> tensor<1x32x8xf32>
+  %u = rep.transpose %f {perm = array<i64: 0, 2, 1>} : (tensor<1x32x8xf32>) -> tensor<1x8x32xf32>
+  return %u : tensor<1x8x32xf32>
+}
+
+// -----
+
+// Depthwise convs use the named depthwise op; other groupings a generic
+// over [groups, channels per group].
+// CHECK-LABEL: func.func @groups
+// CHECK: linalg.depthwise_conv_2d_nhwc_hwc
+// CHECK: tensor.expand_shape {{.*}} into tensor<1x6x6x2x8xf32>
+// CHECK: linalg.generic
+// CHECK-SAME: "parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"
+func.func @groups(%x: tensor<1x16x6x6xf32>) -> tensor<1x16x6x6xf32> {
+  %w = rep.constant dense<0.5> : tensor<16x1x3x3xf32>
+  %d = rep.conv2d %x, %w {dilations = array<i64: 1, 1>, groups = 16 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x16x6x6xf32>, tensor<16x1x3x3xf32>) -> tensor<1x16x6x6xf32>
+  %w2 = rep.constant dense<0.5> : tensor<16x8x1x1xf32>
+  %g = rep.conv2d %d, %w2 {dilations = array<i64: 1, 1>, groups = 2 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x16x6x6xf32>, tensor<16x8x1x1xf32>) -> tensor<1x16x6x6xf32>
+  return %g : tensor<1x16x6x6xf32>
+}
+
+// -----
+
+// Only constant weights compile.
+func.func @runtime_weight(%x: tensor<1x3x4x4xf32>, %w: tensor<2x3x1x1xf32>) -> tensor<1x2x4x4xf32> {
+  // expected-error @+1 {{conv weight must be a constant to compile}}
+  %y = rep.conv2d %x, %w {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x3x4x4xf32>, tensor<2x3x1x1xf32>) -> tensor<1x2x4x4xf32>
+  return %y : tensor<1x2x4x4xf32>
+}
