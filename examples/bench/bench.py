@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""Times repc against ONNX Runtime and PyTorch on the paper-size models.
+
+    bench.py [--models repvgg,repmlpnet,convmlp,convmixer,resmlp]
+             [--batches 1,8] [--threads 2] [--rounds 5] [--work bench-out]
+
+For each model and batch: exports it from PyTorch (examples/models), compiles
+it with repc (timing the compile), checks the compiled output against
+PyTorch's (1e-4 relative), writes repc's folded graph as ONNX, then times,
+in interleaved rounds on the same pinned cores: repc (rep-run), ONNX
+Runtime on the training-time ONNX and on repc's folded ONNX, and PyTorch
+eager. Prints median ms, the ratios, and GFLOP/s against this machine's
+peak, measured here with an FMA loop. ONNX Runtime is npm's
+onnxruntime-node, installed into build/ort when missing.
+Not a test: absolute times drift on shared machines, ratios from one run
+are what to compare.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, 'examples', 'models'))
+import repc_models  # noqa: E402
+
+BIN = os.path.join(ROOT, 'build', 'bin')
+ORT = os.path.join(ROOT, 'build', 'ort')
+
+PEAK_C = r'''
+#include <omp.h>
+#include <stdio.h>
+typedef float v16 __attribute__((vector_size(64)));
+#define ACC(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+int main(void) {
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    long iters = 50000000;
+    int nt = 1;
+    double t0 = omp_get_wtime();
+#pragma omp parallel
+    {
+      v16 m, b;
+      for (int i = 0; i < 16; ++i) { m[i] = 0.9999999f; b[i] = 1e-7f; }
+#define DECL(i) v16 a##i = b * (float)(i + 1);
+      ACC(DECL)
+      for (long it = 0; it < iters; ++it) {
+#define FMA(i) a##i = a##i * m + b;
+        ACC(FMA)
+        __asm__ volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3));
+      }
+      v16 s = {0};
+#define SUM(i) s += a##i;
+      ACC(SUM)
+      if (s[0] == 12345.f) printf("x");
+#pragma omp master
+      nt = omp_get_num_threads();
+    }
+    double t = omp_get_wtime() - t0;
+    double gf = 2.0 * 16 * 12 * iters * nt / t / 1e9;
+    if (gf > best) best = gf;
+  }
+  printf("%.1f\n", best);
+  return 0;
+}
+'''
+
+
+def sh(cmd, env=None, check=True):
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if check and r.returncode != 0:
+        sys.exit('bench: %s failed:\n%s%s' % (' '.join(cmd), r.stdout, r.stderr))
+    return r
+
+
+def last_json(text):
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def measure_peak(env, work):
+    src = os.path.join(work, 'peak.c')
+    exe = os.path.join(work, 'peak')
+    with open(src, 'w') as f:
+        f.write(PEAK_C)
+    sh(['cc', '-O3', '-march=native', '-ffp-contract=fast', '-fopenmp', src, '-o', exe])
+    return float(sh(['taskset', '-c', env['PIN'], exe], env=env).stdout)
+
+
+def ensure_ort():
+    if os.path.isdir(os.path.join(ORT, 'node_modules', 'onnxruntime-node')):
+        return True
+    print('== installing onnxruntime-node into build/ort', flush=True)
+    r = subprocess.run(['npm', 'install', '--prefix', ORT, '--ignore-scripts',
+                        '--no-audit', '--no-fund', '--loglevel=error',
+                        'onnxruntime-node'], capture_output=True, text=True)
+    return r.returncode == 0
+
+
+def torch_timer(family, input_path, threads):
+    build, _ = repc_models.FAMILIES[family]['paper']
+    torch.manual_seed(0)
+    model = build().eval()
+    x = torch.from_numpy(np.load(input_path))
+    torch.set_num_threads(threads)
+
+    def run(repeat, warmup):
+        times = []
+        with torch.no_grad():
+            for i in range(warmup + repeat):
+                t0 = time.perf_counter()
+                model(x)
+                if i >= warmup:
+                    times.append((time.perf_counter() - t0) * 1e3)
+        return times
+    return run
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--models', default='repvgg,repmlpnet,convmlp,convmixer,resmlp')
+    p.add_argument('--batches', default='1,8')
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--rounds', type=int, default=5)
+    p.add_argument('--per-round', type=int, default=3)
+    p.add_argument('--work', default=os.path.join(ROOT, 'bench-out'))
+    args = p.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    env = dict(os.environ)
+    env['PIN'] = ','.join(str(c) for c in range(args.threads))
+    env['OMP_PROC_BIND'] = 'true'
+    env['OMP_NUM_THREADS'] = str(args.threads)
+    env['NODE_PATH'] = os.path.join(ORT, 'node_modules')
+    have_ort = ensure_ort()
+    peak = measure_peak(env, args.work)
+    print('machine peak (FMA loop, %d threads): %.1f GFLOP/s' % (args.threads, peak))
+    # The bench process itself (PyTorch) runs on the same cores.
+    os.sched_setaffinity(0, set(range(args.threads)))
+    pin = ['taskset', '-c', env['PIN']]
+    rows = []
+    for family in args.models.split(','):
+        for batch in [int(b) for b in args.batches.split(',')]:
+            stem = os.path.join(args.work, '%s_paper_b%d' % (family, batch))
+            name = os.path.join(args.work, '%s_paper' % family)
+            if not os.path.exists(stem + '.onnx'):
+                with tempfile.TemporaryDirectory() as tmp:
+                    sh([sys.executable, os.path.join(ROOT, 'examples/models/generate.py'),
+                        family, '--size', 'paper', '--batch', str(batch), '--out', tmp])
+                    for ext in ('.onnx', '.input.npy', '.output.npy'):
+                        os.replace(os.path.join(tmp, '%s_paper%s' % (family, ext)),
+                                   stem + ext)
+            del name
+            t0 = time.perf_counter()
+            sh([os.path.join(BIN, 'repc'), stem + '.onnx', '-o', stem + '.so'])
+            compile_s = time.perf_counter() - t0
+            sh([os.path.join(BIN, 'repc'), stem + '.onnx', '--emit=onnx',
+                '-o', stem + '.folded.onnx'])
+            stats = json.loads(sh([os.path.join(BIN, 'repc'), stem + '.onnx',
+                                   '--emit=stats']).stdout)
+            flops = stats['after']['flops']
+            sh(pin + [os.path.join(BIN, 'rep-run'), stem + '.so',
+                      '--input=' + stem + '.input.npy', '--output=' + stem + '.repc.npy',
+                      '--threads=%d' % args.threads], env=env)
+            got, want = np.load(stem + '.repc.npy'), np.load(stem + '.output.npy')
+            rel = float(np.max(np.abs(got.astype(np.float64) - want)) /
+                        max(float(np.max(np.abs(want))), 1e-30))
+            runners = {
+                'repc': lambda s=stem: pin + [
+                    os.path.join(BIN, 'rep-run'), s + '.so', '--input=' + s + '.input.npy',
+                    '--repeat=%d' % args.per_round, '--warmup=1',
+                    '--threads=%d' % args.threads]}
+            if have_ort:
+                for key, model in (('ort_train', stem + '.onnx'),
+                                   ('ort_folded', stem + '.folded.onnx')):
+                    runners[key] = lambda m=model, s=stem: pin + [
+                        'node', os.path.join(ROOT, 'examples/bench/ort_bench.js'), m,
+                        s + '.input.npy', str(args.per_round), '1', str(args.threads)]
+            times = {k: [] for k in runners}
+            times['torch'] = []
+            timer = torch_timer(family, stem + '.input.npy', args.threads)
+            for _ in range(args.rounds):
+                for key, cmd in runners.items():
+                    r = sh(cmd(), env=env)
+                    times[key].append(last_json(r.stdout)['median_ms'])
+                times['torch'].append(statistics.median(timer(args.per_round, 1)))
+            med = {k: statistics.median(v) for k, v in times.items() if v}
+            rows.append((family, batch, compile_s, rel, flops, med))
+            print_row(rows[-1], peak, flush=True)
+    print()
+    print_table(rows, peak)
+
+
+def fmt(ms):
+    return '%.1f' % ms if ms >= 10 else '%.2f' % ms
+
+
+def print_row(row, peak, flush=False):
+    family, batch, compile_s, rel, flops, med = row
+    print('%s b%d: compile %.1f s, rel err %.1e, %s' % (
+        family, batch, compile_s, rel,
+        ', '.join('%s %s ms' % (k, fmt(v)) for k, v in med.items())), flush=flush)
+
+
+def print_table(rows, peak):
+    print('| model | batch | repc ms | ORT folded ms | ORT train ms | PyTorch ms '
+          '| repc/ORT folded | repc/ORT train | repc/PyTorch | repc GFLOP/s (% of peak) '
+          '| rel err | compile s |')
+    print('|---|---|---|---|---|---|---|---|---|---|---|---|')
+    for family, batch, compile_s, rel, flops, med in rows:
+        r = med['repc']
+        ortf, ortt, pt = med.get('ort_folded'), med.get('ort_train'), med['torch']
+        gf = flops / (r / 1e3) / 1e9
+        print('| %s | %d | %s | %s | %s | %s | %s | %s | %.2f | %.0f (%.0f%%) | %.1e | %.1f |' % (
+            family, batch, fmt(r), fmt(ortf) if ortf else '-', fmt(ortt) if ortt else '-',
+            fmt(pt), '%.2f' % (r / ortf) if ortf else '-',
+            '%.2f' % (r / ortt) if ortt else '-', r / pt, gf, 100 * gf / peak, rel, compile_s))
+    print('peak: %.1f GFLOP/s' % peak)
+
+
+if __name__ == '__main__':
+    main()
