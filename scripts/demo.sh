@@ -20,3 +20,9 @@ build/bin/repc "$demo/repvgg_tiny.onnx" --run \
   --input="$demo/repvgg_tiny.input.npy" --output="$demo/repvgg_tiny.repc.npy"
 /usr/bin/python3 tests/tools/compare_npy.py "$demo/repvgg_tiny.repc.npy" \
   "$demo/repvgg_tiny.output.npy"
+echo "== repc (native code, shared library) + rep-run on 2 threads vs PyTorch"
+build/bin/repc "$demo/repvgg_tiny.onnx" -o "$demo/repvgg_tiny.so"
+build/bin/rep-run "$demo/repvgg_tiny.so" --input="$demo/repvgg_tiny.input.npy" \
+  --output="$demo/repvgg_tiny.native.npy" --threads=2 --repeat=20 --warmup=2
+/usr/bin/python3 tests/tools/compare_npy.py "$demo/repvgg_tiny.native.npy" \
+  "$demo/repvgg_tiny.output.npy"
