@@ -2,21 +2,10 @@
 //   node ort_bench.js MODEL.onnx IN.npy REPEAT WARMUP THREADS
 // Last line: {"median_ms": .., "min_ms": .., "repeat": ..}
 'use strict';
-const fs = require('fs');
+const path = require('path');
 const ort = require('onnxruntime-node');
-
-function readNpy(path) {
-  const buf = fs.readFileSync(path);
-  const major = buf[6];
-  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const start = (major === 1 ? 10 : 12) + headerLen;
-  const header = buf.toString('latin1', major === 1 ? 10 : 12, start);
-  const shape = header.match(/'shape': \(([^)]*)\)/)[1]
-      .split(',').map(s => s.trim()).filter(s => s).map(Number);
-  const copy = Buffer.from(buf.subarray(start));
-  const data = new Float32Array(copy.buffer, copy.byteOffset, copy.length / 4);
-  return new ort.Tensor('float32', data, shape);
-}
+const {readNpy} = require(
+    path.join(__dirname, '..', '..', 'tests', 'tools', 'ort_run.js'));
 
 async function main() {
   const [model, input, repeat, warmup, threads] = process.argv.slice(2);

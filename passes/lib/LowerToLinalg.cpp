@@ -113,6 +113,15 @@ private:
   LogicalResult lowerReduceMean(ReduceMeanOp op);
   LogicalResult lowerLayerNorm(LayerNormOp op);
   LogicalResult lowerConcat(ConcatOp op);
+  template <typename ArithOp, typename RepOp>
+  LogicalResult lowerBinary(RepOp op) {
+    env[op.getOutput()] = elementwise(
+        op.getLoc(), {op.getLhs(), op.getRhs()}, shapeOf(op.getOutput()),
+        [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+          return nb.create<ArithOp>(nl, a[0], a[1]);
+        });
+    return success();
+  }
   LogicalResult lowerSlice(SliceOp op);
   LogicalResult lowerPad(PadOp op);
   Value reduceSum(Location loc, Value x, ArrayRef<bool> reduced,
@@ -809,14 +818,6 @@ LogicalResult Lowering::lower(Operation *op) {
         });
     return success();
   };
-  auto binary = [&](Value l, Value r, auto fn) {
-    env[op->getResult(0)] = elementwise(
-        loc, {l, r}, shapeOf(op->getResult(0)),
-        [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-          return fn(nb, nl, a[0], a[1]);
-        });
-    return success();
-  };
   auto f32 = [&](OpBuilder &nb, Location nl, float v) -> Value {
     return nb.create<arith::ConstantOp>(nl, nb.getF32FloatAttr(v));
   };
@@ -874,36 +875,11 @@ LogicalResult Lowering::lower(Operation *op) {
             });
         return success();
       })
-      .Case([&](AddOp c) {
-        return binary(c.getLhs(), c.getRhs(),
-                      [](OpBuilder &nb, Location nl, Value x, Value y) -> Value {
-                        return nb.create<arith::AddFOp>(nl, x, y);
-                      });
-      })
-      .Case([&](SubOp c) {
-        return binary(c.getLhs(), c.getRhs(),
-                      [](OpBuilder &nb, Location nl, Value x, Value y) -> Value {
-                        return nb.create<arith::SubFOp>(nl, x, y);
-                      });
-      })
-      .Case([&](MulOp c) {
-        return binary(c.getLhs(), c.getRhs(),
-                      [](OpBuilder &nb, Location nl, Value x, Value y) -> Value {
-                        return nb.create<arith::MulFOp>(nl, x, y);
-                      });
-      })
-      .Case([&](DivOp c) {
-        return binary(c.getLhs(), c.getRhs(),
-                      [](OpBuilder &nb, Location nl, Value x, Value y) -> Value {
-                        return nb.create<arith::DivFOp>(nl, x, y);
-                      });
-      })
-      .Case([&](PowOp c) {
-        return binary(c.getLhs(), c.getRhs(),
-                      [](OpBuilder &nb, Location nl, Value x, Value y) -> Value {
-                        return nb.create<math::PowFOp>(nl, x, y);
-                      });
-      })
+      .Case([&](AddOp c) { return lowerBinary<arith::AddFOp>(c); })
+      .Case([&](SubOp c) { return lowerBinary<arith::SubFOp>(c); })
+      .Case([&](MulOp c) { return lowerBinary<arith::MulFOp>(c); })
+      .Case([&](DivOp c) { return lowerBinary<arith::DivFOp>(c); })
+      .Case([&](PowOp c) { return lowerBinary<math::PowFOp>(c); })
       .Case([&](ReluOp c) {
         return unary(c.getInput(), [&](OpBuilder &nb, Location nl, Value x) {
           return nb.create<arith::MaximumFOp>(nl, x, f32(nb, nl, 0.0f))

@@ -34,7 +34,9 @@ function writeNpy(path, tensor) {
     pre, Buffer.from(header, 'latin1'), Buffer.from(tensor.data.buffer)]));
 }
 
-(async () => {
+module.exports = {readNpy};
+
+if (require.main === module) (async () => {
   const [model, input, output] = process.argv.slice(2);
   const session = await ort.InferenceSession.create(model);
   const feeds = {[session.inputNames[0]]: readNpy(input)};

@@ -79,8 +79,7 @@ struct KernelScript {
     return t;
   }
   /// Tiles with scf.for loops; returns the tiled op.
-  std::string tile(const std::string &h, ArrayRef<int64_t> sizes,
-                   std::string *innermost = nullptr) {
+  std::string tile(const std::string &h, ArrayRef<int64_t> sizes) {
     size_t loops = llvm::count_if(sizes, [](int64_t s) { return s != 0; });
     std::string t = fresh(), l = fresh();
     os << "  " << t << ", " << l;
@@ -88,11 +87,6 @@ struct KernelScript {
       os << ":" << loops;
     os << " = transform.structured.tile_using_for " << h << " tile_sizes "
        << list(sizes) << " : " << anyOps(loops) << "\n";
-    if (innermost && loops) {
-      os << "  transform.annotate " << l << "#" << loops - 1
-         << " \"rep.reduction_loop\" : !transform.any_op\n";
-      *innermost = l;
-    }
     return t;
   }
 };
@@ -125,7 +119,6 @@ struct ScheduleBuilder {
   const CpuCodeGenOptions &options;
   KernelScript s;
   int64_t nextId = 0;
-  int64_t scheduled = 0;
 
   /// Chunks for the thread split: a divisor of `n`, as close to the
   /// requested count as the dim allows.
@@ -141,8 +134,11 @@ struct ScheduleBuilder {
                 IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
   }
 
-  /// conv_2d_nhwc_hwcf: [n, oh, ow, f, kh, kw, c].
-  void conv(linalg::Conv2DNhwcHwcfOp op) {
+  /// A channels-last conv, [n, oh, ow, f, then reductions]: threads over
+  /// oh, a register block over (ow, f), the kernel window and (for dense
+  /// convs) input channels one at a time, decomposed to 1-D convs.
+  /// Depthwise convs leave kw whole so input vectors are reused.
+  void conv(linalg::LinalgOp op, bool depthwise) {
     auto out = cast<ShapedType>(op.getDpsInits()[0].getType()).getShape();
     auto [owt, ft] = registerTile(out[2], out[3]);
     if (!ft)
@@ -150,35 +146,18 @@ struct ScheduleBuilder {
     int64_t id = nextId++;
     tag(op, id);
     std::string h = s.match(id);
+    size_t loops = op.getNumLoops();
     if (int64_t c = chunksFor(out[1]); c > 1)
-      h = s.forall(h, 7, 1, c);
-    std::string loops;
-    h = s.tile(h, {1, 1, owt, ft, 1, 1, 1}, &loops);
+      h = s.forall(h, loops, 1, c);
+    SmallVector<int64_t> sizes = {1, 1, (int64_t)owt, (int64_t)ft};
+    sizes.append(loops - 4, 1);
+    if (depthwise)
+      sizes.back() = 0;
+    h = s.tile(h, sizes);
     std::string d = s.fresh();
     s.os << "  " << d << " = transform.structured.decompose " << h
          << " : (!transform.any_op) -> !transform.any_op\n";
     s.os << "  transform.structured.vectorize " << d << " : !transform.any_op\n";
-    ++scheduled;
-  }
-
-  /// depthwise_conv_2d_nhwc_hwc: [n, oh, ow, c, kh, kw].
-  void depthwise(linalg::DepthwiseConv2DNhwcHwcOp op) {
-    auto out = cast<ShapedType>(op.getDpsInits()[0].getType()).getShape();
-    auto [owt, ct] = registerTile(out[2], out[3]);
-    if (!ct)
-      return;
-    int64_t id = nextId++;
-    tag(op, id);
-    std::string h = s.match(id);
-    if (int64_t c = chunksFor(out[1]); c > 1)
-      h = s.forall(h, 6, 1, c);
-    std::string loops;
-    h = s.tile(h, {1, 1, owt, ct, 1, 0}, &loops);
-    std::string d = s.fresh();
-    s.os << "  " << d << " = transform.structured.decompose " << h
-         << " : (!transform.any_op) -> !transform.any_op\n";
-    s.os << "  transform.structured.vectorize " << d << " : !transform.any_op\n";
-    ++scheduled;
   }
 
   /// matmul [m, n, k]: cache tiles, then a register block over k steps.
@@ -214,10 +193,8 @@ struct ScheduleBuilder {
     int64_t mc = multiple(mChunk, mt, 64), nc = multiple(nChunk, nt, 256);
     if (mc > mt || nc > nt || kc < k)
       h = s.tile(h, {mc, nc, kc});
-    std::string loops;
-    h = s.tile(h, {mt, nt, 1}, &loops);
+    h = s.tile(h, {mt, nt, 1});
     s.os << "  transform.structured.vectorize " << h << " : !transform.any_op\n";
-    ++scheduled;
   }
 
   /// All-parallel generics, fills, broadcasts and transposes: rows of one
@@ -244,7 +221,6 @@ struct ScheduleBuilder {
     sizes.back() = vt;
     h = s.tile(h, sizes);
     s.os << "  transform.structured.vectorize " << h << " : !transform.any_op\n";
-    ++scheduled;
   }
 };
 
@@ -311,8 +287,8 @@ std::string rep::buildScheduleScript(ModuleOp module,
     if (!op.hasPureTensorSemantics() || op->getParentOfType<linalg::LinalgOp>())
       return;
     TypeSwitch<Operation *>(op.getOperation())
-        .Case([&](linalg::Conv2DNhwcHwcfOp c) { sb.conv(c); })
-        .Case([&](linalg::DepthwiseConv2DNhwcHwcOp c) { sb.depthwise(c); })
+        .Case([&](linalg::Conv2DNhwcHwcfOp) { sb.conv(op, false); })
+        .Case([&](linalg::DepthwiseConv2DNhwcHwcOp) { sb.conv(op, true); })
         .Case([&](linalg::MatmulOp c) { sb.matmul(c); })
         .Case<linalg::GenericOp, linalg::FillOp, linalg::BroadcastOp,
               linalg::TransposeOp>([&](auto) { sb.elementwise(op); });

@@ -287,7 +287,8 @@ int compile(ModuleOp module) {
   options.cpu = targetCpu;
   options.fixedEntry = emit != Emit::Obj;
   options.schedules = !noSchedules;
-  if (llvm::any_of(options.symbol, [](char c) { return !isalnum((unsigned char)c) && c != '_'; }))
+  if (options.symbol.empty() || isdigit((unsigned char)options.symbol[0]) ||
+      llvm::any_of(options.symbol, [](char c) { return !isalnum((unsigned char)c) && c != '_'; }))
     return error("--name=" + options.symbol + ": not a C identifier"), 1;
   rep::ModelSignature sig = rep::signatureOf(main);
   main.setSymName(options.symbol + "_impl");
