@@ -126,15 +126,15 @@ struct MergeBranches : OpRewritePattern<AddOp> {
         if (b.input == first.input)
           group.push_back(&b);
       if (group.size() >= 2 &&
-          succeeded(merge(root, group, leaves, rewriter, why)))
+          succeeded(merge(root, group, leaves, adds, rewriter, why)))
         return success();
     }
     return rewriter.notifyMatchFailure(root, why);
   }
 
   LogicalResult merge(AddOp root, ArrayRef<const Branch *> group,
-                      ArrayRef<Value> leaves, PatternRewriter &rewriter,
-                      std::string &why) const {
+                      ArrayRef<Value> leaves, ArrayRef<Operation *> adds,
+                      PatternRewriter &rewriter, std::string &why) const {
     // A conv branch fixes stride and dilation; 1x1 branches adapt.
     const Branch *lead = group.front();
     for (const Branch *b : group)
@@ -209,8 +209,10 @@ struct MergeBranches : OpRewritePattern<AddOp> {
       if (b->loc)
         from.push_back(*b->loc);
     }
-    // The adds that summed the branches are part of the merge too.
-    from.push_back(root.getLoc());
+    // Every add of the tree is consumed (leaves left out are re-added
+    // below), so each one is part of the merge's provenance.
+    for (Operation *add : llvm::reverse(adds))
+      from.push_back(add->getLoc());
     Location into = from.front();
     Location loc = foldedLoc(kMergeParallel, into, ArrayRef(from).drop_front());
     rewriter.setInsertionPoint(root);

@@ -22,7 +22,11 @@ using namespace mlir;
 using namespace mlir::rep;
 
 namespace {
-/// Prints why a pattern did not apply.
+std::mutex refusalMutex;
+RefusalHandler refusalHandler;
+
+/// Prints why a pattern did not apply (under -debug) and hands it to the
+/// installed RefusalHandler.
 struct RefusalPrinter : RewriterBase::Listener {
   explicit RefusalPrinter(StringRef pass) : pass(pass) {}
   StringRef pass;
@@ -30,25 +34,41 @@ struct RefusalPrinter : RewriterBase::Listener {
       Location loc, function_ref<void(Diagnostic &)> reasonCallback) override {
     Diagnostic diag(loc, DiagnosticSeverity::Remark);
     reasonCallback(diag);
+    // Functions are rewritten in parallel: one report at a time.
+    std::lock_guard<std::mutex> lock(refusalMutex);
+    if (refusalHandler)
+      refusalHandler(pass, loc, diag.str());
+    if (!llvm::DebugFlag)
+      return;
     std::string where = firstName(loc);
-    std::string line = (pass + ": refused at " +
-                        (where.empty() ? std::string("?") : "'" + where + "'") +
-                        ": " + diag.str() + "\n")
-                           .str();
-    // Functions are rewritten in parallel: one write per line.
-    static std::mutex mutex;
-    std::lock_guard<std::mutex> lock(mutex);
-    llvm::errs() << line;
+    llvm::errs() << pass << ": refused at "
+                 << (where.empty() ? std::string("?") : "'" + where + "'")
+                 << ": " << diag.str() << "\n";
   }
 };
 } // namespace
+
+ScopedRefusalHandler::ScopedRefusalHandler(RefusalHandler handler) {
+  std::lock_guard<std::mutex> lock(refusalMutex);
+  refusalHandler = std::move(handler);
+}
+
+ScopedRefusalHandler::~ScopedRefusalHandler() {
+  std::lock_guard<std::mutex> lock(refusalMutex);
+  refusalHandler = nullptr;
+}
 
 LogicalResult rep::applyRepPatterns(Operation *op,
                                     const FrozenRewritePatternSet &patterns,
                                     StringRef passName) {
   GreedyRewriteConfig config;
   RefusalPrinter printer(passName);
-  if (llvm::DebugFlag)
+  bool listen;
+  {
+    std::lock_guard<std::mutex> lock(refusalMutex);
+    listen = llvm::DebugFlag || refusalHandler;
+  }
+  if (listen)
     config.listener = &printer;
   return applyPatternsAndFoldGreedily(op, patterns, config);
 }

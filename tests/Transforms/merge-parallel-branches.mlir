@@ -14,7 +14,10 @@
 // CHECK-DAG: %[[B:.*]] = rep.constant dense<[1.500000e+00, 2.500000e+00, 3.500000e+00, 4.500000e+00]>
 // CHECK: %[[Y:.*]] = rep.conv2d %arg0, %[[W]], %[[B]] {dilations = array<i64: 1, 1>, groups = 2 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} {{.*}} loc(#[[F:.*]])
 // CHECK-NEXT: return %[[Y]]
-// CHECK: #[[F]] = loc(fused<"merge-parallel-branches">[#{{.*}}, #{{.*}}, #{{.*}}, #{{.*}}])
+// Both adds of the tree are recorded, the inner one too.
+// CHECK-DAG: #[[INNER:loc[0-9]+]] = loc("inner_sum")
+// CHECK-DAG: #[[SUM:loc[0-9]+]] = loc("sum")
+// CHECK: #[[F]] = loc(fused<"merge-parallel-branches">[#{{.*}}, #{{.*}}, #{{.*}}, #[[INNER]], #[[SUM]]])
 func.func @repvgg(%x: tensor<2x4x5x3xf32>) -> tensor<2x4x5x3xf32> {
   %w3 = rep.constant dense<1.0> : tensor<4x2x3x3xf32>
   %b3 = rep.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
@@ -24,7 +27,7 @@ func.func @repvgg(%x: tensor<2x4x5x3xf32>) -> tensor<2x4x5x3xf32> {
   %a = rep.conv2d %x, %w3, %b3 {dilations = array<i64: 1, 1>, groups = 2 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<2x4x5x3xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>) -> tensor<2x4x5x3xf32> loc("dense")
   %b = rep.conv2d %x, %w1 {dilations = array<i64: 1, 1>, groups = 2 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<2x4x5x3xf32>, tensor<4x2x1x1xf32>) -> tensor<2x4x5x3xf32> loc("one")
   %i = rep.channel_affine %x, %s, %t {axis = 1 : i64} : (tensor<2x4x5x3xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4x5x3xf32> loc("identity")
-  %0 = rep.add %a, %b : (tensor<2x4x5x3xf32>, tensor<2x4x5x3xf32>) -> tensor<2x4x5x3xf32>
+  %0 = rep.add %a, %b : (tensor<2x4x5x3xf32>, tensor<2x4x5x3xf32>) -> tensor<2x4x5x3xf32> loc("inner_sum")
   %1 = rep.add %0, %i : (tensor<2x4x5x3xf32>, tensor<2x4x5x3xf32>) -> tensor<2x4x5x3xf32> loc("sum")
   return %1 : tensor<2x4x5x3xf32>
 }

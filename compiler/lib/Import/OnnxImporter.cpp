@@ -15,11 +15,14 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
 
 #include "onnx/onnx_pb.h"
 #include <google/protobuf/io/zero_copy_stream_impl.h>
@@ -1441,6 +1444,47 @@ OwningOpRef<ModuleOp> mlir::rep::importOnnxFile(StringRef path,
                                                 const OnnxImportOptions &options) {
   ctx->loadDialect<RepDialect, func::FuncDialect>();
   return Importer(ctx, path, options).run();
+}
+
+OwningOpRef<ModuleOp> mlir::rep::loadModelFile(StringRef path,
+                                               MLIRContext *ctx,
+                                               const OnnxImportOptions &options) {
+  if (!path.ends_with(".mlir"))
+    return importOnnxFile(path, ctx, options);
+  std::string err;
+  auto file = openInputFile(path, &err);
+  if (!file) {
+    emitError(FileLineColLoc::get(ctx, path, 0, 0)) << err;
+    return nullptr;
+  }
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  return parseSourceFile<ModuleOp>(sourceMgr, ctx);
+}
+
+LogicalResult mlir::rep::parseInputShape(StringRef spec,
+                                         OnnxImportOptions &options,
+                                         std::string &err) {
+  auto [name, dims] = spec.rsplit(':');
+  SmallVector<int64_t> shape;
+  SmallVector<StringRef> parts;
+  dims.split(parts, 'x');
+  for (StringRef p : parts) {
+    int64_t d;
+    if (p.getAsInteger(10, d) || d <= 0) {
+      err = ("--input-shape=" + spec +
+             ": expected NAME:DxDx... with positive dims")
+                .str();
+      return failure();
+    }
+    shape.push_back(d);
+  }
+  if (name.empty() || shape.empty()) {
+    err = ("--input-shape=" + spec + ": expected NAME:DxDx...").str();
+    return failure();
+  }
+  options.inputShapes[name] = shape;
+  return success();
 }
 
 void mlir::rep::registerImportDialects(DialectRegistry &registry) {

@@ -420,8 +420,9 @@ FailureOr<Tensor> mlir::rep::evaluate(Operation *op,
   return std::move(*out);
 }
 
-FailureOr<SmallVector<Tensor>> mlir::rep::interpret(func::FuncOp func,
-                                                    ArrayRef<Tensor> inputs) {
+FailureOr<SmallVector<Tensor>> mlir::rep::interpret(
+    func::FuncOp func, ArrayRef<Tensor> inputs,
+    function_ref<void(Operation *, const Tensor &)> onResult) {
   FunctionType type = func.getFunctionType();
   if (inputs.size() != type.getNumInputs())
     return func.emitError() << "expects " << type.getNumInputs()
@@ -462,6 +463,8 @@ FailureOr<SmallVector<Tensor>> mlir::rep::interpret(func::FuncOp func,
       return op.emitError() << "the interpreter does not know '"
                             << op.getName() << "'",
              failure();
+    if (onResult)
+      onResult(&op, *out);
     env[op.getResult(0)] = std::move(*out);
   }
   return results;

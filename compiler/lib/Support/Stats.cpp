@@ -18,30 +18,38 @@ static int64_t numel(Value v) {
   return cast<RankedTensorType>(v.getType()).getNumElements();
 }
 
+int64_t mlir::rep::opFlops(Operation *op) {
+  if (auto conv = dyn_cast<Conv2dOp>(op)) {
+    auto w = cast<RankedTensorType>(conv.getWeight().getType()).getShape();
+    return 2 * numel(conv.getOutput()) * w[1] * w[2] * w[3];
+  }
+  if (auto fc = dyn_cast<FcOp>(op)) {
+    auto w = cast<RankedTensorType>(fc.getWeight().getType()).getShape();
+    return 2 * numel(fc.getOutput()) * w[1];
+  }
+  if (auto mm = dyn_cast<MatmulOp>(op)) {
+    auto a = cast<RankedTensorType>(mm.getLhs().getType()).getShape();
+    return 2 * numel(mm.getOutput()) * a.back();
+  }
+  return 0;
+}
+
 GraphStats mlir::rep::computeStats(func::FuncOp func) {
   GraphStats s;
   func.walk([&](Operation *op) {
-    if (auto c = dyn_cast<ConstantOp>(op)) {
+    s.flops += opFlops(op);
+    if (auto c = dyn_cast<ConstantOp>(op))
       s.params += numel(c.getOutput());
-    } else if (auto conv = dyn_cast<Conv2dOp>(op)) {
+    else if (isa<Conv2dOp>(op))
       ++s.conv;
-      auto w = cast<RankedTensorType>(conv.getWeight().getType()).getShape();
-      s.flops += 2 * numel(conv.getOutput()) * w[1] * w[2] * w[3];
-    } else if (auto fc = dyn_cast<FcOp>(op)) {
+    else if (isa<FcOp, MatmulOp>(op))
       ++s.fc;
-      auto w = cast<RankedTensorType>(fc.getWeight().getType()).getShape();
-      s.flops += 2 * numel(fc.getOutput()) * w[1];
-    } else if (auto mm = dyn_cast<MatmulOp>(op)) {
-      ++s.fc;
-      auto a = cast<RankedTensorType>(mm.getLhs().getType()).getShape();
-      s.flops += 2 * numel(mm.getOutput()) * a.back();
-    } else if (isa<BatchNormOp, ChannelAffineOp>(op)) {
+    else if (isa<BatchNormOp, ChannelAffineOp>(op))
       ++s.batchNorm;
-    } else if (isa<AddOp>(op)) {
+    else if (isa<AddOp>(op))
       ++s.add;
-    } else if (op->getDialect() && isa<RepDialect>(op->getDialect())) {
+    else if (op->getDialect() && isa<RepDialect>(op->getDialect()))
       ++s.other;
-    }
   });
   return s;
 }
@@ -53,8 +61,7 @@ llvm::json::Object GraphStats::toJson() const {
                             {"flops", flops}};
 }
 
-namespace {
-void leafNames(Location loc, SmallVectorImpl<std::string> &names) {
+void mlir::rep::leafNames(Location loc, SmallVectorImpl<std::string> &names) {
   if (auto name = dyn_cast<NameLoc>(loc)) {
     std::string n = name.getName().str();
     if (!llvm::is_contained(names, n))
@@ -65,6 +72,7 @@ void leafNames(Location loc, SmallVectorImpl<std::string> &names) {
   }
 }
 
+namespace {
 void folds(Location loc, llvm::json::Array &out, llvm::StringSet<> &seen) {
   auto fused = dyn_cast<FusedLoc>(loc);
   if (!fused)

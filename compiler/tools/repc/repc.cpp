@@ -18,6 +18,7 @@
 #include "rep/Export/OnnxExporter.h"
 #include "rep/Import/OnnxImporter.h"
 #include "rep/Interpreter/Interpreter.h"
+#include "rep/Support/Diagnostics.h"
 #include "rep/Support/Npy.h"
 #include "rep/Support/Stats.h"
 #include "rep/Transforms/Passes.h"
@@ -107,62 +108,14 @@ cl::list<std::string>
 
 void error(const Twine &msg) { errs() << "repc: error: " << msg << "\n"; }
 
-/// One line per diagnostic, naming the file and the ONNX node.
-LogicalResult printDiagnostic(Diagnostic &diag) {
-  std::string where = inputFile;
-  Location loc = diag.getLocation();
-  if (auto fused = dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())
-    loc = fused.getLocations().front();
-  if (auto name = dyn_cast<NameLoc>(loc))
-    where += ": node '" + name.getName().str() + "'";
-  else if (auto file = dyn_cast<FileLineColLoc>(loc); file && file.getLine())
-    where = (file.getFilename().str() + ":" + std::to_string(file.getLine()) +
-             ":" + std::to_string(file.getColumn()));
-  const char *kind = diag.getSeverity() == mlir::DiagnosticSeverity::Error ? "error"
-                     : diag.getSeverity() == mlir::DiagnosticSeverity::Warning
-                         ? "warning"
-                         : "note";
-  errs() << "repc: " << where << ": " << kind << ": " << diag.str() << "\n";
-  return success();
-}
-
-FailureOr<rep::OnnxImportOptions> parseImportOptions() {
+OwningOpRef<ModuleOp> load(MLIRContext &ctx) {
   rep::OnnxImportOptions options;
   for (StringRef spec : inputShapes) {
-    auto [name, dims] = spec.rsplit(':');
-    SmallVector<int64_t> shape;
-    SmallVector<StringRef> parts;
-    dims.split(parts, 'x');
-    for (StringRef p : parts) {
-      int64_t d;
-      if (p.getAsInteger(10, d) || d <= 0)
-        return error("--input-shape=" + spec +
-                     ": expected NAME:DxDx... with positive dims"),
-               failure();
-      shape.push_back(d);
-    }
-    if (name.empty() || shape.empty())
-      return error("--input-shape=" + spec + ": expected NAME:DxDx..."),
-             failure();
-    options.inputShapes[name] = shape;
-  }
-  return options;
-}
-
-OwningOpRef<ModuleOp> load(MLIRContext &ctx) {
-  if (StringRef(inputFile).ends_with(".mlir")) {
-    llvm::SourceMgr sourceMgr;
     std::string err;
-    auto file = openInputFile(inputFile, &err);
-    if (!file)
-      return error(inputFile + ": " + err), nullptr;
-    sourceMgr.AddNewSourceBuffer(std::move(file), SMLoc());
-    return parseSourceFile<ModuleOp>(sourceMgr, &ctx);
+    if (failed(rep::parseInputShape(spec, options, err)))
+      return error(err), nullptr;
   }
-  auto options = parseImportOptions();
-  if (failed(options))
-    return nullptr;
-  return rep::importOnnxFile(inputFile, &ctx, *options);
+  return rep::loadModelFile(inputFile, &ctx, options);
 }
 
 FailureOr<SmallVector<rep::Tensor>> readInputs() {
@@ -396,7 +349,7 @@ int main(int argc, char **argv) {
   MLIRContext ctx(registry);
   ctx.getOrLoadDialect<rep::RepDialect>();
   ctx.getOrLoadDialect<func::FuncDialect>();
-  ctx.getDiagEngine().registerHandler(printDiagnostic);
+  rep::registerOneLineDiagnostics(ctx, "repc", inputFile);
 
   OwningOpRef<ModuleOp> module = load(ctx);
   if (!module)

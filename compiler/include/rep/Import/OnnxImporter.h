@@ -38,6 +38,16 @@ OwningOpRef<ModuleOp> importOnnxFile(llvm::StringRef path, MLIRContext *ctx,
                                      const OnnxImportOptions &options = {});
 
 /// The dialects the importer creates ops of.
+/// Imports an ONNX model, or parses `path` as MLIR when it ends in `.mlir`
+/// (rep IR at any stage). Errors go to the context's diagnostic handler.
+OwningOpRef<ModuleOp> loadModelFile(llvm::StringRef path, MLIRContext *ctx,
+                                    const OnnxImportOptions &options = {});
+
+/// Adds one `--input-shape=NAME:DxDx...` to `options`; on a malformed spec
+/// fails with the message in `err`.
+LogicalResult parseInputShape(llvm::StringRef spec, OnnxImportOptions &options,
+                              std::string &err);
+
 void registerImportDialects(DialectRegistry &registry);
 
 } // namespace mlir::rep

@@ -23,9 +23,11 @@ namespace mlir::rep {
 
 /// Runs `func` (a function of rep ops) on `inputs`. Input count and shapes
 /// must match the signature; a mismatch is emitted as an error on the
-/// function and fails.
-FailureOr<SmallVector<Tensor>> interpret(func::FuncOp func,
-                                         ArrayRef<Tensor> inputs);
+/// function and fails. `onResult`, when given, sees every op's result as
+/// it is computed (rep-inspect compares intermediate values with it).
+FailureOr<SmallVector<Tensor>>
+interpret(func::FuncOp func, ArrayRef<Tensor> inputs,
+          function_ref<void(Operation *, const Tensor &)> onResult = nullptr);
 
 /// Evaluates one rep op on its operand values (in operand order). Fails,
 /// without a diagnostic, on an op the interpreter does not know. Passes use

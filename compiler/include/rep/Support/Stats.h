@@ -27,6 +27,13 @@ struct GraphStats {
 
 GraphStats computeStats(func::FuncOp func);
 
+/// FLOPs of one op as `computeStats` counts them (0 for non-conv/fc/matmul).
+int64_t opFlops(Operation *op);
+
+/// Every ONNX node name in `loc` (NameLocs, through FusedLocs), in order,
+/// each once.
+void leafNames(Location loc, SmallVectorImpl<std::string> &names);
+
 /// Every fold recorded in the locations of `func`'s ops: one
 /// `{"kind", "into", "from"}` object per FusedLoc that carries a fold kind,
 /// naming the ONNX node that absorbed the others.

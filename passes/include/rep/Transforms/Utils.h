@@ -14,6 +14,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/Rewrite/FrozenRewritePatternSet.h"
+#include <functional>
 
 namespace mlir::rep {
 
@@ -32,6 +33,19 @@ ArrayRef<int64_t> shapeOf(Value v);
 LogicalResult applyRepPatterns(Operation *op,
                                const FrozenRewritePatternSet &patterns,
                                StringRef passName);
+
+/// Receives every refusal applyRepPatterns sees while installed: the pass,
+/// the refusing op's location and the reason. rep-inspect reports them.
+using RefusalHandler =
+    std::function<void(StringRef pass, Location loc, StringRef reason)>;
+
+/// Installs `handler` (process-wide, like `-debug`) for the lifetime of the
+/// returned guard.
+class ScopedRefusalHandler {
+public:
+  explicit ScopedRefusalHandler(RefusalHandler handler);
+  ~ScopedRefusalHandler();
+};
 
 /// Registers `-debug` for the tools when LLVM (built without assertions)
 /// does not; it sets `llvm::DebugFlag`.

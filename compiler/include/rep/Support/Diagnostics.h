@@ -1,0 +1,28 @@
+//===- Diagnostics.h - one-line diagnostics for the tools -------*- C++ -*-===//
+//
+// Part of the repc project, under the Apache License v2.0 with LLVM
+// Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef REP_SUPPORT_DIAGNOSTICS_H
+#define REP_SUPPORT_DIAGNOSTICS_H
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+
+#include <string>
+
+namespace mlir::rep {
+
+/// Prints every diagnostic of `ctx` as one line,
+/// `TOOL: FILE: node 'NAME': error: MESSAGE`, naming the ONNX node of its
+/// location (or the .mlir line). Returns the handler's id.
+DiagnosticEngine::HandlerID
+registerOneLineDiagnostics(MLIRContext &ctx, std::string tool,
+                           std::string file);
+
+} // namespace mlir::rep
+
+#endif // REP_SUPPORT_DIAGNOSTICS_H
