@@ -71,6 +71,8 @@ struct ComposeConvs : OpRewritePattern<Conv2dOp> {
     // BN-and-pad writes its border as pad(bn(x)) + mask * value.
     Value v = op.getInput();
     std::optional<Tensor> addend;
+    // The add and pad in between are consumed too: part of the provenance.
+    SmallVector<Location> between;
     if (auto add = v.getDefiningOp<AddOp>(); add && add->hasOneUse()) {
       for (auto [u, c] : {std::pair(add.getLhs(), add.getRhs()),
                           std::pair(add.getRhs(), add.getLhs())})
@@ -78,6 +80,7 @@ struct ComposeConvs : OpRewritePattern<Conv2dOp> {
                                         !constantTensor(u)) {
           addend = t;
           v = u;
+          between.push_back(add.getLoc());
           break;
         }
     }
@@ -88,6 +91,7 @@ struct ComposeConvs : OpRewritePattern<Conv2dOp> {
           llvm::all_of(p, [](int64_t x) { return x >= 0; })) {
         extra = {p[2], p[3], p[6], p[7]};
         v = pad.getInput();
+        between.push_back(pad.getLoc());
       }
     }
     auto first = v.getDefiningOp<Conv2dOp>();
@@ -184,7 +188,8 @@ struct ComposeConvs : OpRewritePattern<Conv2dOp> {
     SmallVector<int64_t> pads;
     for (int d = 0; d < 4; ++d)
       pads.push_back(op.getPads()[d] + extra[d]);
-    Location loc = foldedLoc(kMergeSequential, op.getLoc(), {first.getLoc()});
+    between.push_back(first.getLoc());
+    Location loc = foldedLoc(kMergeSequential, op.getLoc(), between);
     Value weight = createConstant(rewriter, loc, k);
     Value biasVal = bias ? createConstant(rewriter, loc, *bias) : Value();
     Value merged = rewriter.create<Conv2dOp>(

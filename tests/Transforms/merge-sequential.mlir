@@ -4,7 +4,7 @@
 // Numerically: every case, through the whole pipeline, within 1e-5.
 // RUN: repc %s --verify --tolerance=1e-5 | FileCheck %s --check-prefix=NUM
 // RUN: repc %s --force-merge --verify --tolerance=1e-5 | FileCheck %s --check-prefix=NUM
-// NUM-COUNT-5: verify @
+// NUM-COUNT-6: verify @
 
 // DBB's 1x1 then a padded, grouped 3x3 (no bias on the 1x1): one 3x3
 // with K[e,c] = sum_d K2[e,d] K1[d,c] per group, named after both.
@@ -85,4 +85,29 @@ func.func @dense_then_depthwise(%x: tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32> 
   %a = rep.conv2d %x, %pw {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x3x3xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x3x3xf32>
   %y = rep.conv2d %a, %dw {dilations = array<i64: 1, 1>, groups = 4 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x3x3xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x3x3xf32> loc("dw")
   return %y : tensor<1x4x3x3xf32>
+}
+
+// -----
+
+// DBB's BN-and-pad: conv_kxk(pad(conv_1x1(x)) + border) on an odd-sized
+// input. The border constant goes into the bias map and the pad into the
+// conv's padding; the pad and the add are recorded with the two convs.
+// CHECK-LABEL: func @pad_and_border
+// FORCE-LABEL: func @pad_and_border
+// CHECK: %[[C:.*]] = rep.conv2d %arg0, %{{[^,]*}} {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} {{.*}} loc(#[[F:.*]])
+// CHECK-NEXT: %[[Y:.*]] = rep.add %[[C]], %{{.*}} loc(#[[F]])
+// CHECK-NEXT: return %[[Y]]
+// CHECK-DAG: #[[ADD:loc[0-9]+]] = loc("border_add")
+// CHECK-DAG: #[[PAD:loc[0-9]+]] = loc("pad")
+// CHECK: #[[F]] = loc(fused<"merge-sequential">[#{{.*}}, #[[ADD]], #[[PAD]], #{{.*}}])
+func.func @pad_and_border(%x: tensor<1x2x5x3xf32>) -> tensor<1x2x5x3xf32> {
+  %k1 = rep.constant dense<[[[[2.0]], [[1.0]]], [[[0.5]], [[-1.0]]]]> : tensor<2x2x1x1xf32>
+  %b1 = rep.constant dense<[0.25, -0.5]> : tensor<2xf32>
+  %k2 = rep.constant dense<0.5> : tensor<2x2x3x3xf32>
+  %border = rep.constant dense<[[[[0.25]], [[-0.5]]]]> : tensor<1x2x1x1xf32>
+  %a = rep.conv2d %x, %k1, %b1 {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x5x3xf32>, tensor<2x2x1x1xf32>, tensor<2xf32>) -> tensor<1x2x5x3xf32> loc("first")
+  %p = rep.pad %a {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, value = 0.000000e+00 : f32} : (tensor<1x2x5x3xf32>) -> tensor<1x2x7x5xf32> loc("pad")
+  %m = rep.add %p, %border : (tensor<1x2x7x5xf32>, tensor<1x2x1x1xf32>) -> tensor<1x2x7x5xf32> loc("border_add")
+  %y = rep.conv2d %m, %k2 {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x7x5xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x5x3xf32> loc("second")
+  return %y : tensor<1x2x5x3xf32>
 }

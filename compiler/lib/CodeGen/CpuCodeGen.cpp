@@ -133,13 +133,23 @@ struct CopyToLinalgPass
   }
 };
 
-LogicalResult runPipeline(ModuleOp module, StringRef pipeline) {
+/// Runs the textual `pipeline`, then `pass`, on a PassManager configured
+/// by the caller (IR printing, timing).
+LogicalResult runPipeline(ModuleOp module, const CpuCodeGenOptions &options,
+                          StringRef pipeline,
+                          std::unique_ptr<Pass> pass = nullptr) {
   // The textual pipelines name upstream passes; register them once.
   static bool registered = (registerAllPasses(), true);
   (void)registered;
   PassManager pm(module.getContext());
-  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+  if (options.configurePassManager &&
+      failed(options.configurePassManager(pm)))
     return failure();
+  if (!pipeline.empty() &&
+      failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+    return failure();
+  if (pass)
+    pm.addPass(std::move(pass));
   return pm.run(module);
 }
 
@@ -162,7 +172,7 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
   }
   // Whatever no schedule claimed runs as plain loops, the top one parallel.
   if (failed(runPipeline(
-          module,
+          module, options,
           "canonicalize,cse,"
           "one-shot-bufferize{bufferize-function-boundaries "
           "function-boundary-type-conversion=identity-layout-map},"
@@ -171,21 +181,16 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
     return failure();
   if (options.schedules && failed(lowerVectors(module)))
     return failure();
-  {
-    PassManager copies(module.getContext());
-    copies.addPass(std::make_unique<CopyToLinalgPass>());
-    if (failed(copies.run(module)))
-      return failure();
-  }
-  if (failed(runPipeline(module, "func.func(convert-linalg-to-parallel-loops),"
-                                 "canonicalize,cse")))
+  if (failed(runPipeline(module, options, "",
+                         std::make_unique<CopyToLinalgPass>())))
     return failure();
-  PassManager pm(module.getContext());
-  pm.addPass(std::make_unique<ApproximateMathPass>());
-  if (failed(pm.run(module)))
+  if (failed(runPipeline(module, options,
+                         "func.func(convert-linalg-to-parallel-loops),"
+                         "canonicalize,cse",
+                         std::make_unique<ApproximateMathPass>())))
     return failure();
   return runPipeline(
-      module,
+      module, options,
       "scf-forall-to-parallel,convert-scf-to-openmp,"
       "convert-vector-to-scf,expand-strided-metadata,lower-affine,"
       "finalize-memref-to-llvm,convert-scf-to-cf,"

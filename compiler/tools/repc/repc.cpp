@@ -39,6 +39,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include <chrono>
 #include <random>
 
 using namespace mlir;
@@ -105,6 +106,45 @@ cl::list<std::string> outputs("output", cl::desc("Output .npy file (--run)"),
 cl::list<std::string>
     inputShapes("input-shape", cl::desc("Static shape of a graph input"),
                 cl::value_desc("NAME:1x3x224x224"));
+cl::opt<bool> verbose("v", cl::desc("Print each phase as it starts, with the "
+                                    "time since repc started"));
+
+/// Phase banners (-v) and the --mlir-timing report, whose scopes nest the
+/// passes of every PassManager repc runs.
+class Phases {
+public:
+  Phases() : start(std::chrono::steady_clock::now()) {
+    applyDefaultTimingManagerCLOptions(timing);
+    root = timing.getRootScope();
+  }
+  /// Starts the phase `what` (a timer of that name); -v prints it with
+  /// `detail`.
+  TimingScope enter(StringRef what, const Twine &detail = "") {
+    banner(what + detail);
+    return root.nest(what);
+  }
+  void banner(const Twine &what) {
+    if (verbose)
+      errs() << formatv("repc: [{0,6:f2} s] {1}\n",
+                        std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - start)
+                            .count(),
+                        what.str());
+  }
+  LogicalResult configure(PassManager &pm, TimingScope &scope) {
+    if (failed(applyPassManagerCLOptions(pm)))
+      return failure();
+    if (timing.isEnabled())
+      pm.enableTiming(scope);
+    return success();
+  }
+
+private:
+  std::chrono::steady_clock::time_point start;
+  DefaultTimingManager timing;
+  TimingScope root;
+};
+Phases *phases;
 
 void error(const Twine &msg) { errs() << "repc: error: " << msg << "\n"; }
 
@@ -251,12 +291,15 @@ int compile(ModuleOp module) {
   for (unsigned i = 0; i < main.getNumResults(); ++i)
     main.removeResultAttr(i, StringAttr::get(module.getContext(), "rep.name"));
 
-  PassManager pm(module.getContext());
-  if (failed(applyPassManagerCLOptions(pm)))
-    return 1;
-  rep::buildLowerToLinalgPipeline(pm);
-  if (failed(pm.run(module)))
-    return 1;
+  {
+    TimingScope scope = phases->enter("lowering to linalg");
+    PassManager pm(module.getContext());
+    if (failed(phases->configure(pm, scope)))
+      return 1;
+    rep::buildLowerToLinalgPipeline(pm);
+    if (failed(pm.run(module)))
+      return 1;
+  }
 
   std::string path = outputFile;
   bool binary = emit == Emit::Obj || emit == Emit::Lib || emit == Emit::Exe;
@@ -272,10 +315,20 @@ int compile(ModuleOp module) {
     out->keep();
     return 0;
   }
-  if (failed(rep::lowerLinalgToLLVM(module, options)))
-    return 1;
+  {
+    TimingScope scope =
+        phases->enter("scheduling kernels, lowering to the LLVM dialect");
+    options.configurePassManager = [&](PassManager &pm) {
+      return phases->configure(pm, scope);
+    };
+    if (failed(rep::lowerLinalgToLLVM(module, options)))
+      return 1;
+  }
   llvm::LLVMContext llvmCtx;
+  TimingScope translating =
+      phases->enter("translating to LLVM IR, optimizing (O3)");
   auto llvmModule = rep::translateToLLVMIR(module, llvmCtx, sig, options);
+  translating.stop();
   if (!llvmModule)
     return error(toString(llvmModule.takeError())), 1;
   if (emit == Emit::LlvmIr) {
@@ -287,6 +340,7 @@ int compile(ModuleOp module) {
     out->keep();
     return 0;
   }
+  TimingScope emitting = phases->enter("emitting object code");
   if (emit == Emit::Obj) {
     if (Error e = rep::emitObjectFile(**llvmModule, path, options))
       return error(toString(std::move(e))), 1;
@@ -298,6 +352,7 @@ int compile(ModuleOp module) {
       return error(header + ": " + err), 1;
     out->os() << rep::generateHeader(sig, options);
     out->keep();
+    phases->banner("wrote " + path + " and " + header);
     return 0;
   }
   SmallString<128> object;
@@ -306,15 +361,20 @@ int compile(ModuleOp module) {
   llvm::FileRemover remover(object);
   if (Error e = rep::emitObjectFile(**llvmModule, object, options))
     return error(toString(std::move(e))), 1;
+  emitting.stop();
+  TimingScope linking = phases->enter("linking");
   Error linked = emit == Emit::Lib ? rep::linkShared(object, path)
                                    : rep::linkExecutable(object, path);
   if (linked)
     return error(toString(std::move(linked))), 1;
+  linking.stop();
+  phases->banner("wrote " + path);
   return 0;
 }
 
 /// --verify: every function of the module (an ONNX model has one, @main).
 int runVerify(ModuleOp imported, ModuleOp folded) {
+  TimingScope scope = phases->enter("verifying in the interpreter");
   auto funcs = llvm::to_vector(imported.getOps<func::FuncOp>());
   if (funcs.empty())
     return error(inputFile + ": no function to verify"), 1;
@@ -351,22 +411,27 @@ int main(int argc, char **argv) {
   ctx.getOrLoadDialect<func::FuncDialect>();
   rep::registerOneLineDiagnostics(ctx, "repc", inputFile);
 
+  Phases timedPhases;
+  phases = &timedPhases;
+  TimingScope importing = phases->enter("importing", " " + inputFile);
   OwningOpRef<ModuleOp> module = load(ctx);
   if (!module)
     return 1;
   PassManager pm(&ctx);
-  if (failed(applyPassManagerCLOptions(pm)))
+  if (failed(phases->configure(pm, importing)))
     return 1;
   rep::buildImportCleanupPipeline(pm);
   if (failed(pm.run(*module)))
     return 1;
+  importing.stop();
 
   // The imported graph stays for --emit=rep, the stats and --verify; the
   // clone shares its weight blobs.
   OwningOpRef<ModuleOp> imported = module->clone();
   if (!noFold) {
+    TimingScope folding = phases->enter("re-parameterizing");
     PassManager fold(&ctx);
-    if (failed(applyPassManagerCLOptions(fold)))
+    if (failed(phases->configure(fold, folding)))
       return 1;
     rep::buildReparameterizePipeline(fold, {forceMerge});
     if (failed(fold.run(*module)))

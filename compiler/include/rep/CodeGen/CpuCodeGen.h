@@ -22,6 +22,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/Error.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -54,6 +55,9 @@ struct CpuCodeGenOptions {
   int parallelChunks = 8;
   /// Use the tuned kernel schedules (off: plain loops, for debugging).
   bool schedules = true;
+  /// Called on every PassManager the back end runs, so that a tool can
+  /// apply its IR printing and timing options.
+  std::function<LogicalResult(PassManager &)> configurePassManager;
 };
 
 /// rep (folded) -> linalg on tensors, elementwise chains fused.
