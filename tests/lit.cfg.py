@@ -31,3 +31,15 @@ if os.path.isdir(os.path.join(ort_modules, "onnxruntime-node")):
     config.environment["NODE_PATH"] = ort_modules
     config.substitutions.append(
         ("%ort", "node " + os.path.join(src, "tests/tools/ort_run.js")))
+
+# Graphviz renders rep-inspect's --html; headless Chromium checks the page.
+import shutil
+if shutil.which("dot"):
+    config.available_features.add("graphviz")
+chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+if chromium:
+    config.available_features.add("chromium")
+    config.substitutions.append(
+        ("%chromium", chromium + " --headless --no-sandbox --disable-gpu"))
+config.substitutions.append(
+    ("%rep-inspect-path", os.path.join(config.repc_tools_dir, "rep-inspect")))

@@ -356,9 +356,8 @@ FailureOr<InspectResult> mlir::rep::inspect(OwningOpRef<ModuleOp> imported,
 static std::string percent(int64_t before, int64_t after) {
   if (!before)
     return "";
-  return llvm::formatv(" ({0:+0.0;-0.0}%)",
-                       100.0 * ((double)after - before) / before)
-      .str();
+  double change = 100.0 * ((double)after - before) / before;
+  return llvm::formatv(" ({0}{1:F1}%)", change > 0 ? "+" : "", change).str();
 }
 
 void mlir::rep::printReport(const InspectResult &result,
