@@ -234,10 +234,12 @@ LogicalResult verifyKernels(FunctionReport &f, unsigned cases) {
   DenseMap<Operation *, KernelReport *> kernelOf;
   // A node folded into several kernels (an affine split between an fc
   // and what follows it) has no single kernel computing its value.
+  // (Views that carry a fold's name compute nothing and own nothing.)
   llvm::StringMap<unsigned> owners;
   for (KernelReport &k : f.kernels)
-    for (const std::string &s : k.sources)
-      ++owners[s];
+    if (!isa<ReshapeOp, TransposeOp, FlattenOp>(k.op))
+      for (const std::string &s : k.sources)
+        ++owners[s];
   for (KernelReport &k : f.kernels) {
     kernelOf[k.op] = &k;
     bool shared = llvm::any_of(
@@ -285,13 +287,18 @@ LogicalResult verifyKernels(FunctionReport &f, unsigned cases) {
     for (KernelReport &k : f.kernels) {
       if (!k.merged() || incomparable.contains(&k))
         continue;
-      bool inputsAgree = llvm::all_of(k.op->getOperands(), [&](Value v) {
+      // A view the compiler rearranged has no training-graph twin; its
+      // input agreeing is enough.
+      std::function<bool(Value)> agrees = [&](Value v) {
         Operation *def = v.getDefiningOp();
         if (!def || !kernelOf.count(def))
           return true; // a graph input or a weight
-        std::optional<double> e = errorOf(def);
-        return e && *e < 1e-3;
-      });
+        if (std::optional<double> e = errorOf(def))
+          return *e < 1e-3;
+        return isa<ReshapeOp, TransposeOp, FlattenOp>(def) &&
+               agrees(def->getOperand(0));
+      };
+      bool inputsAgree = llvm::all_of(k.op->getOperands(), agrees);
       std::optional<double> e = errorOf(k.op);
       if (!inputsAgree || !e) {
         incomparable.insert(&k);
