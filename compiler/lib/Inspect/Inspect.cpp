@@ -14,6 +14,7 @@
 
 #include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -316,6 +317,14 @@ LogicalResult verifyKernels(FunctionReport &f, unsigned cases) {
 FailureOr<InspectResult> mlir::rep::inspect(OwningOpRef<ModuleOp> imported,
                                             const InspectOptions &options) {
   MLIRContext *ctx = imported->getContext();
+  // The stage table is in pass order, and the refusal handler is global:
+  // run every pass on this thread.
+  bool threaded = ctx->isMultithreadingEnabled();
+  ctx->disableMultithreading();
+  auto restore = llvm::make_scope_exit([&] {
+    if (threaded)
+      ctx->enableMultithreading();
+  });
   PassManager cleanup(ctx);
   buildImportCleanupPipeline(cleanup);
   if (failed(cleanup.run(*imported)))

@@ -95,8 +95,6 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   rep::registerImportDialects(registry);
   MLIRContext ctx(registry);
-  // Pass order is the order of the stage table.
-  ctx.disableMultithreading();
   rep::registerOneLineDiagnostics(ctx, "rep-inspect", inputFile);
 
   OwningOpRef<ModuleOp> module =

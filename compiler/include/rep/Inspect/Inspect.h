@@ -97,9 +97,9 @@ struct InspectResult {
 /// nor graph nodes.
 DenseSet<Operation *> weightOps(func::FuncOp func);
 
-/// Re-parameterizes `imported` (rep IR after import cleanup) and reports on
-/// every function of it. Needs a context without multithreading, so that
-/// the statistics are recorded in pass order.
+/// Cleans up and re-parameterizes `imported` (rep IR as imported) and
+/// reports on every function of it. Runs its passes on the calling thread,
+/// so that the statistics are recorded in pass order.
 FailureOr<InspectResult> inspect(OwningOpRef<ModuleOp> imported,
                                  const InspectOptions &options);
 
