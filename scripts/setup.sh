@@ -10,7 +10,7 @@ packages=(
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libcurl4-openssl-dev
   libprotobuf-dev protobuf-compiler libabsl-dev libgtest-dev libonnx-dev
   python3-torch python3-onnx python3-numpy
-  graphviz chromium
+  graphviz chromium fonts-dejavu-core
 )
 missing=()
 for p in "${packages[@]}"; do
