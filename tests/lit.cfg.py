@@ -8,7 +8,7 @@ config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mlir", ".onnxtxt", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.repc_obj_root, "tests")
-config.excludes = ["models", "tools", "unit", "CMakeLists.txt",
+config.excludes = ["models", "tools", "unit", "Inputs", "CMakeLists.txt",
                    "lit.cfg.py", "lit.site.cfg.py.in"]
 
 config.environment["PATH"] = os.pathsep.join(

@@ -18,8 +18,6 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
-#include <cmath>
-#include <random>
 
 using namespace mlir;
 using namespace mlir::rep;
@@ -31,7 +29,8 @@ bool sameStats(const GraphStats &a, const GraphStats &b) {
          a.flops == b.flops;
 }
 
-/// Records each function's statistics after every pass that changed them.
+/// Records each function's statistics after every pass (inspect() keeps
+/// the passes that changed them).
 struct StageRecorder : PassInstrumentation {
   explicit StageRecorder(llvm::StringMap<std::vector<StageReport>> &stages)
       : stages(stages) {}
@@ -43,12 +42,9 @@ struct StageRecorder : PassInstrumentation {
     if (!func)
       return;
     unsigned index = ++passIndex[func.getSymName()];
-    GraphStats s = computeStats(func);
-    std::vector<StageReport> &list = stages[func.getSymName()];
-    if (!list.empty() && sameStats(list.back().stats, s))
-      return;
-    list.push_back({llvm::formatv("{0,2} {1}", index, pass->getArgument()).str(),
-                    s});
+    stages[func.getSymName()].push_back(
+        {llvm::formatv("{0,2} {1}", index, pass->getArgument()).str(),
+         computeStats(func)});
   }
 };
 
@@ -188,15 +184,6 @@ LogicalResult collectRefusals(ModuleOp folded, const InspectOptions &options,
   return success();
 }
 
-double relativeError(const Tensor &ref, const Tensor &got) {
-  double err = 0, scale = 0;
-  for (auto [a, b] : llvm::zip(ref.data, got.data)) {
-    err = std::max(err, std::abs((double)a - b));
-    scale = std::max(scale, std::abs((double)a));
-  }
-  return scale > 0 ? err / scale : err;
-}
-
 /// The training-graph op whose value kernel `k` stands for, and the folded
 /// op that holds that value: the last op of its group in program order,
 /// reached from the kernel through views where the group ends in another
@@ -250,19 +237,7 @@ LogicalResult verifyKernels(FunctionReport &f, unsigned cases) {
         pairs[k.op] = *p;
   }
   DenseSet<KernelReport *> incomparable;
-  std::mt19937 rng(0);
-  std::normal_distribution<float> dist;
-  for (unsigned c = 0; c < cases; ++c) {
-    SmallVector<Tensor> args;
-    for (Type t : f.before.getFunctionType().getInputs()) {
-      Tensor x;
-      auto shape = cast<RankedTensorType>(t).getShape();
-      x.shape.assign(shape.begin(), shape.end());
-      x.data.resize(x.numel());
-      for (float &v : x.data)
-        v = dist(rng);
-      args.push_back(std::move(x));
-    }
+  for (const SmallVector<Tensor> &args : randomInputs(f.before, cases)) {
     DenseMap<Operation *, Tensor> reference, folded;
     auto ref = interpret(f.before, args, [&](Operation *op, const Tensor &t) {
       reference[op] = t;
@@ -275,15 +250,16 @@ LogicalResult verifyKernels(FunctionReport &f, unsigned cases) {
     if (failed(got))
       return failure();
     for (auto [r, g] : llvm::zip(*ref, *got))
-      f.outputError = std::max(f.outputError, relativeError(r, g));
+      f.outputError = std::max(f.outputError, compareTensors(r, g).second);
 
     // Whether a kernel computes its training-graph value (to fold error).
     auto errorOf = [&](Operation *kernel) -> std::optional<double> {
       auto it = pairs.find(kernel);
       if (it == pairs.end())
         return std::nullopt;
-      return relativeError(reference[it->second.first],
-                           folded[it->second.second]);
+      return compareTensors(reference[it->second.first],
+                            folded[it->second.second])
+          .second;
     };
     for (KernelReport &k : f.kernels) {
       if (!k.merged() || incomparable.contains(&k))

@@ -15,6 +15,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include <cmath>
 #include <limits>
+#include <random>
 
 using namespace mlir;
 using namespace mlir::rep;
@@ -468,4 +469,35 @@ FailureOr<SmallVector<Tensor>> mlir::rep::interpret(
     env[op.getResult(0)] = std::move(*out);
   }
   return results;
+}
+
+SmallVector<SmallVector<Tensor>> mlir::rep::randomInputs(func::FuncOp func,
+                                                         unsigned count) {
+  std::mt19937 rng(0);
+  std::normal_distribution<float> dist;
+  SmallVector<SmallVector<Tensor>> cases;
+  for (unsigned i = 0; i < count; ++i) {
+    SmallVector<Tensor> args;
+    for (Type t : func.getFunctionType().getInputs()) {
+      Tensor x;
+      auto shape = cast<RankedTensorType>(t).getShape();
+      x.shape.assign(shape.begin(), shape.end());
+      x.data.resize(x.numel());
+      for (float &v : x.data)
+        v = dist(rng);
+      args.push_back(std::move(x));
+    }
+    cases.push_back(std::move(args));
+  }
+  return cases;
+}
+
+std::pair<double, double> mlir::rep::compareTensors(const Tensor &ref,
+                                                    const Tensor &got) {
+  double err = 0, scale = 0;
+  for (auto [a, b] : llvm::zip(ref.data, got.data)) {
+    err = std::max(err, std::abs((double)a - b));
+    scale = std::max(scale, std::abs((double)a));
+  }
+  return {err, scale > 0 ? err / scale : err};
 }

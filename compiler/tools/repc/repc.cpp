@@ -40,7 +40,6 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include <chrono>
-#include <random>
 
 using namespace mlir;
 using namespace llvm;
@@ -213,21 +212,7 @@ int verifyFunction(func::FuncOp before, func::FuncOp after, StringRef label) {
     unsigned n = 3;
     if (!verify.empty() && (StringRef(verify).getAsInteger(10, n) || !n))
       return error("--verify=" + verify + ": expected a positive count"), 1;
-    std::mt19937 rng(0);
-    std::normal_distribution<float> dist;
-    for (unsigned i = 0; i < n; ++i) {
-      SmallVector<rep::Tensor> args;
-      for (mlir::Type t : before.getFunctionType().getInputs()) {
-        rep::Tensor x;
-        auto shape = cast<RankedTensorType>(t).getShape();
-        x.shape.assign(shape.begin(), shape.end());
-        x.data.resize(x.numel());
-        for (float &v : x.data)
-          v = dist(rng);
-        args.push_back(std::move(x));
-      }
-      cases.push_back(std::move(args));
-    }
+    cases = rep::randomInputs(before, n);
   }
   double maxAbs = 0, maxRel = 0;
   for (const auto &args : cases) {
@@ -236,13 +221,9 @@ int verifyFunction(func::FuncOp before, func::FuncOp after, StringRef label) {
     if (failed(ref) || failed(got))
       return 1;
     for (auto [r, g] : llvm::zip(*ref, *got)) {
-      double err = 0, scale = 0;
-      for (auto [a, b] : llvm::zip(r.data, g.data)) {
-        err = std::max(err, std::abs((double)a - b));
-        scale = std::max(scale, std::abs((double)a));
-      }
-      maxAbs = std::max(maxAbs, err);
-      maxRel = std::max(maxRel, scale > 0 ? err / scale : err);
+      auto [abs, rel] = rep::compareTensors(r, g);
+      maxAbs = std::max(maxAbs, abs);
+      maxRel = std::max(maxRel, rel);
     }
   }
   outs() << "verify" << label

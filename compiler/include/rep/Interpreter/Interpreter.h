@@ -29,6 +29,15 @@ FailureOr<SmallVector<Tensor>>
 interpret(func::FuncOp func, ArrayRef<Tensor> inputs,
           function_ref<void(Operation *, const Tensor &)> onResult = nullptr);
 
+/// `count` sets of inputs for `func`, every element drawn from N(0, 1) by
+/// one generator seeded with 0: the same inputs on every run.
+SmallVector<SmallVector<Tensor>> randomInputs(func::FuncOp func,
+                                              unsigned count);
+
+/// The largest absolute difference of `got` from `ref`, and the relative
+/// error `--verify` reports: that divided by the largest |ref|.
+std::pair<double, double> compareTensors(const Tensor &ref, const Tensor &got);
+
 /// Evaluates one rep op on its operand values (in operand order). Fails,
 /// without a diagnostic, on an op the interpreter does not know. Passes use
 /// it to fold weight-only sub-graphs with the same semantics the oracle has.
