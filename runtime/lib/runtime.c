@@ -9,6 +9,7 @@
 #include "rep/runtime.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,10 @@ struct rep_model {
   const rep_model_abi *abi;
   rep_tensor_info *tensors; /* inputs, then outputs */
   int threads;
+  /* Workspaces not in use; one more is allocated when all are taken. */
+  pthread_mutex_t lock;
+  void **idle;
+  size_t numIdle, capIdle;
 };
 
 static _Thread_local char lastError[512];
@@ -75,6 +80,7 @@ rep_status rep_model_from_abi(const rep_model_abi *abi, rep_model **model) {
   }
   m->abi = abi;
   m->tensors = t;
+  pthread_mutex_init(&m->lock, NULL);
   *model = m;
   return REP_OK;
 }
@@ -109,6 +115,10 @@ void rep_model_close(rep_model *model) {
     return;
   if (model->library)
     dlclose(model->library);
+  for (size_t i = 0; i < model->numIdle; ++i)
+    free(model->idle[i]);
+  free(model->idle);
+  pthread_mutex_destroy(&model->lock);
   free(model->tensors);
   free(model);
 }
@@ -147,6 +157,45 @@ rep_status rep_model_set_threads(rep_model *model, int num_threads) {
   return REP_OK;
 }
 
+size_t rep_model_workspace_size(const rep_model *model) {
+  return model ? (size_t)model->abi->workspace_size : 0;
+}
+
+/* An idle workspace, or a new one; NULL when none is needed or on OOM. */
+static void *takeWorkspace(rep_model *model) {
+  size_t bytes = (size_t)model->abi->workspace_size;
+  if (!bytes)
+    return NULL;
+  void *ws = NULL;
+  pthread_mutex_lock(&model->lock);
+  if (model->numIdle)
+    ws = model->idle[--model->numIdle];
+  pthread_mutex_unlock(&model->lock);
+  if (!ws)
+    ws = aligned_alloc(64, (bytes + 63) / 64 * 64);
+  return ws;
+}
+
+static void giveWorkspace(rep_model *model, void *ws) {
+  if (!ws)
+    return;
+  pthread_mutex_lock(&model->lock);
+  if (model->numIdle == model->capIdle) {
+    size_t cap = model->capIdle ? 2 * model->capIdle : 4;
+    void **grown = realloc(model->idle, cap * sizeof *grown);
+    if (grown) {
+      model->idle = grown;
+      model->capIdle = cap;
+    }
+  }
+  if (model->numIdle < model->capIdle) {
+    model->idle[model->numIdle++] = ws;
+    ws = NULL;
+  }
+  pthread_mutex_unlock(&model->lock);
+  free(ws);
+}
+
 rep_status rep_model_run(rep_model *model, const float *const *inputs,
                          float *const *outputs) {
   if (!model || !inputs || !outputs)
@@ -157,6 +206,10 @@ rep_status rep_model_run(rep_model *model, const float *const *inputs,
   for (uint32_t i = 0; i < model->abi->num_outputs; ++i)
     if (!outputs[i])
       return REP_ERROR_ARGUMENT;
-  return model->abi->run(inputs, outputs, model->threads) ? REP_ERROR_RUN
-                                                          : REP_OK;
+  void *ws = takeWorkspace(model);
+  if (!ws && model->abi->workspace_size)
+    return REP_ERROR_MEMORY;
+  int rc = model->abi->run(inputs, outputs, ws, model->threads);
+  giveWorkspace(model, ws);
+  return rc ? REP_ERROR_RUN : REP_OK;
 }

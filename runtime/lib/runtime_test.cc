@@ -21,12 +21,20 @@
 namespace {
 
 std::atomic<int> lastThreads{-1};
+std::atomic<int> misaligned{0};
 
-// y = 2 * x over 2x3 floats, as a compiled model's entry would.
-int doubleIt(const float *const *in, float *const *out, int threads) {
+// y = 2 * x over 2x3 floats through its workspace, as a compiled model's
+// entry would: two runs sharing a workspace would mix their values.
+int doubleIt(const float *const *in, float *const *out, void *workspace,
+             int threads) {
   lastThreads = threads;
+  if (!workspace || reinterpret_cast<uintptr_t>(workspace) % 64)
+    ++misaligned;
+  volatile float *scratch = static_cast<float *>(workspace);
   for (int i = 0; i < 6; ++i)
-    out[0][i] = 2 * in[0][i];
+    scratch[i] = 2 * in[0][i];
+  for (int i = 0; i < 6; ++i)
+    out[0][i] = scratch[i];
   return 0;
 }
 
@@ -34,7 +42,7 @@ const char *names[] = {"x", "y"};
 const uint32_t ranks[] = {2, 2};
 const int64_t dims[] = {2, 3, 2, 3};
 const rep_model_abi abi = {REP_MODEL_ABI_VERSION, 1, 1, 0, "twice", "test",
-                           names, ranks, dims, doubleIt};
+                           names, ranks, dims, doubleIt, 6 * sizeof(float)};
 
 TEST(Runtime, DescribesAndRunsAModel) {
   rep_model *m = nullptr;
@@ -53,6 +61,9 @@ TEST(Runtime, DescribesAndRunsAModel) {
   ASSERT_EQ(rep_model_run(m, ins, outs), REP_OK);
   EXPECT_EQ(y[5], 12.0f);
   EXPECT_EQ(lastThreads, 3);
+  EXPECT_EQ(rep_model_workspace_size(m), 24u);
+  ASSERT_EQ(rep_model_run(m, ins, outs), REP_OK);
+  EXPECT_EQ(misaligned, 0);
   rep_model_close(m);
 }
 
@@ -97,6 +108,7 @@ TEST(Runtime, RunsConcurrentlyOnOneHandle) {
   for (auto &t : threads)
     t.join();
   EXPECT_EQ(wrong, 0);
+  EXPECT_EQ(misaligned, 0);
   rep_model_close(m);
 }
 

@@ -161,7 +161,8 @@ static llvm::cl::opt<bool>
                                   "produced (debugging the back end)"));
 
 LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
-                                     const CpuCodeGenOptions &options) {
+                                     const CpuCodeGenOptions &options,
+                                     ModelSignature *sig) {
   if (options.schedules) {
     if (printScheduled)
       llvm::errs() << buildScheduleScript(module, options) << "\n";
@@ -176,8 +177,18 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
           "canonicalize,cse,"
           "one-shot-bufferize{bufferize-function-boundaries "
           "function-boundary-type-conversion=identity-layout-map},"
-          "buffer-results-to-out-params{hoist-static-allocs},"
-          "canonicalize,buffer-deallocation-pipeline")))
+          "buffer-results-to-out-params{hoist-static-allocs},canonicalize",
+          createPlanMemory())))
+    return failure();
+  for (auto func : module.getOps<func::FuncOp>())
+    if (auto size = func->getAttrOfType<IntegerAttr>("rep.workspace_size")) {
+      // The LLVM translation knows neither attribute.
+      if (sig)
+        sig->workspaceBytes = size.getInt();
+      func->removeAttr("rep.workspace_size");
+      func.removeArgAttr(func.getNumArguments() - 1, "rep.workspace");
+    }
+  if (failed(runPipeline(module, options, "buffer-deallocation-pipeline")))
     return failure();
   if (options.schedules && failed(lowerVectors(module)))
     return failure();
@@ -241,29 +252,64 @@ void addAbiGlue(llvm::Module &m, const ModelSignature &sig,
   llvm::Function *impl = m.getFunction(sym + "_impl");
   size_t nIn = sig.inputs.size(), nOut = sig.outputs.size();
 
-  // int SYM_run(const float *in..., float *out...)
-  SmallVector<llvm::Type *> ptrs(nIn + nOut, ptr);
-  auto *runType = llvm::FunctionType::get(i32, ptrs, false);
-  auto *run = llvm::Function::Create(runType, llvm::GlobalValue::ExternalLinkage,
-                                     sym + "_run", m);
-  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", run));
+  int64_t wsBytes = sig.workspaceBytes;
+  auto *i64 = b.getInt64Ty();
+
+  // int SYM_run_with_workspace(void *ws, const float *in..., float *out...)
+  SmallVector<llvm::Type *> wsPtrs(nIn + nOut + 1, ptr);
+  auto *runWs = llvm::Function::Create(
+      llvm::FunctionType::get(i32, wsPtrs, false),
+      llvm::GlobalValue::ExternalLinkage, sym + "_run_with_workspace", m);
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", runWs));
   SmallVector<llvm::Value *> args;
-  for (auto &a : run->args())
-    args.push_back(&a);
+  for (size_t i = 1; i <= nIn + nOut; ++i)
+    args.push_back(runWs->getArg(i));
+  if (wsBytes)
+    args.push_back(runWs->getArg(0));
   b.CreateCall(impl, args);
   b.CreateRet(b.getInt32(0));
 
-  // int SYM_run_v(const float *const *ins, float *const *outs, int threads)
+  // int SYM_run(const float *in..., float *out...): a workspace per call.
+  SmallVector<llvm::Type *> ptrs(nIn + nOut, ptr);
+  auto *run = llvm::Function::Create(llvm::FunctionType::get(i32, ptrs, false),
+                                     llvm::GlobalValue::ExternalLinkage,
+                                     sym + "_run", m);
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", run));
+  args.clear();
+  llvm::Value *ws = llvm::ConstantPointerNull::get(ptr);
+  if (wsBytes) {
+    llvm::FunctionCallee alloc = m.getOrInsertFunction(
+        "aligned_alloc", llvm::FunctionType::get(ptr, {i64, i64}, false));
+    ws = b.CreateCall(alloc, {b.getInt64(64), b.getInt64(wsBytes)});
+    auto *ok = llvm::BasicBlock::Create(ctx, "ok", run);
+    auto *oom = llvm::BasicBlock::Create(ctx, "oom", run);
+    b.CreateCondBr(b.CreateIsNull(ws), oom, ok);
+    b.SetInsertPoint(oom);
+    b.CreateRet(b.getInt32(1));
+    b.SetInsertPoint(ok);
+  }
+  args.push_back(ws);
+  for (auto &a : run->args())
+    args.push_back(&a);
+  llvm::Value *rc = b.CreateCall(runWs, args);
+  if (wsBytes)
+    b.CreateCall(m.getOrInsertFunction(
+                     "free", llvm::FunctionType::get(b.getVoidTy(), {ptr}, false)),
+                 {ws});
+  b.CreateRet(rc);
+
+  // int SYM_run_v(const float *const *ins, float *const *outs, void *ws,
+  //               int threads)
   llvm::FunctionCallee setThreads = m.getOrInsertFunction(
       "omp_set_num_threads", llvm::FunctionType::get(b.getVoidTy(), {i32}, false));
   auto *runV = llvm::Function::Create(
-      llvm::FunctionType::get(i32, {ptr, ptr, i32}, false),
+      llvm::FunctionType::get(i32, {ptr, ptr, ptr, i32}, false),
       llvm::GlobalValue::InternalLinkage, sym + "_run_v", m);
   auto *entry = llvm::BasicBlock::Create(ctx, "entry", runV);
   auto *set = llvm::BasicBlock::Create(ctx, "set", runV);
   auto *call = llvm::BasicBlock::Create(ctx, "call", runV);
   b.SetInsertPoint(entry);
-  llvm::Value *threads = runV->getArg(2);
+  llvm::Value *threads = runV->getArg(3);
   b.CreateCondBr(b.CreateICmpSGT(threads, b.getInt32(0)), set, call);
   b.SetInsertPoint(set);
   // Per calling thread (an OpenMP ICV): concurrent callers do not interfere.
@@ -271,12 +317,13 @@ void addAbiGlue(llvm::Module &m, const ModelSignature &sig,
   b.CreateBr(call);
   b.SetInsertPoint(call);
   args.clear();
+  args.push_back(runV->getArg(2));
   for (size_t i = 0; i < nIn + nOut; ++i) {
     llvm::Value *base = runV->getArg(i < nIn ? 0 : 1);
     llvm::Value *slot = b.CreateConstGEP1_64(ptr, base, i < nIn ? i : i - nIn);
     args.push_back(b.CreateLoad(ptr, slot));
   }
-  b.CreateRet(b.CreateCall(run, args));
+  b.CreateRet(b.CreateCall(runWs, args));
 
   // The descriptor.
   SmallVector<llvm::Constant *> names, ranks, dims;
@@ -304,15 +351,16 @@ void addAbiGlue(llvm::Module &m, const ModelSignature &sig,
                                     sym + name);
   };
   auto *abiType = llvm::StructType::get(
-      ctx, {i32, i32, i32, i32, ptr, ptr, ptr, ptr, ptr, ptr});
+      ctx, {i32, i32, i32, i32, ptr, ptr, ptr, ptr, ptr, ptr, i64});
   auto *abi = new llvm::GlobalVariable(
       m, abiType, true, llvm::GlobalValue::PrivateLinkage,
       llvm::ConstantStruct::get(
           abiType,
-          {b.getInt32(1), b.getInt32(nIn), b.getInt32(nOut), b.getInt32(0),
+          {b.getInt32(2), b.getInt32(nIn), b.getInt32(nOut), b.getInt32(0),
            str(sym), str(REPC_VERSION_STRING),
            array(ptr, names, "_io_names"), array(i32, ranks, "_io_ranks"),
-           array(b.getInt64Ty(), dims, "_io_dims"), runV}),
+           array(b.getInt64Ty(), dims, "_io_dims"), runV,
+           b.getInt64(wsBytes)}),
       sym + "_abi_data");
   auto getter = [&](StringRef name) {
     auto *f = llvm::Function::Create(llvm::FunctionType::get(ptr, false),
@@ -449,14 +497,29 @@ std::string rep::generateHeader(const ModelSignature &sig,
   };
   macros("INPUT", sig.inputs);
   macros("OUTPUT", sig.outputs);
+  os << "#define " << up << "_WORKSPACE_SIZE " << sig.workspaceBytes
+     << " /* bytes of scratch memory per run */\n";
+  auto params = [&] {
+    for (size_t i = 0; i < sig.inputs.size(); ++i)
+      os << "const float *"
+         << (sig.inputs.size() > 1 ? "in" + std::to_string(i) : "in") << ", ";
+    for (size_t i = 0; i < sig.outputs.size(); ++i)
+      os << "float *"
+         << (sig.outputs.size() > 1 ? "out" + std::to_string(i) : "out")
+         << (i + 1 < sig.outputs.size() ? ", " : "");
+  };
   os << "\n/* Runs the model on row-major float32 tensors of the sizes above.\n"
      << "   Thread-safe; uses OMP_NUM_THREADS threads (default: all cores).\n"
-     << "   Returns 0. */\nint " << sym << "_run(";
-  for (size_t i = 0; i < sig.inputs.size(); ++i)
-    os << "const float *" << (sig.inputs.size() > 1 ? "in" + std::to_string(i) : "in") << ", ";
-  for (size_t i = 0; i < sig.outputs.size(); ++i)
-    os << "float *" << (sig.outputs.size() > 1 ? "out" + std::to_string(i) : "out")
-       << (i + 1 < sig.outputs.size() ? ", " : "");
+     << "   Allocates its workspace for the call. Returns 0, or 1 when out\n"
+     << "   of memory. */\nint " << sym << "_run(";
+  params();
+  os << ");\n\n"
+     << "/* The same on a caller-owned workspace of " << up
+     << "_WORKSPACE_SIZE bytes,\n"
+     << "   64-byte aligned (NULL when the size is 0), used by one call at a\n"
+     << "   time: repeated runs allocate nothing. Returns 0. */\nint " << sym
+     << "_run_with_workspace(void *workspace, ";
+  params();
   os << ");\n\n"
      << "/* The descriptor rep_model_from_abi() (rep/runtime.h) accepts. */\n"
      << "const struct rep_model_abi *" << sym << "_abi(void);\n\n"

@@ -302,7 +302,7 @@ int compile(ModuleOp module) {
     options.configurePassManager = [&](PassManager &pm) {
       return phases->configure(pm, scope);
     };
-    if (failed(rep::lowerLinalgToLLVM(module, options)))
+    if (failed(rep::lowerLinalgToLLVM(module, options, &sig)))
       return 1;
   }
   llvm::LLVMContext llvmCtx;

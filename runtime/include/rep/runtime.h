@@ -36,8 +36,13 @@
  * it and unloads the library; the rep_tensor_info pointers live as long as
  * the handle. The caller owns every input and output buffer.
  *
+ * Memory: a model's activations live in one workspace whose size the
+ * compiler planned (rep_model_workspace_size()). The handle keeps the
+ * workspaces it allocated and reuses them, so a run after the first
+ * allocates nothing; rep_model_close() frees them.
+ *
  * Threads: rep_model_run() may be called on one handle from several threads
- * at once (each call allocates its own temporaries). The thread count is
+ * at once (each concurrent call takes its own workspace). The thread count is
  * the caller's: the one set with rep_model_set_threads() (0 = the OpenMP
  * default, OMP_NUM_THREADS or all cores), applied to each run's own team.
  *
@@ -63,8 +68,8 @@ typedef enum rep_status {
   REP_ERROR_MEMORY = 5,
 } rep_status;
 
-/* The descriptor a compiled model exports (ABI version 1). */
-#define REP_MODEL_ABI_VERSION 1
+/* The descriptor a compiled model exports (ABI version 2). */
+#define REP_MODEL_ABI_VERSION 2
 typedef struct rep_model_abi {
   uint32_t abi_version; /* REP_MODEL_ABI_VERSION */
   uint32_t num_inputs;
@@ -75,8 +80,11 @@ typedef struct rep_model_abi {
   const char *const *io_names;   /* inputs, then outputs */
   const uint32_t *io_ranks;      /* inputs, then outputs */
   const int64_t *io_dims;        /* every dim, inputs then outputs */
+  /* 0 on success. `workspace`: workspace_size bytes, 64-byte aligned,
+     used by one run at a time; its contents need not survive. */
   int (*run)(const float *const *inputs, float *const *outputs,
-             int num_threads); /* 0 on success */
+             void *workspace, int num_threads);
+  uint64_t workspace_size;
 } rep_model_abi;
 
 /* One input or output. */
@@ -102,6 +110,9 @@ uint32_t rep_model_num_outputs(const rep_model *model);
 const rep_tensor_info *rep_model_input(const rep_model *model, uint32_t i);
 const rep_tensor_info *rep_model_output(const rep_model *model, uint32_t i);
 size_t rep_tensor_numel(const rep_tensor_info *info);
+
+/* Bytes of scratch memory one run uses (activations, planned statically). */
+size_t rep_model_workspace_size(const rep_model *model);
 
 /* 0 restores the OpenMP default. */
 rep_status rep_model_set_threads(rep_model *model, int num_threads);

@@ -38,6 +38,9 @@ struct ModelSignature {
     llvm::SmallVector<int64_t> shape;
   };
   llvm::SmallVector<Tensor> inputs, outputs;
+  /// Bytes of scratch memory one run needs (rep-plan-memory's workspace),
+  /// known after lowering; the runtime keeps it across runs.
+  int64_t workspaceBytes = 0;
 };
 
 /// The signature of a rep function, names from its `rep.name` attributes.
@@ -63,12 +66,15 @@ struct CpuCodeGenOptions {
 /// rep (folded) -> linalg on tensors, elementwise chains fused.
 void buildLowerToLinalgPipeline(OpPassManager &pm);
 
-/// linalg on tensors -> LLVM dialect: schedules, bufferization, lowering.
+/// linalg on tensors -> LLVM dialect: schedules, bufferization, static
+/// memory planning, lowering. Records the workspace size in `sig`.
 LogicalResult lowerLinalgToLLVM(ModuleOp module,
-                                const CpuCodeGenOptions &options);
+                                const CpuCodeGenOptions &options,
+                                ModelSignature *sig = nullptr);
 
 /// LLVM dialect -> LLVM IR with the model ABI glue, optimized at -O3 for the
-/// target CPU. The glue calls `SYM_impl(in..., out...)`.
+/// target CPU. The glue calls `SYM_impl(in..., out..., workspace)` (the
+/// workspace only when `sig.workspaceBytes` is non-zero).
 llvm::Expected<std::unique_ptr<llvm::Module>>
 translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
                   const ModelSignature &sig, const CpuCodeGenOptions &options);

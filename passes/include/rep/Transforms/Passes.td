@@ -270,4 +270,49 @@ def LowerToLinalg : Pass<"rep-lower-to-linalg", "ModuleOp"> {
   ];
 }
 
+def PlanMemory : Pass<"rep-plan-memory", "ModuleOp"> {
+  let summary = "Place every static buffer of a function in one workspace, reusing memory";
+  let description = [{
+    After bufferization, a model's activations are `memref.alloc`s in its
+    function's entry block. This pass computes when each one is live (from
+    its allocation to the last top-level op that uses it or a view of it),
+    packs them into one byte buffer with first-fit placement by decreasing
+    size, so that buffers whose lifetimes do not overlap share memory, and
+    replaces each allocation with a `memref.view` of a new trailing function
+    argument. The caller passes that workspace (`rep.workspace_size` bytes,
+    64-byte aligned) and can keep it across runs: no allocation, and no page
+    faults, per inference.
+
+    Allocations inside loops, with dynamic sizes or layouts, and any buffer
+    that a view lets escape through `func.return` are left alone; so are
+    functions that are called (their callers would need the argument).
+
+    ```mlir
+    func.func @f(%arg0: memref<64xf32>, %arg1: memref<64xf32>) {
+      %a = memref.alloc() : memref<64xf32>
+      linalg.copy ins(%arg0 : memref<64xf32>) outs(%a : memref<64xf32>)
+      %b = memref.alloc() : memref<64xf32>
+      linalg.copy ins(%a : memref<64xf32>) outs(%b : memref<64xf32>)
+      %c = memref.alloc() : memref<64xf32>
+      linalg.copy ins(%b : memref<64xf32>) outs(%c : memref<64xf32>)
+      linalg.copy ins(%c : memref<64xf32>) outs(%arg1 : memref<64xf32>)
+      return
+    }
+    ```
+    becomes (`%c` reuses `%a`'s bytes)
+    ```mlir
+    func.func @f(%arg0: memref<64xf32>, %arg1: memref<64xf32>,
+                 %ws: memref<512xi8> {rep.workspace})
+        attributes {rep.workspace_size = 512 : i64} {
+      %a = memref.view %ws[%c0][] : memref<512xi8> to memref<64xf32>
+      %b = memref.view %ws[%c256][] : memref<512xi8> to memref<64xf32>
+      %c = memref.view %ws[%c0][] : memref<512xi8> to memref<64xf32>
+      ...
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 #endif // REP_TRANSFORMS_PASSES_TD

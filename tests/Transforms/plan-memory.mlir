@@ -1,0 +1,103 @@
+// RUN: rep-opt %s -rep-plan-memory -split-input-file | FileCheck %s
+// RUN: rep-opt %s -rep-plan-memory -split-input-file -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
+// Numerically: every model test under CodeGen/Models runs through this
+// pass and compares its compiled outputs with PyTorch's.
+
+// A chain of three buffers: the third reuses the first one's bytes, the
+// second sits beside them (both are live while it is written).
+// CHECK-LABEL: func @chain
+// CHECK-SAME: %[[WS:[a-z0-9]+]]: memref<512xi8> {rep.workspace}) attributes {rep.workspace_size = 512 : i64}
+// CHECK-NOT: memref.alloc
+// CHECK: %[[A:.*]] = memref.view %[[WS]][%c0{{.*}}][] : memref<512xi8> to memref<64xf32>
+// CHECK: %[[B:.*]] = memref.view %[[WS]][%c256{{.*}}][] : memref<512xi8> to memref<64xf32>
+// CHECK: %[[C:.*]] = memref.view %[[WS]][%c0{{.*}}][] : memref<512xi8> to memref<64xf32>
+// CHECK-NOT: memref.dealloc
+// WHY: rep-plan-memory: @chain: 3 buffers, 768 bytes, in a workspace of 512 bytes
+func.func @chain(%arg0: memref<64xf32>, %arg1: memref<64xf32>) {
+  %a = memref.alloc() : memref<64xf32>
+  linalg.copy ins(%arg0 : memref<64xf32>) outs(%a : memref<64xf32>)
+  %b = memref.alloc() : memref<64xf32>
+  linalg.copy ins(%a : memref<64xf32>) outs(%b : memref<64xf32>)
+  %c = memref.alloc() : memref<64xf32>
+  linalg.copy ins(%b : memref<64xf32>) outs(%c : memref<64xf32>)
+  linalg.copy ins(%c : memref<64xf32>) outs(%arg1 : memref<64xf32>)
+  memref.dealloc %a : memref<64xf32>
+  return
+}
+
+// -----
+
+// A view keeps its buffer alive: %a is read through a subview after %b is
+// written, so %b may not take %a's bytes. Sizes that are not multiples of
+// 64 bytes are rounded up (odd sizes, 17 and 3 floats).
+// CHECK-LABEL: func @view_extends_life
+// CHECK-SAME: memref<192xi8> {rep.workspace}
+// CHECK: memref.view %{{.*}}[%c0{{.*}}][] : memref<192xi8> to memref<17xf32>
+// CHECK: memref.view %{{.*}}[%c128{{.*}}][] : memref<192xi8> to memref<3xf32>
+func.func @view_extends_life(%arg0: memref<17xf32>, %arg1: memref<3xf32>) {
+  %a = memref.alloc() : memref<17xf32>
+  linalg.copy ins(%arg0 : memref<17xf32>) outs(%a : memref<17xf32>)
+  %s = memref.subview %a[2] [3] [1] : memref<17xf32> to memref<3xf32, strided<[1], offset: 2>>
+  %b = memref.alloc() : memref<3xf32>
+  linalg.copy ins(%arg1 : memref<3xf32>) outs(%b : memref<3xf32>)
+  linalg.add ins(%s, %b : memref<3xf32, strided<[1], offset: 2>>, memref<3xf32>) outs(%arg1 : memref<3xf32>)
+  return
+}
+
+// -----
+
+// A use inside a loop counts at the loop: %a is live for the whole loop.
+// CHECK-LABEL: func @loop_use
+// CHECK-SAME: memref<512xi8> {rep.workspace}
+// CHECK: memref.view %{{.*}}[%c0{{.*}}][] : memref<512xi8> to memref<64xf32>
+// CHECK: memref.view %{{.*}}[%c256{{.*}}][] : memref<512xi8> to memref<64xf32>
+func.func @loop_use(%arg0: memref<64xf32>, %arg1: memref<64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %a = memref.alloc() : memref<64xf32>
+  linalg.copy ins(%arg0 : memref<64xf32>) outs(%a : memref<64xf32>)
+  %b = memref.alloc() : memref<64xf32>
+  scf.for %i = %c0 to %c4 step %c1 {
+    linalg.copy ins(%a : memref<64xf32>) outs(%b : memref<64xf32>)
+    linalg.add ins(%a, %b : memref<64xf32>, memref<64xf32>) outs(%arg1 : memref<64xf32>)
+  }
+  return
+}
+
+// -----
+
+// Left alone, each with its reason: a returned buffer, a dynamic one, one
+// allocated inside a loop; and a function that is called (its caller would
+// have to pass the workspace).
+// CHECK-LABEL: func @kept
+// CHECK-NOT: rep.workspace
+// CHECK: memref.alloc() : memref<8xf32>
+// CHECK: memref.alloc(%{{.*}}) : memref<?xf32>
+// CHECK: memref.alloc() : memref<4xf32>
+// WHY: rep-plan-memory: keeps %{{.*}} = memref.alloc() : memref<8xf32>: returned from the function
+// WHY: rep-plan-memory: keeps %{{.*}} = memref.alloc(%{{.*}}) : memref<?xf32>: dynamic shape
+func.func @kept(%n: index) -> memref<8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %r = memref.alloc() : memref<8xf32>
+  %d = memref.alloc(%n) : memref<?xf32>
+  scf.for %i = %c0 to %n step %c1 {
+    %t = memref.alloc() : memref<4xf32>
+  }
+  return %r : memref<8xf32>
+}
+
+// CHECK-LABEL: func @callee
+// CHECK-NOT: rep.workspace
+// CHECK: memref.alloc
+// WHY: rep-plan-memory: @callee is called; its callers would need the workspace argument
+func.func @callee(%arg0: memref<4xf32>) {
+  %a = memref.alloc() : memref<4xf32>
+  linalg.copy ins(%arg0 : memref<4xf32>) outs(%a : memref<4xf32>)
+  return
+}
+func.func @caller(%arg0: memref<4xf32>) {
+  call @callee(%arg0) : (memref<4xf32>) -> ()
+  return
+}
