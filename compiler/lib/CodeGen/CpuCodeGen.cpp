@@ -93,6 +93,7 @@ void rep::buildLowerToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(std::make_unique<FuseElementwisePass>());
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createFusePadIntoProducers());
 }
 
 namespace {

@@ -32,6 +32,7 @@ void populateMergeParallelBranchesPatterns(RewritePatternSet &patterns,
                                            bool force);
 void populateMergeSequentialPatterns(RewritePatternSet &patterns, bool force);
 void populateInjectLocalityPatterns(RewritePatternSet &patterns, bool force);
+void populateFusePadIntoProducersPatterns(RewritePatternSet &patterns);
 
 /// What runs right after import: recognise decomposed ops.
 void buildImportCleanupPipeline(OpPassManager &pm);

@@ -315,4 +315,35 @@ def PlanMemory : Pass<"rep-plan-memory", "ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def FusePadIntoProducers : Pass<"rep-fuse-pad-into-producers", "func::FuncOp"> {
+  let summary = "Let the ops that compute a padded tensor write into its interior";
+  let description = [{
+    A conv's zero padding is a `tensor.pad` of the previous layer's output,
+    which bufferizes to a new buffer, a fill and a copy of the whole
+    activation. When the padded value is computed by a chain of
+    destination-style ops (a conv accumulating on a bias broadcast, then a
+    ReLU), the chain can write straight into the interior of the filled
+    padded buffer instead: the pad becomes a fill and an `insert_slice` that
+    bufferizes in place, and no copy is made.
+
+    ```mlir
+    %e = tensor.empty() : tensor<1x8x8x4xf32>
+    %r = linalg.generic {...} ins(%c : tensor<1x8x8x4xf32>) outs(%e : tensor<1x8x8x4xf32>) { arith.maximumf }
+    %p = tensor.pad %r low[0, 1, 1, 0] high[0, 1, 1, 0] { tensor.yield %zero : f32 }
+    ```
+    becomes
+    ```mlir
+    %e = tensor.empty() : tensor<1x10x10x4xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x10x10x4xf32>)
+    %s = tensor.extract_slice %f[0, 1, 1, 0] [1, 8, 8, 4] [1, 1, 1, 1]
+    %r = linalg.generic {...} ins(%c : tensor<1x8x8x4xf32>) outs(%s : tensor<1x8x8x4xf32>) { arith.maximumf }
+    %p = tensor.insert_slice %r into %f[0, 1, 1, 0] [1, 8, 8, 4] [1, 1, 1, 1]
+    ```
+    A pad whose source has other users, or is not computed by such a chain
+    (a function argument, a reshape), stays.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // REP_TRANSFORMS_PASSES_TD

@@ -1,0 +1,80 @@
+// RUN: rep-opt %s -rep-fuse-pad-into-producers -split-input-file | FileCheck %s
+// RUN: rep-opt %s -rep-fuse-pad-into-producers -split-input-file -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
+// Numerically: CodeGen/ops/convs.mlir and pools.mlir compile padded convs
+// and max pools (odd sizes, asymmetric pads, stride 2) through this pass and
+// compare them with the reference interpreter.
+
+#map = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+
+// A ReLU whose init is not read writes into the interior of the filled
+// padded tensor; the pad becomes an insert_slice of the same interior.
+// CHECK-LABEL: func @relu_then_pad
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<1x7x6x4xf32>
+// CHECK: %[[F:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E]] : tensor<1x7x6x4xf32>)
+// CHECK: %[[S:.*]] = tensor.extract_slice %[[F]][0, 1, 2, 0] [1, 5, 3, 4] [1, 1, 1, 1]
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} outs(%[[S]] : tensor<1x5x3x4xf32>)
+// CHECK: %[[P:.*]] = tensor.insert_slice %[[R]] into %[[F]][0, 1, 2, 0] [1, 5, 3, 4] [1, 1, 1, 1]
+// CHECK-NOT: tensor.pad
+// CHECK: return %[[P]]
+func.func @relu_then_pad(%x: tensor<1x5x3x4xf32>) -> tensor<1x7x6x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x5x3x4xf32>
+  %r = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<1x5x3x4xf32>) outs(%e : tensor<1x5x3x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x5x3x4xf32>
+  %p = tensor.pad %r low[0, 1, 2, 0] high[0, 1, 1, 0] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<1x5x3x4xf32> to tensor<1x7x6x4xf32>
+  return %p : tensor<1x7x6x4xf32>
+}
+
+// -----
+
+// A conv accumulating on its bias broadcast: the chain is followed back
+// through the conv's (read) init to the broadcast, which writes the
+// interior; a max pool's -inf padding is filled the same way.
+// CHECK-LABEL: func @conv_then_pool_pad
+// CHECK: %[[F:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x5x5x2xf32>)
+// CHECK: %[[S:.*]] = tensor.extract_slice %[[F]][0, 1, 1, 0] [1, 3, 3, 2]
+// CHECK: %[[B:.*]] = linalg.broadcast ins(%{{.*}} : tensor<2xf32>) outs(%[[S]] : tensor<1x3x3x2xf32>)
+// CHECK: %[[C:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}} outs(%[[B]] : tensor<1x3x3x2xf32>)
+// CHECK: tensor.insert_slice %[[C]] into %[[F]]
+func.func @conv_then_pool_pad(%x: tensor<1x3x3x2xf32>, %w: tensor<1x1x2x2xf32>, %bias: tensor<2xf32>) -> tensor<1x5x5x2xf32> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<1x3x3x2xf32>
+  %b = linalg.broadcast ins(%bias : tensor<2xf32>) outs(%e : tensor<1x3x3x2xf32>) dimensions = [0, 1, 2]
+  %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x3x3x2xf32>, tensor<1x1x2x2xf32>) outs(%b : tensor<1x3x3x2xf32>) -> tensor<1x3x3x2xf32>
+  %p = tensor.pad %c low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %ninf : f32
+  } : tensor<1x3x3x2xf32> to tensor<1x5x5x2xf32>
+  return %p : tensor<1x5x5x2xf32>
+}
+
+// -----
+
+// Kept: the padded value is also returned (writing it into the padded
+// buffer would not be a copy any more), and a function argument has no
+// producer to write for it.
+// CHECK-LABEL: func @kept
+// CHECK: tensor.pad
+// CHECK: tensor.pad
+// WHY-DAG: rep-fuse-pad-into-producers: refused at ?: a value of the chain has other users
+// WHY-DAG: rep-fuse-pad-into-producers: refused at ?: the source is not computed by a one-result linalg op
+func.func @kept(%x: tensor<1x2x2x1xf32>) -> (tensor<1x2x2x1xf32>, tensor<1x4x4x1xf32>, tensor<1x4x4x1xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x2x2x1xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x2x1xf32>) -> tensor<1x2x2x1xf32>
+  %p = tensor.pad %f low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x2x2x1xf32> to tensor<1x4x4x1xf32>
+  %q = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x2x2x1xf32> to tensor<1x4x4x1xf32>
+  return %f, %p, %q : tensor<1x2x2x1xf32>, tensor<1x4x4x1xf32>, tensor<1x4x4x1xf32>
+}
