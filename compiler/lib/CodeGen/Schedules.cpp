@@ -68,6 +68,9 @@ struct KernelScript {
     return h;
   }
   /// Splits the op's dim `dim` into `chunks` forall iterations.
+  /// The loop handle of the last forall() or tile() (the innermost loop).
+  std::string loop;
+
   std::string forall(const std::string &h, size_t rank, size_t dim,
                      int64_t chunks) {
     SmallVector<int64_t> counts(rank, 0);
@@ -76,6 +79,7 @@ struct KernelScript {
     os << "  " << t << ", " << l << " = transform.structured.tile_using_forall "
        << h << " num_threads " << list(counts)
        << " : (!transform.any_op) -> (!transform.any_op, !transform.any_op)\n";
+    loop = l;
     return t;
   }
   /// Tiles with scf.for loops; returns the tiled op.
@@ -87,9 +91,44 @@ struct KernelScript {
       os << ":" << loops;
     os << " = transform.structured.tile_using_for " << h << " tile_sizes "
        << list(sizes) << " : " << anyOps(loops) << "\n";
+    loop = loops > 1 ? l + "#" + std::to_string(loops - 1) : l;
+    return t;
+  }
+  /// Moves the producer `p` into the last loop, tiled for what it reads
+  /// there; returns the fused producer.
+  std::string fuseInto(const std::string &p) {
+    std::string t = fresh(), l = fresh();
+    os << "  " << t << ", " << l
+       << " = transform.structured.fuse_into_containing_op " << p << " into "
+       << loop
+       << " : (!transform.any_op, !transform.any_op) -> (!transform.any_op, "
+          "!transform.any_op)\n";
+    loop = l;
+    return t;
+  }
+  std::string producerOfInit(const std::string &h, unsigned operand) {
+    std::string t = fresh();
+    os << "  " << t << " = transform.get_producer_of_operand " << h << "["
+       << operand << "] : (!transform.any_op) -> !transform.any_op\n";
     return t;
   }
 };
+
+/// The elementwise op that is the only reader of `op`'s result, reading it
+/// through an identity map into an output of the same shape (bias, ReLU,
+/// residual add, GELU): computed on the accumulator tile in registers.
+linalg::GenericOp epilogueOf(linalg::LinalgOp op) {
+  Value r = op->getResult(0);
+  if (op->getNumResults() != 1 || !r.hasOneUse())
+    return {};
+  OpOperand &use = *r.getUses().begin();
+  auto g = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!g || g.getNumReductionLoops() || g->getNumResults() != 1 ||
+      g.isDpsInit(&use) || !g.getMatchingIndexingMap(&use).isIdentity() ||
+      !g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity())
+    return {};
+  return g;
+}
 
 /// The register block [rows, lanes] for an output of `rows x cols`: both
 /// divide it (no partial tiles), `lanes` is a whole number of 16-float
@@ -119,6 +158,8 @@ struct ScheduleBuilder {
   const CpuCodeGenOptions &options;
   KernelScript s;
   int64_t nextId = 0;
+  /// Ops scheduled as part of another op's kernel.
+  DenseSet<Operation *> claimed;
 
   /// Chunks for the thread split: a divisor of `n`, as close to the
   /// requested count as the dim allows.
@@ -143,10 +184,8 @@ struct ScheduleBuilder {
     auto [owt, ft] = registerTile(out[2], out[3]);
     if (!ft)
       return;
-    int64_t id = nextId++;
-    tag(op, id);
-    std::string h = s.match(id);
     size_t loops = op.getNumLoops();
+
     // Threads share output rows, one row per work item so that an even
     // team splits them evenly; or, when the filter outweighs the input
     // (late stages: 1.3-8.8 MB of weights on 7x7 or 14x14 maps), slabs of
@@ -155,20 +194,81 @@ struct ScheduleBuilder {
     int64_t fTiles = out[3] / ft;
     auto filter = cast<ShapedType>(op.getDpsInputs()[1].getType());
     auto input = cast<ShapedType>(op.getDpsInputs()[0].getType());
-    if (!depthwise && fTiles > 1 &&
-        filter.getNumElements() >= input.getNumElements())
-      h = s.forall(h, loops, 3, fTiles);
-    else if (out[1] > 1)
-      h = s.forall(h, loops, 1, out[1]);
-    SmallVector<int64_t> sizes = {1, 1, (int64_t)owt, (int64_t)ft};
-    sizes.append(loops - 4, 1);
+    bool splitF = !depthwise && fTiles > 1 &&
+                  filter.getNumElements() >= input.getNumElements();
+    bool splitRows = !splitF && out[1] > 1;
+    // The register tile over one work item; dims it covers get no loop.
+    SmallVector<int64_t> item = {out[0], splitRows ? 1 : out[1], out[2],
+                                 splitF ? ft : out[3]};
+    SmallVector<int64_t> sizes = {1, 1, owt, ft};
+    for (size_t d = 0; d < 4; ++d)
+      if (sizes[d] >= item[d])
+        sizes[d] = 0;
+    SmallVector<int64_t> reduction(loops, 0);
+    for (size_t d = 4; d < loops; ++d)
+      reduction[d] = 1;
+    // Depthwise: kw whole, so input vectors are reused across it.
     if (depthwise)
-      sizes.back() = 0;
-    h = s.tile(h, sizes);
+      reduction.back() = 0;
+
+    // An epilogue is tiled like the conv's output, and the conv (with the
+    // producer of its accumulator, the bias broadcast) is fused into its
+    // innermost loop: the tile goes from the accumulators through the
+    // epilogue to memory once. It needs a loop to fuse into.
+    linalg::GenericOp epilogue = epilogueOf(op);
+    // An add of two conv branches (unfolded graphs) takes the first one.
+    if (epilogue && claimed.contains(epilogue))
+      epilogue = {};
+    if (!splitF && !splitRows && llvm::all_of(sizes, [](int64_t t) { return t == 0; }))
+      epilogue = {};
+
+    int64_t id = nextId++;
+    tag(op, id);
+    std::string h = s.match(id), e, init;
+    if (epilogue) {
+      epilogue->setAttr("rep.epilogue", op->getAttr("rep.kernel"));
+      claimed.insert(epilogue);
+      e = s.fresh();
+      s.os << "  " << e << " = transform.structured.match attributes{"
+           << "rep.epilogue = " << id << " : i64} in %root : "
+           << "(!transform.any_op) -> !transform.any_op\n";
+      Operation *initDef = op.getDpsInits()[0].getDefiningOp();
+      if (isa_and_nonnull<linalg::LinalgOp>(initDef) && initDef->hasOneUse()) {
+        init = s.producerOfInit(h, op.getDpsInputs().size());
+        claimed.insert(initDef);
+      }
+    }
+    auto fuseConv = [&] {
+      h = s.fuseInto(h);
+      if (!init.empty())
+        init = s.fuseInto(init);
+    };
+
+    std::string &outer = epilogue ? e : h;
+    size_t outerLoops = epilogue ? 4 : loops;
+    if (splitF)
+      outer = s.forall(outer, outerLoops, 3, fTiles);
+    else if (splitRows)
+      outer = s.forall(outer, outerLoops, 1, out[1]);
+    if (epilogue) {
+      if (splitF || splitRows)
+        fuseConv();
+      if (llvm::any_of(sizes, [](int64_t t) { return t != 0; })) {
+        e = s.tile(e, sizes);
+        fuseConv();
+      }
+      h = s.tile(h, reduction);
+    } else {
+      sizes.append(reduction.begin() + 4, reduction.end());
+      h = s.tile(h, sizes);
+    }
     std::string d = s.fresh();
     s.os << "  " << d << " = transform.structured.decompose " << h
          << " : (!transform.any_op) -> !transform.any_op\n";
-    s.os << "  transform.structured.vectorize " << d << " : !transform.any_op\n";
+    for (const std::string &v : {d, e, init})
+      if (!v.empty())
+        s.os << "  transform.structured.vectorize " << v
+             << " : !transform.any_op\n";
   }
 
   /// matmul [m, n, k]: cache tiles, then a register block over k steps.
@@ -294,12 +394,18 @@ LogicalResult applyScript(ModuleOp module, StringRef script) {
 std::string rep::buildScheduleScript(ModuleOp module,
                                      const CpuCodeGenOptions &options) {
   ScheduleBuilder sb{options};
+  // Convs first: they claim their epilogues and accumulator producers.
   module.walk([&](linalg::LinalgOp op) {
-    if (!op.hasPureTensorSemantics() || op->getParentOfType<linalg::LinalgOp>())
+    if (op.hasPureTensorSemantics() &&
+        isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op))
+      sb.conv(op, isa<linalg::DepthwiseConv2DNhwcHwcOp>(op));
+  });
+  module.walk([&](linalg::LinalgOp op) {
+    if (!op.hasPureTensorSemantics() || op->getParentOfType<linalg::LinalgOp>() ||
+        sb.claimed.contains(op) ||
+        isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op))
       return;
     TypeSwitch<Operation *>(op.getOperation())
-        .Case([&](linalg::Conv2DNhwcHwcfOp) { sb.conv(op, false); })
-        .Case([&](linalg::DepthwiseConv2DNhwcHwcOp) { sb.conv(op, true); })
         .Case([&](linalg::MatmulOp c) { sb.matmul(c); })
         .Case<linalg::GenericOp, linalg::FillOp, linalg::BroadcastOp,
               linalg::TransposeOp>([&](auto) { sb.elementwise(op); });
