@@ -313,12 +313,31 @@ LogicalResult Lowering::lowerConv(Conv2dOp op) {
     }
     SmallVector<int64_t> padded = outShape;
     padded[3] = fp;
-    Value pinit = fp == f ? init : broadcastBias(loc, bp, padded);
-    Value wc = constant(loc, {kh, kw, cg, fp}, hwcf);
-    result = b.create<linalg::Conv2DNhwcHwcfOp>(
-                  loc, TypeRange{pinit.getType()}, ValueRange{x, wc},
-                  ValueRange{pinit}, stridesAttr, dilAttr)
-                 ->getResult(0);
+    if (kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1) {
+      // Pointwise: a matmul over all positions, [N*H*W, C] x [C, F], whose
+      // register tiles take rows from any of N, H, W (RepMLPNet's FCs run
+      // on 64x1x1 maps, where a conv tile would have one row).
+      SmallVector<ReassociationIndices> rows = {{0, 1, 2}, {3}};
+      int64_t m = padded[0] * padded[1] * padded[2];
+      Value x2 = b.create<tensor::CollapseShapeOp>(loc, x, rows);
+      Value w2 = constant(loc, {cg, fp}, hwcf);
+      Value init2 = broadcastBias(
+          loc, bias ? ArrayRef<float>(fp == f ? bias->data : bp) : ArrayRef<float>(),
+          {m, fp});
+      Value mm = b.create<linalg::MatmulOp>(loc, TypeRange{init2.getType()},
+                                            ValueRange{x2, w2},
+                                            ValueRange{init2})
+                     ->getResult(0);
+      result = b.create<tensor::ExpandShapeOp>(
+          loc, f32Tensor(padded, b.getContext()), mm, rows);
+    } else {
+      Value pinit = fp == f ? init : broadcastBias(loc, bp, padded);
+      Value wc = constant(loc, {kh, kw, cg, fp}, hwcf);
+      result = b.create<linalg::Conv2DNhwcHwcfOp>(
+                    loc, TypeRange{pinit.getType()}, ValueRange{x, wc},
+                    ValueRange{pinit}, stridesAttr, dilAttr)
+                   ->getResult(0);
+    }
     if (fp != f)
       result = sliceLast(loc, result, f);
   } else if (cg == 1 && fg == 1) {
@@ -333,6 +352,48 @@ LogicalResult Lowering::lowerConv(Conv2dOp op) {
                   loc, TypeRange{init.getType()}, ValueRange{x, wc},
                   ValueRange{init}, stridesAttr, dilAttr)
                  ->getResult(0);
+  } else if (kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1) {
+    // Grouped pointwise (RepMLPNet's FCs with locality injected): a batch
+    // of matmuls, one per group, [G, N*H*W, Cg] x [G, Cg, Fg], on copies
+    // transposed group-major (activations are small next to the weights);
+    // Fg padded to whole vectors with zero filters, sliced off after.
+    auto xs = cast<RankedTensorType>(x.getType()).getShape();
+    int64_t m = xs[0] * xs[1] * xs[2], fgp = padToVector(fg);
+    Value xg = reshapeContiguous(loc, x, {m, groups, cg});
+    Value xt = b.create<linalg::TransposeOp>(loc, xg,
+                                             empty(loc, {groups, m, cg}),
+                                             ArrayRef<int64_t>{1, 0, 2})
+                   ->getResult(0);
+    std::vector<float> gw(groups * cg * fgp, 0.0f), gb;
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t o = 0; o < fg; ++o)
+        for (int64_t i = 0; i < cg; ++i)
+          gw[(g * cg + i) * fgp + o] = w->data[(g * fg + o) * cg + i];
+    Value bm;
+    if (bias) {
+      gb.assign(groups * fgp, 0.0f);
+      for (int64_t g = 0; g < groups; ++g)
+        for (int64_t o = 0; o < fg; ++o)
+          gb[g * fgp + o] = bias->data[g * fg + o];
+      Value c = constant(loc, {groups, fgp}, gb);
+      bm = b.create<linalg::BroadcastOp>(loc, c, empty(loc, {groups, m, fgp}),
+                                         ArrayRef<int64_t>{1})
+               ->getResult(0);
+    } else {
+      bm = filled(loc, {groups, m, fgp}, 0.0f);
+    }
+    Value wc = constant(loc, {groups, cg, fgp}, gw);
+    Value r = b.create<linalg::BatchMatmulOp>(loc, TypeRange{bm.getType()},
+                                              ValueRange{xt, wc},
+                                              ValueRange{bm})
+                  ->getResult(0);
+    if (fgp != fg)
+      r = sliceLast(loc, r, fg);
+    Value back = b.create<linalg::TransposeOp>(loc, r,
+                                               empty(loc, {m, groups, fg}),
+                                               ArrayRef<int64_t>{1, 0, 2})
+                     ->getResult(0);
+    result = reshapeContiguous(loc, back, outShape);
   } else {
     // Grouped: a generic over (n, oh, ow, g, f, kh, kw, c) on views that
     // split the channels into [groups, per group].

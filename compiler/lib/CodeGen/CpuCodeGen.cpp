@@ -234,6 +234,10 @@ createTargetMachine(const CpuCodeGenOptions &options, std::string &error) {
     features = f.getString();
   }
   llvm::TargetOptions to;
+  // The vectorized matmul and elementwise kernels multiply and add in
+  // separate ops; fusing them into FMAs (-ffp-contract=fast) doubles their
+  // throughput and rounds once instead of twice.
+  to.AllowFPOpFusion = llvm::FPOpFusion::Fast;
   auto *tm = target->createTargetMachine(triple, cpu, features, to,
                                          llvm::Reloc::PIC_, std::nullopt,
                                          llvm::CodeGenOptLevel::Aggressive);

@@ -154,6 +154,25 @@ std::pair<int64_t, int64_t> registerTile(int64_t rows, int64_t cols) {
   return best;
 }
 
+/// The deepest k slice up to 512 that divides k: the accumulators stay in
+/// registers for all of it.
+int64_t deepestK(int64_t k) {
+  for (int64_t d = std::min<int64_t>(k, 512); d > 1; --d)
+    if (k % d == 0)
+      return d;
+  return 1;
+}
+
+/// Cache tiles: the largest multiple of the register block `unit` up to
+/// `cap` that divides `n`.
+int64_t multipleOf(int64_t n, int64_t unit, int64_t cap) {
+  int64_t best = unit;
+  for (int64_t t = unit; t <= std::min(n, cap); t += unit)
+    if (n % t == 0)
+      best = t;
+  return best;
+}
+
 struct ScheduleBuilder {
   const CpuCodeGenOptions &options;
   KernelScript s;
@@ -282,29 +301,45 @@ struct ScheduleBuilder {
     int64_t id = nextId++;
     tag(op, id);
     std::string h = s.match(id);
-    // Threads over rows when there are enough, else over columns; each
-    // chunk is a whole number of register blocks.
+    // Threads over rows when the activation outweighs the weights, else
+    // over columns (each thread then reads half of a large weight once);
+    // each chunk is a whole number of register blocks.
     int64_t mChunk = m, nChunk = n;
-    if (int64_t c = chunksFor(m / mt); c > 1) {
-      h = s.forall(h, 3, 0, c);
-      mChunk = m / c;
-    } else if (int64_t c = chunksFor(n / nt); c > 1) {
-      h = s.forall(h, 3, 1, c);
-      nChunk = n / c;
+    int64_t cm = chunksFor(m / mt), cn = chunksFor(n / nt);
+    if (cm > 1 && (m >= n || cn == 1)) {
+      h = s.forall(h, 3, 0, cm);
+      mChunk = m / cm;
+    } else if (cn > 1) {
+      h = s.forall(h, 3, 1, cn);
+      nChunk = n / cn;
     }
-    // Cache tiles: multiples of the register block that divide the chunk.
-    int64_t kc = k <= 256 ? k : largestDivisor(k, {256, 192, 128, 64, 32, 16, 8, 4, 2, 1});
-    auto multiple = [](int64_t n, int64_t unit, int64_t cap) {
-      int64_t best = unit;
-      for (int64_t t = unit; t <= std::min(n, cap); t += unit)
-        if (n % t == 0)
-          best = t;
-      return best;
-    };
-    int64_t mc = multiple(mChunk, mt, 64), nc = multiple(nChunk, nt, 256);
+    int64_t kc = deepestK(k);
+    int64_t mc = multipleOf(mChunk, mt, 64), nc = multipleOf(nChunk, nt, 256);
     if (mc > mt || nc > nt || kc < k)
       h = s.tile(h, {mc, nc, kc});
     h = s.tile(h, {mt, nt, 1});
+    s.os << "  transform.structured.vectorize " << h << " : !transform.any_op\n";
+  }
+
+  /// batch_matmul [b, m, n, k] (grouped pointwise convs): one batch item
+  /// per work item, then the matmul's cache and register tiles.
+  void batchMatmul(linalg::BatchMatmulOp op) {
+    auto out = cast<ShapedType>(op.getDpsInits()[0].getType()).getShape();
+    auto lhs = cast<ShapedType>(op.getDpsInputs()[0].getType()).getShape();
+    int64_t batch = out[0], m = out[1], n = out[2], k = lhs[2];
+    auto [mt, nt] = registerTile(m, n);
+    if (!nt)
+      return;
+    int64_t id = nextId++;
+    tag(op, id);
+    std::string h = s.match(id);
+    if (batch > 1)
+      h = s.forall(h, 4, 0, batch);
+    int64_t kc = deepestK(k);
+    int64_t mc = multipleOf(m, mt, 64), nc = multipleOf(n, nt, 256);
+    if (mc > mt || nc > nt || kc < k)
+      h = s.tile(h, {1, mc, nc, kc});
+    h = s.tile(h, {1, mt, nt, 1});
     s.os << "  transform.structured.vectorize " << h << " : !transform.any_op\n";
   }
 
@@ -407,6 +442,7 @@ std::string rep::buildScheduleScript(ModuleOp module,
       return;
     TypeSwitch<Operation *>(op.getOperation())
         .Case([&](linalg::MatmulOp c) { sb.matmul(c); })
+        .Case([&](linalg::BatchMatmulOp c) { sb.batchMatmul(c); })
         .Case<linalg::GenericOp, linalg::FillOp, linalg::BroadcastOp,
               linalg::TransposeOp>([&](auto) { sb.elementwise(op); });
   });
