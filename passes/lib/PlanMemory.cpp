@@ -17,6 +17,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -132,6 +133,26 @@ int64_t place(MutableArrayRef<Buffer> buffers) {
   return total;
 }
 
+/// A tile's scratch buffer (a fused conv's accumulator tile) is allocated
+/// in the innermost loop; its contents never outlive an iteration, so one
+/// buffer serves every iteration of the sequential loops around it. Moves
+/// such allocations out of scf.for nests, stopping at parallel loops (each
+/// thread needs its own) and at the function body, where the planner then
+/// places them in the workspace.
+void hoistOutOfSequentialLoops(FunctionOpInterface func) {
+  SmallVector<memref::AllocOp> allocs;
+  func.walk([&](memref::AllocOp alloc) {
+    if (alloc->getNumOperands() == 0 && isa<scf::ForOp>(alloc->getParentOp()))
+      allocs.push_back(alloc);
+  });
+  for (memref::AllocOp alloc : allocs) {
+    Operation *outer = alloc->getParentOp();
+    while (isa<scf::ForOp>(outer->getParentOp()))
+      outer = outer->getParentOp();
+    alloc->moveBefore(outer);
+  }
+}
+
 struct PlanMemoryPass : rep::impl::PlanMemoryBase<PlanMemoryPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -147,6 +168,7 @@ struct PlanMemoryPass : rep::impl::PlanMemoryBase<PlanMemoryPass> {
                           "argument\n";
         continue;
       }
+      hoistOutOfSequentialLoops(func);
       planFunction(func);
     }
   }

@@ -67,24 +67,18 @@ func.func @loop_use(%arg0: memref<64xf32>, %arg1: memref<64xf32>) {
 
 // -----
 
-// Left alone, each with its reason: a returned buffer, a dynamic one, one
-// allocated inside a loop; and a function that is called (its caller would
-// have to pass the workspace).
+// Left alone, each with its reason: a returned buffer and a dynamic one;
+// and a function that is called (its caller would have to pass the
+// workspace).
 // CHECK-LABEL: func @kept
 // CHECK-NOT: rep.workspace
 // CHECK: memref.alloc() : memref<8xf32>
 // CHECK: memref.alloc(%{{.*}}) : memref<?xf32>
-// CHECK: memref.alloc() : memref<4xf32>
 // WHY: rep-plan-memory: keeps %{{.*}} = memref.alloc() : memref<8xf32>: returned from the function
 // WHY: rep-plan-memory: keeps %{{.*}} = memref.alloc(%{{.*}}) : memref<?xf32>: dynamic shape
 func.func @kept(%n: index) -> memref<8xf32> {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
   %r = memref.alloc() : memref<8xf32>
   %d = memref.alloc(%n) : memref<?xf32>
-  scf.for %i = %c0 to %n step %c1 {
-    %t = memref.alloc() : memref<4xf32>
-  }
   return %r : memref<8xf32>
 }
 
@@ -99,5 +93,42 @@ func.func @callee(%arg0: memref<4xf32>) {
 }
 func.func @caller(%arg0: memref<4xf32>) {
   call @callee(%arg0) : (memref<4xf32>) -> ()
+  return
+}
+
+// -----
+
+// A tile's scratch buffer in a sequential loop nest serves every iteration:
+// it moves out of the nest, to the function body, where it is planned. In
+// a parallel loop each iteration keeps its own: it moves only to the
+// parallel loop's body.
+// CHECK-LABEL: func @hoisted
+// CHECK-SAME: memref<64xi8> {rep.workspace}
+// CHECK: memref.view %{{.*}}[%c0{{.*}}][] : memref<64xi8> to memref<4xf32>
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK-NOT: memref.alloc
+// CHECK: scf.forall
+// CHECK-NEXT: memref.alloc() : memref<2xf32>
+// CHECK-NEXT: scf.for
+func.func @hoisted(%arg0: memref<4xf32>, %arg1: memref<8x2xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  scf.for %i = %c0 to %c3 step %c1 {
+    scf.for %j = %c0 to %c3 step %c1 {
+      %t = memref.alloc() : memref<4xf32>
+      linalg.copy ins(%arg0 : memref<4xf32>) outs(%t : memref<4xf32>)
+      linalg.copy ins(%t : memref<4xf32>) outs(%arg0 : memref<4xf32>)
+    }
+  }
+  scf.forall (%k) in (8) {
+    scf.for %j = %c0 to %c3 step %c1 {
+      %u = memref.alloc() : memref<2xf32>
+      %row = memref.subview %arg1[%k, 0] [1, 2] [1, 1] : memref<8x2xf32> to memref<2xf32, strided<[1], offset: ?>>
+      linalg.copy ins(%row : memref<2xf32, strided<[1], offset: ?>>) outs(%u : memref<2xf32>)
+      linalg.copy ins(%u : memref<2xf32>) outs(%row : memref<2xf32, strided<[1], offset: ?>>)
+    }
+  }
   return
 }

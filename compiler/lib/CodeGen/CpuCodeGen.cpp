@@ -45,6 +45,11 @@ void rep::registerCodeGenDialects(DialectRegistry &registry) {
   registerAllToLLVMIRTranslations(registry);
 }
 
+void rep::registerCodeGenPasses() {
+  static bool registered = (registerAllPasses(), registerRepPasses(), true);
+  (void)registered;
+}
+
 ModelSignature rep::signatureOf(func::FuncOp func) {
   ModelSignature sig;
   FunctionType type = func.getFunctionType();
@@ -139,9 +144,8 @@ struct CopyToLinalgPass
 LogicalResult runPipeline(ModuleOp module, const CpuCodeGenOptions &options,
                           StringRef pipeline,
                           std::unique_ptr<Pass> pass = nullptr) {
-  // The textual pipelines name upstream passes; register them once.
-  static bool registered = (registerAllPasses(), true);
-  (void)registered;
+  // The textual pipelines name upstream passes.
+  registerCodeGenPasses();
   PassManager pm(module.getContext());
   if (options.configurePassManager &&
       failed(options.configurePassManager(pm)))
@@ -178,7 +182,10 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
           "canonicalize,cse,"
           "one-shot-bufferize{bufferize-function-boundaries "
           "function-boundary-type-conversion=identity-layout-map},"
-          "buffer-results-to-out-params{hoist-static-allocs},canonicalize",
+          "buffer-results-to-out-params{hoist-static-allocs},"
+          // CSE first: a tile written in place is copied onto itself
+          // through two equal subviews, which canonicalize then drops.
+          "cse,canonicalize",
           createPlanMemory())))
     return failure();
   for (auto func : module.getOps<func::FuncOp>())

@@ -373,6 +373,7 @@ int runVerify(ModuleOp imported, ModuleOp folded) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   rep::registerDebugFlag();
+  rep::registerCodeGenPasses();
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();

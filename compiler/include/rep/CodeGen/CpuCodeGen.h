@@ -31,6 +31,10 @@ namespace mlir::rep {
 /// Every dialect, interface model and translation the back end uses.
 void registerCodeGenDialects(DialectRegistry &registry);
 
+/// Registers every pass the pipelines run (upstream's and rep's), so that
+/// a tool's `--mlir-print-ir-after=PASS` can name them.
+void registerCodeGenPasses();
+
 /// Names and shapes of a model's inputs and outputs (float32, row-major).
 struct ModelSignature {
   struct Tensor {

@@ -283,9 +283,16 @@ def PlanMemory : Pass<"rep-plan-memory", "ModuleOp"> {
     64-byte aligned) and can keep it across runs: no allocation, and no page
     faults, per inference.
 
-    Allocations inside loops, with dynamic sizes or layouts, and any buffer
-    that a view lets escape through `func.return` are left alone; so are
-    functions that are called (their callers would need the argument).
+    First, an allocation inside a nest of sequential loops (`scf.for`; a
+    fused kernel's accumulator tile) moves out of the nest: its contents
+    never outlive an iteration, so one buffer serves them all. It stops at
+    a parallel loop, whose iterations each need their own, or reaches the
+    function body and is planned with the others.
+
+    Allocations left inside parallel loops, with dynamic sizes or layouts,
+    and any buffer that a view lets escape through `func.return` are left
+    alone; so are functions that are called (their callers would need the
+    argument).
 
     ```mlir
     func.func @f(%arg0: memref<64xf32>, %arg1: memref<64xf32>) {
