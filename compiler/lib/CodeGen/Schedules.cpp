@@ -321,6 +321,66 @@ struct ScheduleBuilder {
     s.os << "  transform.structured.vectorize " << h << " : !transform.any_op\n";
   }
 
+  /// A matmul with an elementwise epilogue (a pointwise conv's GELU, BN,
+  /// residual add): the epilogue is tiled like the matmul's output, cache
+  /// tiles then register tiles, and the matmul and its bias broadcast are
+  /// fused into each level; the whole k runs in registers per tile.
+  /// Returns false (nothing emitted) when the shapes do not suit.
+  bool matmulWithEpilogue(linalg::MatmulOp op) {
+    linalg::GenericOp epilogue = epilogueOf(op);
+    auto out = cast<ShapedType>(op.getDpsInits()[0].getType()).getShape();
+    auto lhs = cast<ShapedType>(op.getDpsInputs()[0].getType()).getShape();
+    int64_t m = out[0], n = out[1], k = lhs[1];
+    auto [mt, nt] = registerTile(m, n);
+    if (!epilogue || claimed.contains(epilogue) || !nt || k > 1024 ||
+        epilogue.getNumLoops() != 2)
+      return false;
+    int64_t id = nextId++;
+    tag(op, id);
+    epilogue->setAttr("rep.epilogue", op->getAttr("rep.kernel"));
+    claimed.insert(epilogue);
+    std::string h = s.match(id), init, e = s.fresh();
+    s.os << "  " << e << " = transform.structured.match attributes{"
+         << "rep.epilogue = " << id << " : i64} in %root : "
+         << "(!transform.any_op) -> !transform.any_op\n";
+    Operation *initDef = op.getDpsInits()[0].getDefiningOp();
+    if (isa_and_nonnull<linalg::LinalgOp>(initDef) && initDef->hasOneUse()) {
+      init = s.producerOfInit(h, 2);
+      claimed.insert(initDef);
+    }
+    auto fuse = [&] {
+      h = s.fuseInto(h);
+      if (!init.empty())
+        init = s.fuseInto(init);
+    };
+    int64_t mChunk = m, nChunk = n;
+    int64_t cm = chunksFor(m / mt), cn = chunksFor(n / nt);
+    if (cm > 1 && (m >= n || cn == 1)) {
+      e = s.forall(e, 2, 0, cm);
+      mChunk = m / cm;
+      fuse();
+    } else if (cn > 1) {
+      e = s.forall(e, 2, 1, cn);
+      nChunk = n / cn;
+      fuse();
+    }
+    int64_t mc = multipleOf(mChunk, mt, 64), nc = multipleOf(nChunk, nt, 128);
+    if (mc < mChunk || nc < nChunk) {
+      e = s.tile(e, {mc < mChunk ? mc : 0, nc < nChunk ? nc : 0});
+      fuse();
+    }
+    if (mt < mc || nt < nc) {
+      e = s.tile(e, {mt < mc ? mt : 0, nt < nc ? nt : 0});
+      fuse();
+    }
+    h = s.tile(h, {0, 0, 1});
+    for (const std::string &v : {h, e, init})
+      if (!v.empty())
+        s.os << "  transform.structured.vectorize " << v
+             << " : !transform.any_op\n";
+    return true;
+  }
+
   /// batch_matmul [b, m, n, k] (grouped pointwise convs): one batch item
   /// per work item, then the matmul's cache and register tiles.
   void batchMatmul(linalg::BatchMatmulOp op) {
@@ -429,16 +489,23 @@ LogicalResult applyScript(ModuleOp module, StringRef script) {
 std::string rep::buildScheduleScript(ModuleOp module,
                                      const CpuCodeGenOptions &options) {
   ScheduleBuilder sb{options};
-  // Convs first: they claim their epilogues and accumulator producers.
+  // Convs and matmuls with epilogues first: they claim their epilogues and
+  // accumulator producers.
+  DenseSet<Operation *> done;
   module.walk([&](linalg::LinalgOp op) {
-    if (op.hasPureTensorSemantics() &&
-        isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op))
+    if (!op.hasPureTensorSemantics())
+      return;
+    if (isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op)) {
       sb.conv(op, isa<linalg::DepthwiseConv2DNhwcHwcOp>(op));
+      done.insert(op);
+    } else if (auto mm = dyn_cast<linalg::MatmulOp>(op.getOperation());
+               mm && sb.matmulWithEpilogue(mm)) {
+      done.insert(op);
+    }
   });
   module.walk([&](linalg::LinalgOp op) {
     if (!op.hasPureTensorSemantics() || op->getParentOfType<linalg::LinalgOp>() ||
-        sb.claimed.contains(op) ||
-        isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op))
+        sb.claimed.contains(op) || done.contains(op))
       return;
     TypeSwitch<Operation *>(op.getOperation())
         .Case([&](linalg::MatmulOp c) { sb.matmul(c); })
