@@ -495,8 +495,10 @@ std::string rep::buildScheduleScript(ModuleOp module,
   module.walk([&](linalg::LinalgOp op) {
     if (!op.hasPureTensorSemantics())
       return;
-    if (isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op)) {
-      sb.conv(op, isa<linalg::DepthwiseConv2DNhwcHwcOp>(op));
+    if (isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
+            linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op)) {
+      // Pools iterate like depthwise convs: (n, oh, ow, c, kh, kw).
+      sb.conv(op, !isa<linalg::Conv2DNhwcHwcfOp>(op));
       done.insert(op);
     } else if (auto mm = dyn_cast<linalg::MatmulOp>(op.getOperation());
                mm && sb.matmulWithEpilogue(mm)) {
