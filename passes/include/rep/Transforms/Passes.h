@@ -33,6 +33,7 @@ void populateMergeParallelBranchesPatterns(RewritePatternSet &patterns,
 void populateMergeSequentialPatterns(RewritePatternSet &patterns, bool force);
 void populateInjectLocalityPatterns(RewritePatternSet &patterns, bool force);
 void populateFusePadIntoProducersPatterns(RewritePatternSet &patterns);
+void populateFuseElementwisePatterns(RewritePatternSet &patterns);
 
 /// What runs right after import: recognise decomposed ops.
 void buildImportCleanupPipeline(OpPassManager &pm);

@@ -353,4 +353,36 @@ def FusePadIntoProducers : Pass<"rep-fuse-pad-into-producers", "func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def FuseElementwise : Pass<"rep-fuse-elementwise", "func::FuncOp"> {
+  let summary = "Fuse elementwise chains into one op; put a pointwise conv's epilogue on its matmul's shape";
+  let description = [{
+    Producer-consumer fusion of elementwise `linalg.generic`s whose producer
+    has one use (bias, GELU, batch norm, residual add become one loop nest),
+    without upstream's folding of reshapes into named ops, which would turn
+    a matmul into a generic no kernel schedule recognises.
+
+    An elementwise op that reads a pointwise conv's `linalg.matmul` through
+    the `expand_shape` back to `[N, H, W, C]` is rewritten on the matmul's
+    `[N*H*W, C]`, so that the schedules can fuse it into the matmul's tiles;
+    its other operands must be of the full shape (collapsed, a view) or per
+    channel (reshaped to `[C]`).
+
+    ```mlir
+    %m = linalg.matmul ins(%x, %w : tensor<24x14xf32>, tensor<14x32xf32>) outs(%b : tensor<24x32xf32>) -> tensor<24x32xf32>
+    %e = tensor.expand_shape %m [[0, 1, 2], [3]] output_shape [2, 4, 3, 32] : tensor<24x32xf32> into tensor<2x4x3x32xf32>
+    %r = linalg.generic {indexing_maps = [(d0, d1, d2, d3) -> (d0, d1, d2, d3), (d0, d1, d2, d3) -> (d3, 0, 0), ...]}
+           ins(%e, %scale : tensor<2x4x3x32xf32>, tensor<32x1x1xf32>) outs(%o : tensor<2x4x3x32xf32>) { mulf }
+    ```
+    becomes
+    ```mlir
+    %s = tensor.collapse_shape %scale [[0, 1, 2]] : tensor<32x1x1xf32> into tensor<32xf32>
+    %f = linalg.generic {indexing_maps = [(d0, d1) -> (d0, d1), (d0, d1) -> (d1), ...]}
+           ins(%m, %s : tensor<24x32xf32>, tensor<32xf32>) outs(%o2 : tensor<24x32xf32>) { mulf }
+    %r = tensor.expand_shape %f [[0, 1, 2], [3]] output_shape [2, 4, 3, 32] : tensor<24x32xf32> into tensor<2x4x3x32xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // REP_TRANSFORMS_PASSES_TD
