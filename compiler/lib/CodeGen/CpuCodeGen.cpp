@@ -84,42 +84,6 @@ void rep::buildLowerToLinalgPipeline(OpPassManager &pm) {
 
 namespace {
 
-/// erf and exp as polynomials the vectorizer keeps in registers (libm's
-/// erff is a scalar call).
-struct ApproximateMathPass
-    : PassWrapper<ApproximateMathPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ApproximateMathPass)
-  void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    populateMathPolynomialApproximationPatterns(patterns);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
-  }
-};
-
-/// memref.copy of strided views would lower to a call into MLIR's runner
-/// utils library; a linalg.copy becomes loops in the model itself.
-struct CopyToLinalg : OpRewritePattern<memref::CopyOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(memref::CopyOp op,
-                                PatternRewriter &rewriter) const override {
-    rewriter.replaceOpWithNewOp<linalg::CopyOp>(op, op.getSource(),
-                                                op.getTarget());
-    return success();
-  }
-};
-
-struct CopyToLinalgPass
-    : PassWrapper<CopyToLinalgPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CopyToLinalgPass)
-  void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    patterns.add<CopyToLinalg>(&getContext());
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
-  }
-};
-
 /// Runs the textual `pipeline`, then `pass`, on a PassManager configured
 /// by the caller (IR printing, timing).
 LogicalResult runPipeline(ModuleOp module, const CpuCodeGenOptions &options,
@@ -182,12 +146,12 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
   if (options.schedules && failed(lowerVectors(module)))
     return failure();
   if (failed(runPipeline(module, options, "",
-                         std::make_unique<CopyToLinalgPass>())))
+                         createCopyToLinalg())))
     return failure();
   if (failed(runPipeline(module, options,
                          "func.func(convert-linalg-to-parallel-loops),"
                          "canonicalize,cse",
-                         std::make_unique<ApproximateMathPass>())))
+                         createApproximateMath())))
     return failure();
   return runPipeline(
       module, options,

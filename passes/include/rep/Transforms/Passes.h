@@ -34,6 +34,7 @@ void populateMergeSequentialPatterns(RewritePatternSet &patterns, bool force);
 void populateInjectLocalityPatterns(RewritePatternSet &patterns, bool force);
 void populateFusePadIntoProducersPatterns(RewritePatternSet &patterns);
 void populateFuseElementwisePatterns(RewritePatternSet &patterns);
+void populateCopyToLinalgPatterns(RewritePatternSet &patterns);
 
 /// What runs right after import: recognise decomposed ops.
 void buildImportCleanupPipeline(OpPassManager &pm);

@@ -385,4 +385,39 @@ def FuseElementwise : Pass<"rep-fuse-elementwise", "func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def ApproximateMath : Pass<"rep-approximate-math", "ModuleOp"> {
+  let summary = "Rewrite erf, exp and tanh as polynomials the vectorizer keeps in registers";
+  let description = [{
+    Upstream's polynomial approximations (`populateMathPolynomialApproximationPatterns`,
+    within 1 ulp-ish of libm for f32): a vectorized GELU would otherwise call
+    libm's scalar `erff` once per lane.
+
+    ```mlir
+    %e = math.erf %x : vector<16xf32>
+    ```
+    becomes a sequence of `arith` ops on `vector<16xf32>` with no call.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def CopyToLinalg : Pass<"rep-copy-to-linalg", "ModuleOp"> {
+  let summary = "Rewrite memref.copy as linalg.copy, loops in the model itself";
+  let description = [{
+    A `memref.copy` of strided views lowers to a call into MLIR's runner
+    utilities library (`memrefCopy`), which a compiled model does not link;
+    a `linalg.copy` becomes loops.
+
+    ```mlir
+    memref.copy %a, %b : memref<4x8xf32, strided<[16, 1]>> to memref<4x8xf32>
+    ```
+    becomes
+    ```mlir
+    linalg.copy ins(%a : memref<4x8xf32, strided<[16, 1]>>) outs(%b : memref<4x8xf32>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // REP_TRANSFORMS_PASSES_TD
