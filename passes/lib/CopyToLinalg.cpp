@@ -9,6 +9,7 @@
 #include "rep/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -33,12 +34,38 @@ struct CopyToLinalg : OpRewritePattern<memref::CopyOp> {
   }
 };
 
+/// A whole-buffer copy or fill between kernels (the bufferized pad of a
+/// value with other users) as sequential loops, which LLVM vectorizes: as
+/// parallel loops their nest would become one collapsed OpenMP loop whose
+/// index arithmetic costs more than the copy.
+bool isTopLevelCopyOrFill(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() ||
+      !isa<FunctionOpInterface>(op->getParentOp()))
+    return false;
+  if (isa<linalg::CopyOp>(op))
+    return true;
+  auto map = dyn_cast<linalg::MapOp>(op.getOperation());
+  return map && map.getInputs().empty();
+}
+
 struct CopyToLinalgPass : rep::impl::CopyToLinalgBase<CopyToLinalgPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateCopyToLinalgPatterns(patterns);
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      if (isTopLevelCopyOrFill(op))
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : ops) {
+      rewriter.setInsertionPoint(op);
+      if (failed(linalg::linalgOpToLoops(rewriter, op)))
+        return signalPassFailure();
+      rewriter.eraseOp(op);
+    }
   }
 };
 

@@ -1,14 +1,45 @@
-// RUN: rep-opt %s -rep-copy-to-linalg | FileCheck %s
+// RUN: rep-opt %s -rep-copy-to-linalg -split-input-file | FileCheck %s
 // Numerically: every compiled model whose bufferization copies (pads of
 // values with other users, views) runs these copies; CodeGen/Models and
 // CodeGen/ops compare their outputs.
 
-// A copy between strided views becomes a linalg.copy (loops in the model)
-// instead of a call into MLIR's runner utilities.
-// CHECK-LABEL: func @strided
+// A copy inside a kernel's loops becomes a linalg.copy (loops in the model,
+// not a call into MLIR's runner utilities).
+// CHECK-LABEL: func @in_a_loop
 // CHECK-NOT: memref.copy
+// CHECK: scf.for
 // CHECK: linalg.copy ins(%{{.*}} : memref<4x8xf32, strided<[16, 1]>>) outs(%{{.*}} : memref<4x8xf32>)
-func.func @strided(%a: memref<4x8xf32, strided<[16, 1]>>, %b: memref<4x8xf32>) {
+func.func @in_a_loop(%a: memref<4x8xf32, strided<[16, 1]>>, %b: memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  scf.for %i = %c0 to %c2 step %c1 {
+    memref.copy %a, %b : memref<4x8xf32, strided<[16, 1]>> to memref<4x8xf32>
+  }
+  return
+}
+
+// -----
+
+// A whole-buffer copy and fill between kernels become sequential loops,
+// which LLVM vectorizes (as parallel loops they would become one collapsed
+// OpenMP loop).
+// CHECK-LABEL: func @top_level
+// CHECK-NOT: memref.copy
+// CHECK-NOT: linalg.
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: memref.store %{{.*}} : memref<4x8xf32>
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: memref.load %{{.*}} : memref<4x8xf32, strided<[16, 1]>>
+// CHECK: memref.store
+func.func @top_level(%a: memref<4x8xf32, strided<[16, 1]>>, %b: memref<4x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.map outs(%b : memref<4x8xf32>)
+    () {
+      linalg.yield %zero : f32
+    }
   memref.copy %a, %b : memref<4x8xf32, strided<[16, 1]>> to memref<4x8xf32>
   return
 }

@@ -407,7 +407,11 @@ def CopyToLinalg : Pass<"rep-copy-to-linalg", "ModuleOp"> {
   let description = [{
     A `memref.copy` of strided views lowers to a call into MLIR's runner
     utilities library (`memrefCopy`), which a compiled model does not link;
-    a `linalg.copy` becomes loops.
+    a `linalg.copy` becomes loops. Whole-buffer copies and fills between
+    kernels (a bufferized `tensor.pad` of a value with other users) become
+    sequential `scf.for` loops right away, which LLVM vectorizes (into
+    `memset` for fills): as parallel loops, their nest would become one
+    collapsed OpenMP loop whose index arithmetic costs more than the copy.
 
     ```mlir
     memref.copy %a, %b : memref<4x8xf32, strided<[16, 1]>> to memref<4x8xf32>
