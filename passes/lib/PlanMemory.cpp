@@ -139,10 +139,33 @@ int64_t place(MutableArrayRef<Buffer> buffers) {
 /// such allocations out of scf.for nests, stopping at parallel loops (each
 /// thread needs its own) and at the function body, where the planner then
 /// places them in the workspace.
+/// Whether `root` or a memref derived from it reaches a terminator (an
+/// scf.yield carrying it to the next iteration, say).
+bool reachesTerminator(Value root) {
+  SmallVector<Value> work = {root};
+  DenseSet<Value> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (!seen.insert(v).second)
+      continue;
+    for (Operation *user : v.getUsers()) {
+      if (user->hasTrait<OpTrait::IsTerminator>())
+        return true;
+      for (Value r : user->getResults())
+        if (isa<BaseMemRefType>(r.getType()))
+          work.push_back(r);
+    }
+  }
+  return false;
+}
+
 void hoistOutOfSequentialLoops(FunctionOpInterface func) {
   SmallVector<memref::AllocOp> allocs;
   func.walk([&](memref::AllocOp alloc) {
-    if (alloc->getNumOperands() == 0 && isa<scf::ForOp>(alloc->getParentOp()))
+    // A buffer carried to the next iteration must stay fresh per iteration.
+    if (alloc->getNumOperands() == 0 &&
+        isa<scf::ForOp>(alloc->getParentOp()) &&
+        !reachesTerminator(alloc.getResult()))
       allocs.push_back(alloc);
   });
   for (memref::AllocOp alloc : allocs) {
@@ -196,7 +219,8 @@ struct PlanMemoryPass : rep::impl::PlanMemoryBase<PlanMemoryPass> {
                        << "\n";
         continue;
       }
-      buffers.push_back({alloc, *bytes, position[alloc], *end});
+      unsigned begin = position[alloc];
+      buffers.push_back({alloc, *bytes, begin, std::max(begin, *end)});
     }
     if (buffers.empty())
       return;

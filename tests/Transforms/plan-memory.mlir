@@ -132,3 +132,23 @@ func.func @hoisted(%arg0: memref<4xf32>, %arg1: memref<8x2xf32>) {
   }
   return
 }
+
+// -----
+
+// A buffer a loop carries to its next iteration stays in the loop: sharing
+// one would let an iteration overwrite what the next one reads.
+// CHECK-LABEL: func @carried
+// CHECK-NOT: rep.workspace
+// CHECK: scf.for
+// CHECK-NEXT: memref.alloc() : memref<4xf32>
+func.func @carried(%arg0: memref<4xf32>) -> memref<4xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %r = scf.for %i = %c0 to %c3 step %c1 iter_args(%prev = %arg0) -> (memref<4xf32>) {
+    %t = memref.alloc() : memref<4xf32>
+    linalg.add ins(%prev, %prev : memref<4xf32>, memref<4xf32>) outs(%t : memref<4xf32>)
+    scf.yield %t : memref<4xf32>
+  }
+  return %r : memref<4xf32>
+}
