@@ -100,6 +100,11 @@ private:
   using Body = function_ref<Value(OpBuilder &, Location, ValueRange)>;
   Phys elementwise(Location loc, ArrayRef<Value> operands,
                    ArrayRef<int64_t> outShape, Body body);
+  /// y = x * scale + shift, per channel along the dims `shape` spans
+  /// (the channel first, then ones).
+  void scaleShift(Location loc, Value input, Value output,
+                  ArrayRef<int64_t> shape, ArrayRef<float> scale,
+                  ArrayRef<float> shift);
 
   // One lowering per op kind.
   LogicalResult lower(Operation *op);
@@ -228,6 +233,20 @@ Value Lowering::reshapeContiguous(Location loc, Value v,
 /// A linalg.generic over the output's physical dims; the output takes the
 /// layout of the first operand with the full shape, the others are read
 /// through broadcasting maps in whatever layout they have.
+void Lowering::scaleShift(Location loc, Value input, Value output,
+                          ArrayRef<int64_t> shape, ArrayRef<float> scale,
+                          ArrayRef<float> shift) {
+  Value scv = constant(loc, shape, scale), shv = constant(loc, shape, shift);
+  env[scv] = {scv, identity(shape.size())};
+  env[shv] = {shv, identity(shape.size())};
+  env[output] = elementwise(
+      loc, {input, scv, shv}, shapeOf(output),
+      [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+        Value m = nb.create<arith::MulFOp>(nl, a[0], a[1]);
+        return nb.create<arith::AddFOp>(nl, m, a[2]);
+      });
+}
+
 Phys Lowering::elementwise(Location loc, ArrayRef<Value> operands,
                            ArrayRef<int64_t> outShape, Body body) {
   int64_t rank = outShape.size();
@@ -906,15 +925,7 @@ LogicalResult Lowering::lower(Operation *op) {
         }
         SmallVector<int64_t> cs(rank - 1, 1);
         cs[0] = ch;
-        Value scv = constant(loc, cs, sc), shv = constant(loc, cs, sh);
-        env[scv] = {scv, identity(cs.size())};
-        env[shv] = {shv, identity(cs.size())};
-        env[c.getOutput()] = elementwise(
-            loc, {c.getInput(), scv, shv}, shapeOf(c.getOutput()),
-            [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-              Value m = nb.create<arith::MulFOp>(nl, a[0], a[1]);
-              return nb.create<arith::AddFOp>(nl, m, a[2]);
-            });
+        scaleShift(loc, c.getInput(), c.getOutput(), cs, sc, sh);
         return success();
       })
       .Case([&](ChannelAffineOp c) -> LogicalResult {
@@ -925,15 +936,7 @@ LogicalResult Lowering::lower(Operation *op) {
         int64_t rank = shapeOf(c.getInput()).size(), axis = c.getAxis();
         SmallVector<int64_t> cs(rank - axis, 1);
         cs[0] = s->data.size();
-        Value scv = constant(loc, cs, s->data), shv = constant(loc, cs, t->data);
-        env[scv] = {scv, identity(cs.size())};
-        env[shv] = {shv, identity(cs.size())};
-        env[c.getOutput()] = elementwise(
-            loc, {c.getInput(), scv, shv}, shapeOf(c.getOutput()),
-            [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-              Value m = nb.create<arith::MulFOp>(nl, a[0], a[1]);
-              return nb.create<arith::AddFOp>(nl, m, a[2]);
-            });
+        scaleShift(loc, c.getInput(), c.getOutput(), cs, s->data, t->data);
         return success();
       })
       .Case([&](AddOp c) { return lowerBinary<arith::AddFOp>(c); })

@@ -68,12 +68,10 @@ std::optional<int64_t> placeableBytes(memref::AllocOp alloc,
   return type.getNumElements() * (elt.getIntOrFloatBitWidth() / 8);
 }
 
-/// The position of the last top-level op that uses `root` or a memref
-/// derived from it; failure if it escapes the function.
-FailureOr<unsigned> lastUse(Value root, Block &body,
-                            const DenseMap<Operation *, unsigned> &position,
-                            std::string &why) {
-  unsigned last = 0;
+/// Calls `visit` on every user of `root` and of every memref an op makes
+/// from it (views, casts, loop results: they may alias it), until `visit`
+/// returns false; returns false then.
+bool forEachAliasUser(Value root, function_ref<bool(Operation *)> visit) {
   SmallVector<Value> work = {root};
   DenseSet<Value> seen;
   while (!work.empty()) {
@@ -81,26 +79,40 @@ FailureOr<unsigned> lastUse(Value root, Block &body,
     if (!seen.insert(v).second)
       continue;
     for (Operation *user : v.getUsers()) {
-      if (isa<memref::DeallocOp>(user))
-        continue;
-      if (user->hasTrait<OpTrait::ReturnLike>() &&
-          user->getParentOp() == body.getParentOp()) {
-        why = "returned from the function";
-        return failure();
-      }
-      Operation *top = body.findAncestorOpInBlock(*user);
-      if (!top) {
-        why = "used outside the function body";
-        return failure();
-      }
-      last = std::max(last, position.lookup(top));
-      // Any memref an op makes from this one may alias it (views, casts,
-      // loop results): its uses extend the live range too.
+      if (!visit(user))
+        return false;
       for (Value r : user->getResults())
         if (isa<BaseMemRefType>(r.getType()))
           work.push_back(r);
     }
   }
+  return true;
+}
+
+/// The position of the last top-level op that uses `root` or a memref
+/// derived from it; failure if it escapes the function.
+FailureOr<unsigned> lastUse(Value root, Block &body,
+                            const DenseMap<Operation *, unsigned> &position,
+                            std::string &why) {
+  unsigned last = 0;
+  bool contained = forEachAliasUser(root, [&](Operation *user) {
+    if (isa<memref::DeallocOp>(user))
+      return true;
+    if (user->hasTrait<OpTrait::ReturnLike>() &&
+        user->getParentOp() == body.getParentOp()) {
+      why = "returned from the function";
+      return false;
+    }
+    Operation *top = body.findAncestorOpInBlock(*user);
+    if (!top) {
+      why = "used outside the function body";
+      return false;
+    }
+    last = std::max(last, position.lookup(top));
+    return true;
+  });
+  if (!contained)
+    return failure();
   return last;
 }
 
@@ -139,33 +151,15 @@ int64_t place(MutableArrayRef<Buffer> buffers) {
 /// such allocations out of scf.for nests, stopping at parallel loops (each
 /// thread needs its own) and at the function body, where the planner then
 /// places them in the workspace.
-/// Whether `root` or a memref derived from it reaches a terminator (an
-/// scf.yield carrying it to the next iteration, say).
-bool reachesTerminator(Value root) {
-  SmallVector<Value> work = {root};
-  DenseSet<Value> seen;
-  while (!work.empty()) {
-    Value v = work.pop_back_val();
-    if (!seen.insert(v).second)
-      continue;
-    for (Operation *user : v.getUsers()) {
-      if (user->hasTrait<OpTrait::IsTerminator>())
-        return true;
-      for (Value r : user->getResults())
-        if (isa<BaseMemRefType>(r.getType()))
-          work.push_back(r);
-    }
-  }
-  return false;
-}
-
 void hoistOutOfSequentialLoops(FunctionOpInterface func) {
   SmallVector<memref::AllocOp> allocs;
   func.walk([&](memref::AllocOp alloc) {
     // A buffer carried to the next iteration must stay fresh per iteration.
     if (alloc->getNumOperands() == 0 &&
         isa<scf::ForOp>(alloc->getParentOp()) &&
-        !reachesTerminator(alloc.getResult()))
+        forEachAliasUser(alloc.getResult(), [](Operation *user) {
+          return !user->hasTrait<OpTrait::IsTerminator>();
+        }))
       allocs.push_back(alloc);
   });
   for (memref::AllocOp alloc : allocs) {

@@ -244,19 +244,8 @@ struct ScheduleBuilder {
     int64_t id = nextId++;
     tag(op, id);
     std::string h = s.match(id), e, init;
-    if (epilogue) {
-      epilogue->setAttr("rep.epilogue", op->getAttr("rep.kernel"));
-      claimed.insert(epilogue);
-      e = s.fresh();
-      s.os << "  " << e << " = transform.structured.match attributes{"
-           << "rep.epilogue = " << id << " : i64} in %root : "
-           << "(!transform.any_op) -> !transform.any_op\n";
-      Operation *initDef = op.getDpsInits()[0].getDefiningOp();
-      if (isa_and_nonnull<linalg::LinalgOp>(initDef) && initDef->hasOneUse()) {
-        init = s.producerOfInit(h, op.getDpsInputs().size());
-        claimed.insert(initDef);
-      }
-    }
+    if (epilogue)
+      claimEpilogue(op, epilogue, id, h, e, init);
     auto fuseConv = [&] {
       h = s.fuseInto(h);
       if (!init.empty())
@@ -290,6 +279,44 @@ struct ScheduleBuilder {
              << " : !transform.any_op\n";
   }
 
+  /// Marks `epilogue` as part of `op`'s kernel `id`: `e` gets its handle,
+  /// and `init` the handle of the producer of `op`'s accumulator (the bias
+  /// broadcast) when that is a linalg op only `op` reads.
+  void claimEpilogue(linalg::LinalgOp op, linalg::GenericOp epilogue,
+                     int64_t id, const std::string &h, std::string &e,
+                     std::string &init) {
+    epilogue->setAttr("rep.epilogue", op->getAttr("rep.kernel"));
+    claimed.insert(epilogue);
+    e = s.fresh();
+    s.os << "  " << e << " = transform.structured.match attributes{"
+         << "rep.epilogue = " << id << " : i64} in %root : "
+         << "(!transform.any_op) -> !transform.any_op\n";
+    Operation *initDef = op.getDpsInits()[0].getDefiningOp();
+    if (isa_and_nonnull<linalg::LinalgOp>(initDef) && initDef->hasOneUse()) {
+      init = s.producerOfInit(h, op.getDpsInputs().size());
+      claimed.insert(initDef);
+    }
+  }
+
+  /// Threads for an [m, n] output (handle `h`, `rank` loops, m and n the
+  /// first two): over rows when the activation outweighs the weights, else
+  /// over columns (each thread then reads half of a large weight once);
+  /// each chunk a whole number of register blocks. Returns the chunk.
+  std::pair<int64_t, int64_t> splitMatmul(std::string &h, size_t rank,
+                                          int64_t m, int64_t n, int64_t mt,
+                                          int64_t nt) {
+    int64_t cm = chunksFor(m / mt), cn = chunksFor(n / nt);
+    if (cm > 1 && (m >= n || cn == 1)) {
+      h = s.forall(h, rank, 0, cm);
+      return {m / cm, n};
+    }
+    if (cn > 1) {
+      h = s.forall(h, rank, 1, cn);
+      return {m, n / cn};
+    }
+    return {m, n};
+  }
+
   /// matmul [m, n, k]: cache tiles, then a register block over k steps.
   void matmul(linalg::MatmulOp op) {
     auto out = cast<ShapedType>(op.getDpsInits()[0].getType()).getShape();
@@ -301,18 +328,7 @@ struct ScheduleBuilder {
     int64_t id = nextId++;
     tag(op, id);
     std::string h = s.match(id);
-    // Threads over rows when the activation outweighs the weights, else
-    // over columns (each thread then reads half of a large weight once);
-    // each chunk is a whole number of register blocks.
-    int64_t mChunk = m, nChunk = n;
-    int64_t cm = chunksFor(m / mt), cn = chunksFor(n / nt);
-    if (cm > 1 && (m >= n || cn == 1)) {
-      h = s.forall(h, 3, 0, cm);
-      mChunk = m / cm;
-    } else if (cn > 1) {
-      h = s.forall(h, 3, 1, cn);
-      nChunk = n / cn;
-    }
+    auto [mChunk, nChunk] = splitMatmul(h, 3, m, n, mt, nt);
     int64_t kc = deepestK(k);
     int64_t mc = multipleOf(mChunk, mt, 64), nc = multipleOf(nChunk, nt, 256);
     if (mc > mt || nc > nt || kc < k)
@@ -337,33 +353,16 @@ struct ScheduleBuilder {
       return false;
     int64_t id = nextId++;
     tag(op, id);
-    epilogue->setAttr("rep.epilogue", op->getAttr("rep.kernel"));
-    claimed.insert(epilogue);
-    std::string h = s.match(id), init, e = s.fresh();
-    s.os << "  " << e << " = transform.structured.match attributes{"
-         << "rep.epilogue = " << id << " : i64} in %root : "
-         << "(!transform.any_op) -> !transform.any_op\n";
-    Operation *initDef = op.getDpsInits()[0].getDefiningOp();
-    if (isa_and_nonnull<linalg::LinalgOp>(initDef) && initDef->hasOneUse()) {
-      init = s.producerOfInit(h, 2);
-      claimed.insert(initDef);
-    }
+    std::string h = s.match(id), e, init;
+    claimEpilogue(op, epilogue, id, h, e, init);
     auto fuse = [&] {
       h = s.fuseInto(h);
       if (!init.empty())
         init = s.fuseInto(init);
     };
-    int64_t mChunk = m, nChunk = n;
-    int64_t cm = chunksFor(m / mt), cn = chunksFor(n / nt);
-    if (cm > 1 && (m >= n || cn == 1)) {
-      e = s.forall(e, 2, 0, cm);
-      mChunk = m / cm;
+    auto [mChunk, nChunk] = splitMatmul(e, 2, m, n, mt, nt);
+    if (mChunk < m || nChunk < n)
       fuse();
-    } else if (cn > 1) {
-      e = s.forall(e, 2, 1, cn);
-      nChunk = n / cn;
-      fuse();
-    }
     int64_t mc = multipleOf(mChunk, mt, 64), nc = multipleOf(nChunk, nt, 128);
     if (mc < mChunk || nc < nChunk) {
       e = s.tile(e, {mc < mChunk ? mc : 0, nc < nChunk ? nc : 0});
