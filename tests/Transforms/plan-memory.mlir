@@ -67,18 +67,25 @@ func.func @loop_use(%arg0: memref<64xf32>, %arg1: memref<64xf32>) {
 
 // -----
 
-// Left alone, each with its reason: a returned buffer and a dynamic one;
+// Left alone, each with its reason: a returned buffer, a dynamic one, one
+// aligned beyond the workspace's 64 bytes, one of sub-byte elements;
 // and a function that is called (its caller would have to pass the
 // workspace).
 // CHECK-LABEL: func @kept
 // CHECK-NOT: rep.workspace
 // CHECK: memref.alloc() : memref<8xf32>
 // CHECK: memref.alloc(%{{.*}}) : memref<?xf32>
+// CHECK: memref.alloc() {alignment = 128 : i64} : memref<8xf32>
+// CHECK: memref.alloc() : memref<8xi1>
 // WHY: rep-plan-memory: keeps %{{.*}} = memref.alloc() : memref<8xf32>: returned from the function
 // WHY: rep-plan-memory: keeps %{{.*}} = memref.alloc(%{{.*}}) : memref<?xf32>: dynamic shape
+// WHY: rep-plan-memory: keeps %{{.*}} = memref.alloc() {alignment = 128 : i64} : memref<8xf32>: alignment above 64
+// WHY: rep-plan-memory: keeps %{{.*}} = memref.alloc() : memref<8xi1>: element type is not a whole number of bytes
 func.func @kept(%n: index) -> memref<8xf32> {
   %r = memref.alloc() : memref<8xf32>
   %d = memref.alloc(%n) : memref<?xf32>
+  %a = memref.alloc() {alignment = 128 : i64} : memref<8xf32>
+  %b = memref.alloc() : memref<8xi1>
   return %r : memref<8xf32>
 }
 
