@@ -49,11 +49,14 @@ bool isTopLevelCopyOrFill(linalg::LinalgOp op) {
 }
 
 struct CopyToLinalgPass : rep::impl::CopyToLinalgBase<CopyToLinalgPass> {
+  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateCopyToLinalgPatterns(patterns);
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
+    if (!loops)
+      return;
     SmallVector<linalg::LinalgOp> ops;
     getOperation()->walk([&](linalg::LinalgOp op) {
       if (isTopLevelCopyOrFill(op))

@@ -8,6 +8,8 @@
 
 #include "rep/runtime.h"
 
+#include "cuda.h"
+
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 struct rep_model {
   void *library; /* NULL for a model linked into the program */
   const rep_model_abi *abi;
+  rep_cuda_model *cuda; /* REP_DEVICE_CUDA models */
   rep_tensor_info *tensors; /* inputs, then outputs */
   int threads;
   /* Workspaces not in use; one more is allocated when all are taken. */
@@ -51,6 +54,8 @@ const char *rep_status_string(rep_status status) {
     return "the model failed while running";
   case REP_ERROR_MEMORY:
     return "out of memory";
+  case REP_ERROR_DEVICE:
+    return "the model's GPU or its driver is not usable";
   }
   return "unknown status";
 }
@@ -59,16 +64,29 @@ rep_status rep_model_from_abi(const rep_model_abi *abi, rep_model **model) {
   if (!model)
     return setError(REP_ERROR_ARGUMENT, "rep_model_from_abi: model is NULL");
   *model = NULL;
-  if (!abi || abi->abi_version != REP_MODEL_ABI_VERSION || !abi->run)
+  if (!abi || abi->abi_version != REP_MODEL_ABI_VERSION)
     return setError(REP_ERROR_NOT_A_MODEL,
-                    "model ABI version %u, this runtime reads %u",
+                    "model ABI version %u, this runtime reads %u (recompile "
+                    "the model with this repc)",
                     abi ? abi->abi_version : 0, REP_MODEL_ABI_VERSION);
+  int cuda = abi->device == REP_DEVICE_CUDA;
+  if (cuda ? !abi->cuda : abi->device != REP_DEVICE_CPU || !abi->run)
+    return setError(REP_ERROR_NOT_A_MODEL, "model descriptor for device %u "
+                    "is incomplete", abi->device);
+  rep_cuda_model *gpu = NULL;
+  if (cuda) {
+    char err[sizeof lastError];
+    rep_status s = rep_cuda_open(abi, &gpu, err, sizeof err);
+    if (s != REP_OK)
+      return setError(s, "%s", err);
+  }
   rep_model *m = calloc(1, sizeof *m);
   uint32_t n = abi->num_inputs + abi->num_outputs;
   rep_tensor_info *t = calloc(n ? n : 1, sizeof *t);
   if (!m || !t) {
     free(m);
     free(t);
+    rep_cuda_close(gpu);
     return setError(REP_ERROR_MEMORY, "out of memory");
   }
   const int64_t *dims = abi->io_dims;
@@ -79,6 +97,7 @@ rep_status rep_model_from_abi(const rep_model_abi *abi, rep_model **model) {
     dims += t[i].rank;
   }
   m->abi = abi;
+  m->cuda = gpu;
   m->tensors = t;
   pthread_mutex_init(&m->lock, NULL);
   *model = m;
@@ -103,8 +122,10 @@ rep_status rep_model_open(const char *path, rep_model **model) {
   }
   rep_status s = rep_model_from_abi(entry(), model);
   if (s != REP_OK) {
+    char why[sizeof lastError];
+    snprintf(why, sizeof why, "%s", lastError);
     dlclose(lib);
-    return setError(s, "%s: %s", path, lastError);
+    return setError(s, "%s: %s", path, why);
   }
   (*model)->library = lib;
   return REP_OK;
@@ -113,6 +134,7 @@ rep_status rep_model_open(const char *path, rep_model **model) {
 void rep_model_close(rep_model *model) {
   if (!model)
     return;
+  rep_cuda_close(model->cuda);
   if (model->library)
     dlclose(model->library);
   for (size_t i = 0; i < model->numIdle; ++i)
@@ -155,6 +177,10 @@ rep_status rep_model_set_threads(rep_model *model, int num_threads) {
     return REP_ERROR_ARGUMENT;
   model->threads = num_threads;
   return REP_OK;
+}
+
+rep_device rep_model_device(const rep_model *model) {
+  return model ? (rep_device)model->abi->device : REP_DEVICE_CPU;
 }
 
 size_t rep_model_workspace_size(const rep_model *model) {
@@ -206,6 +232,11 @@ rep_status rep_model_run(rep_model *model, const float *const *inputs,
   for (uint32_t i = 0; i < model->abi->num_outputs; ++i)
     if (!outputs[i])
       return REP_ERROR_ARGUMENT;
+  if (model->cuda) {
+    char err[sizeof lastError];
+    rep_status s = rep_cuda_run(model->cuda, inputs, outputs, err, sizeof err);
+    return s == REP_OK ? s : setError(s, "%s", err);
+  }
   void *ws = takeWorkspace(model);
   if (!ws && model->abi->workspace_size)
     return REP_ERROR_MEMORY;

@@ -7,10 +7,12 @@
  *===----------------------------------------------------------------------===*
  *
  *   rep-run MODEL.so|MODEL_EXE --input=x.npy [--input=...] [--output=y.npy]
- *           [--repeat=N] [--warmup=N] [--threads=N]
+ *           [--repeat=N] [--warmup=N] [--threads=N] [--device=cpu|cuda]
  *
- * The last line printed is one JSON object:
- *   {"median_ms": .., "min_ms": .., "repeat": ..}
+ * --device states where the model must run (a model runs where repc
+ * --target= compiled it for); a mismatch is an error. The last line
+ * printed is one JSON object:
+ *   {"median_ms": .., "min_ms": .., "repeat": .., "device": ".."}
  * Built with REP_STATIC_MODEL, this is the main of `repc --emit=exe`
  * binaries: the same flags, without MODEL, for the model linked in.
  *
@@ -42,7 +44,7 @@ static int usage(const char *argv0) {
 #else
           "usage: %s MODEL.so|MODEL_EXE --input=x.npy [--output=y.npy]"
 #endif
-          " [--repeat=N] [--warmup=N] [--threads=N]\n",
+          " [--repeat=N] [--warmup=N] [--threads=N] [--device=cpu|cuda]\n",
           argv0);
   return 2;
 }
@@ -74,6 +76,7 @@ static int compareDouble(const void *a, const void *b) {
 int main(int argc, char **argv) {
   const char *modelPath = NULL, *inputs[MAX_IO], *outputs[MAX_IO];
   int numInputs = 0, numOutputs = 0, repeat = 1, warmup = 0, threads = 0;
+  int device = -1;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (!strncmp(a, "--input=", 8) && numInputs < MAX_IO)
@@ -89,6 +92,15 @@ int main(int argc, char **argv) {
     } else if (!strncmp(a, "--threads=", 10)) {
       if (parseCount("--threads", a + 10, 0, &threads))
         return 2;
+    } else if (!strncmp(a, "--device=", 9)) {
+      if (!strcmp(a + 9, "cpu"))
+        device = REP_DEVICE_CPU;
+      else if (!strcmp(a + 9, "cuda"))
+        device = REP_DEVICE_CUDA;
+      else {
+        fprintf(stderr, TOOL ": error: %s: expected cpu or cuda\n", a);
+        return 2;
+      }
     } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       usage(argv[0]);
       return 0;
@@ -132,6 +144,17 @@ int main(int argc, char **argv) {
 #endif
   if (s != REP_OK) {
     fprintf(stderr, TOOL ": error: %s\n", rep_last_error());
+    return 1;
+  }
+
+  static const char *const deviceNames[] = {"cpu", "cuda"};
+  rep_device actual = rep_model_device(model);
+  if (device >= 0 && (rep_device)device != actual) {
+    fprintf(stderr,
+            TOOL ": error: --device=%s, but model '%s' was compiled for %s "
+                 "(repc --target=%s)\n",
+            deviceNames[device], rep_model_name(model), deviceNames[actual],
+            deviceNames[device]);
     return 1;
   }
 
@@ -191,7 +214,8 @@ int main(int argc, char **argv) {
     s = rep_model_run(model, inPtrs, outPtrs);
     double t1 = nowMs();
     if (s != REP_OK) {
-      fprintf(stderr, TOOL ": error: %s\n", rep_status_string(s));
+      fprintf(stderr, TOOL ": error: %s%s%s\n", rep_status_string(s),
+              *rep_last_error() ? ": " : "", rep_last_error());
       return 1;
     }
     if (i >= warmup)
@@ -208,8 +232,9 @@ int main(int argc, char **argv) {
   qsort(times, (size_t)repeat, sizeof(double), compareDouble);
   double median = repeat % 2 ? times[repeat / 2]
                              : (times[repeat / 2 - 1] + times[repeat / 2]) / 2;
-  printf("{\"median_ms\": %.4f, \"min_ms\": %.4f, \"repeat\": %d}\n", median,
-         times[0], repeat);
+  printf("{\"median_ms\": %.4f, \"min_ms\": %.4f, \"repeat\": %d, "
+         "\"device\": \"%s\"}\n",
+         median, times[0], repeat, deviceNames[actual]);
   free(times);
   for (uint32_t i = 0; i < nIn; ++i)
     rep_npy_free(&in[i]);

@@ -122,25 +122,8 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
       module->print(llvm::errs());
   }
   // Whatever no schedule claimed runs as plain loops, the top one parallel.
-  if (failed(runPipeline(
-          module, options,
-          "canonicalize,cse,"
-          "one-shot-bufferize{bufferize-function-boundaries "
-          "function-boundary-type-conversion=identity-layout-map},"
-          "buffer-results-to-out-params{hoist-static-allocs},"
-          // CSE first: a tile written in place is copied onto itself
-          // through two equal subviews, which canonicalize then drops.
-          "cse,canonicalize",
-          createPlanMemory())))
+  if (failed(bufferizeAndPlanMemory(module, options, sig)))
     return failure();
-  for (auto func : module.getOps<func::FuncOp>())
-    if (auto size = func->getAttrOfType<IntegerAttr>("rep.workspace_size")) {
-      // The LLVM translation knows neither attribute.
-      if (sig)
-        sig->workspaceBytes = size.getInt();
-      func->removeAttr("rep.workspace_size");
-      func.removeArgAttr(func.getNumArguments() - 1, "rep.workspace");
-    }
   if (failed(runPipeline(module, options, "buffer-deallocation-pipeline")))
     return failure();
   if (options.schedules && failed(lowerVectors(module)))
@@ -164,6 +147,37 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
       "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
       "convert-index-to-llvm,convert-openmp-to-llvm,"
       "reconcile-unrealized-casts,canonicalize");
+}
+
+LogicalResult rep::runCodeGenPipeline(ModuleOp module,
+                                      const CpuCodeGenOptions &options,
+                                      StringRef pipeline) {
+  return runPipeline(module, options, pipeline);
+}
+
+LogicalResult rep::bufferizeAndPlanMemory(ModuleOp module,
+                                          const CpuCodeGenOptions &options,
+                                          ModelSignature *sig) {
+  if (failed(runPipeline(
+          module, options,
+          "canonicalize,cse,"
+          "one-shot-bufferize{bufferize-function-boundaries "
+          "function-boundary-type-conversion=identity-layout-map},"
+          "buffer-results-to-out-params{hoist-static-allocs},"
+          // CSE first: a tile written in place is copied onto itself
+          // through two equal subviews, which canonicalize then drops.
+          "cse,canonicalize",
+          createPlanMemory())))
+    return failure();
+  for (auto func : module.getOps<func::FuncOp>())
+    if (auto size = func->getAttrOfType<IntegerAttr>("rep.workspace_size")) {
+      // The LLVM translation knows neither attribute.
+      if (sig)
+        sig->workspaceBytes = size.getInt();
+      func->removeAttr("rep.workspace_size");
+      func.removeArgAttr(func.getNumArguments() - 1, "rep.workspace");
+    }
+  return success();
 }
 
 namespace {
@@ -281,14 +295,26 @@ void addAbiGlue(llvm::Module &m, const ModelSignature &sig,
     args.push_back(b.CreateLoad(ptr, slot));
   }
   b.CreateRet(b.CreateCall(runWs, args));
+  addModelDescriptor(m, sig, options, runV, /*device=*/0, nullptr);
+}
 
-  // The descriptor.
+} // namespace
+
+void rep::addModelDescriptor(llvm::Module &m, const ModelSignature &sig,
+                             const CpuCodeGenOptions &options,
+                             llvm::Function *run, uint32_t device,
+                             llvm::Constant *cuda) {
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::IRBuilder<> b(ctx);
+  auto *ptr = b.getPtrTy();
+  auto *i32 = b.getInt32Ty();
+  auto *i64 = b.getInt64Ty();
+  const std::string &sym = options.symbol;
+  size_t nIn = sig.inputs.size(), nOut = sig.outputs.size();
   SmallVector<llvm::Constant *> names, ranks, dims;
   auto str = [&](StringRef s) -> llvm::Constant * {
-    return b.CreateGlobalStringPtr(s, "", 0, &m);
+    return stringConstant(m, s);
   };
-  // CreateGlobalStringPtr needs an insertion point; any block will do.
-  b.SetInsertPoint(&run->getEntryBlock(), run->getEntryBlock().begin());
   auto addTensor = [&](const ModelSignature::Tensor &t) {
     names.push_back(str(t.name));
     ranks.push_back(b.getInt32(t.shape.size()));
@@ -307,17 +333,21 @@ void addAbiGlue(llvm::Module &m, const ModelSignature &sig,
                                     llvm::ConstantArray::get(type, items),
                                     sym + name);
   };
+  // rep_model_abi, ABI version 3 (runtime/include/rep/runtime.h).
   auto *abiType = llvm::StructType::get(
-      ctx, {i32, i32, i32, i32, ptr, ptr, ptr, ptr, ptr, ptr, i64});
+      ctx, {i32, i32, i32, i32, ptr, ptr, ptr, ptr, ptr, ptr, i64, i32, i32,
+            ptr});
+  llvm::Constant *null = llvm::ConstantPointerNull::get(ptr);
   auto *abi = new llvm::GlobalVariable(
       m, abiType, true, llvm::GlobalValue::PrivateLinkage,
       llvm::ConstantStruct::get(
           abiType,
-          {b.getInt32(2), b.getInt32(nIn), b.getInt32(nOut), b.getInt32(0),
+          {b.getInt32(3), b.getInt32(nIn), b.getInt32(nOut), b.getInt32(0),
            str(sym), str(REPC_VERSION_STRING),
            array(ptr, names, "_io_names"), array(i32, ranks, "_io_ranks"),
-           array(b.getInt64Ty(), dims, "_io_dims"), runV,
-           b.getInt64(wsBytes)}),
+           array(i64, dims, "_io_dims"), run ? (llvm::Constant *)run : null,
+           b.getInt64(sig.workspaceBytes), b.getInt32(device), b.getInt32(0),
+           cuda ? cuda : null}),
       sym + "_abi_data");
   auto getter = [&](StringRef name) {
     auto *f = llvm::Function::Create(llvm::FunctionType::get(ptr, false),
@@ -331,7 +361,13 @@ void addAbiGlue(llvm::Module &m, const ModelSignature &sig,
     getter("rep_model_entry");
 }
 
-} // namespace
+llvm::Constant *rep::stringConstant(llvm::Module &m, StringRef s) {
+  llvm::Constant *init = llvm::ConstantDataArray::getString(m.getContext(), s);
+  auto *g = new llvm::GlobalVariable(m, init->getType(), true,
+                                     llvm::GlobalValue::PrivateLinkage, init);
+  g->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+  return g;
+}
 
 llvm::Expected<std::unique_ptr<llvm::Module>>
 rep::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
@@ -355,6 +391,17 @@ rep::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
   if (llvm::Error e = makeOptimizingTransformer(3, 0, tm.get())(m.get()))
     return std::move(e);
   return std::move(m);
+}
+
+llvm::Error rep::setHostTarget(llvm::Module &module,
+                               const CpuCodeGenOptions &options) {
+  std::string error;
+  auto tm = createTargetMachine(options, error);
+  if (!tm)
+    return llvm::createStringError(error);
+  module.setDataLayout(tm->createDataLayout());
+  module.setTargetTriple(tm->getTargetTriple().str());
+  return llvm::Error::success();
 }
 
 llvm::Error rep::emitObjectFile(llvm::Module &module, StringRef path,

@@ -7,7 +7,8 @@
 //===----------------------------------------------------------------------===//
 //
 // repc MODEL.onnx [-o OUT]
-//      [--emit=lib|obj|exe|llvm-ir|linalg|rep|folded|onnx|stats]
+//      [--emit=lib|obj|exe|llvm-ir|ptx|linalg|rep|folded|onnx|stats]
+//      [--target=cpu|cuda] [--gpu-arch=sm_80|sm_90]
 //      [--name=SYM] [--cpu=NAME] [--no-fold] [--force-merge]
 //      [--verify[=N]] [--tolerance=1e-4]
 //      [--run --input=x.npy --output=y.npy] [--input-shape=NAME:1x3x224x224]
@@ -15,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "rep/CodeGen/CpuCodeGen.h"
+#include "rep/CodeGen/CudaCodeGen.h"
 #include "rep/Export/OnnxExporter.h"
 #include "rep/Import/OnnxImporter.h"
 #include "rep/Interpreter/Interpreter.h"
@@ -45,7 +47,8 @@ using namespace mlir;
 using namespace llvm;
 
 namespace {
-enum class Emit { Rep, Folded, Onnx, Stats, Linalg, LlvmIr, Obj, Lib, Exe };
+enum class Emit { Rep, Folded, Onnx, Stats, Linalg, LlvmIr, Ptx, Obj, Lib, Exe };
+enum class Target { Cpu, Cuda };
 
 cl::opt<std::string> inputFile(cl::Positional, cl::Required,
                                cl::desc("<model.onnx | model.mlir>"));
@@ -61,7 +64,11 @@ cl::opt<Emit> emit(
                clEnumValN(Emit::Exe, "exe",
                           "a standalone binary: MODEL --input=x.npy "
                           "--output=y.npy"),
-               clEnumValN(Emit::LlvmIr, "llvm-ir", "the optimized LLVM IR"),
+               clEnumValN(Emit::LlvmIr, "llvm-ir",
+                          "the optimized LLVM IR (--target=cuda: of the "
+                          "host library)"),
+               clEnumValN(Emit::Ptx, "ptx",
+                          "the GPU kernels as PTX (--target=cuda)"),
                clEnumValN(Emit::Linalg, "linalg",
                           "the folded graph as linalg on tensors"),
                clEnumValN(Emit::Rep, "rep", "the imported rep IR"),
@@ -77,6 +84,16 @@ cl::opt<std::string> symbolName(
     "name", cl::desc("C symbol prefix of the compiled model (SYM_run, SYM.h); "
                      "default: the input file's stem"),
     cl::value_desc("SYM"));
+cl::opt<Target> target(
+    "target", cl::desc("What the compiled model runs on"),
+    cl::init(Target::Cpu),
+    cl::values(clEnumValN(Target::Cpu, "cpu", "this machine's CPU (default)"),
+               clEnumValN(Target::Cuda, "cuda",
+                          "an NVIDIA GPU, through the CUDA driver")));
+cl::opt<std::string> gpuArch("gpu-arch",
+                             cl::desc("GPU architecture of --target=cuda: "
+                                      "sm_80 (default) or sm_90"),
+                             cl::init("sm_80"), cl::value_desc("sm_XX"));
 cl::opt<std::string> targetCpu(
     "cpu", cl::desc("Target CPU, as llc -mcpu (default: this host)"),
     cl::value_desc("name"));
@@ -248,7 +265,69 @@ std::string defaultSymbol() {
   return s;
 }
 
-/// --emit=linalg|llvm-ir|obj|lib|exe.
+/// Writes `text` to `path` ("-": stdout).
+int writeText(StringRef path, StringRef text) {
+  std::string err;
+  auto out = openOutputFile(path, &err);
+  if (!out)
+    return error(path + ": " + err), 1;
+  out->os() << text;
+  out->keep();
+  return 0;
+}
+
+/// Links `module` for the host into the library or executable `path`.
+int emitBinary(llvm::Module &module, StringRef path,
+               const rep::CpuCodeGenOptions &options) {
+  TimingScope emitting = phases->enter("emitting object code");
+  SmallString<128> object;
+  if (std::error_code ec = sys::fs::createTemporaryFile("repc", "o", object))
+    return error("cannot create a temporary file: " + ec.message()), 1;
+  llvm::FileRemover remover(object);
+  if (Error e = rep::emitObjectFile(module, object, options))
+    return error(toString(std::move(e))), 1;
+  emitting.stop();
+  TimingScope linking = phases->enter("linking");
+  Error linked = emit == Emit::Lib ? rep::linkShared(object, path)
+                                   : rep::linkExecutable(object, path);
+  if (linked)
+    return error(toString(std::move(linked))), 1;
+  linking.stop();
+  phases->banner("wrote " + path);
+  return 0;
+}
+
+/// --target=cuda --emit=ptx|llvm-ir|lib|exe, from linalg on tensors.
+int compileCuda(ModuleOp module, rep::ModelSignature &sig,
+                rep::CpuCodeGenOptions &options, StringRef path) {
+  rep::CudaCodeGenOptions cuda;
+  cuda.arch = gpuArch;
+  TimingScope scope =
+      phases->enter("mapping kernels to the GPU, PTX for ", gpuArch);
+  options.configurePassManager = [&](PassManager &pm) {
+    return phases->configure(pm, scope);
+  };
+  FailureOr<rep::CudaProgram> program =
+      rep::lowerLinalgToCuda(module, options, cuda, sig);
+  scope.stop();
+  if (failed(program))
+    return 1;
+  if (emit == Emit::Ptx)
+    return writeText(path, program->ptx);
+  llvm::LLVMContext llvmCtx;
+  auto host = rep::buildCudaHostModule(*program, llvmCtx, sig, cuda, options);
+  if (!host)
+    return error(toString(host.takeError())), 1;
+  if (emit == Emit::LlvmIr) {
+    std::string text;
+    raw_string_ostream os(text);
+    (*host)->print(os, nullptr);
+    return writeText(path, text);
+  }
+  return emitBinary(**host, path, options);
+}
+
+/// --emit=linalg|llvm-ir|ptx|obj|lib|exe.
 int compile(ModuleOp module) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main)
@@ -272,6 +351,17 @@ int compile(ModuleOp module) {
   for (unsigned i = 0; i < main.getNumResults(); ++i)
     main.removeResultAttr(i, StringAttr::get(module.getContext(), "rep.name"));
 
+  if (target == Target::Cuda) {
+    std::string err;
+    if (failed(rep::checkGpuArch(gpuArch, err)))
+      return error(err), 1;
+    if (emit == Emit::Obj)
+      return error("--emit=obj is for --target=cpu; a CUDA model is a "
+                   "library (--emit=lib) or an executable (--emit=exe)"),
+             1;
+  } else if (emit == Emit::Ptx) {
+    return error("--emit=ptx needs --target=cuda"), 1;
+  }
   {
     TimingScope scope = phases->enter("lowering to linalg");
     PassManager pm(module.getContext());
@@ -296,6 +386,8 @@ int compile(ModuleOp module) {
     out->keep();
     return 0;
   }
+  if (target == Target::Cuda)
+    return compileCuda(module, sig, options, path);
   {
     TimingScope scope =
         phases->enter("scheduling kernels, lowering to the LLVM dialect");
@@ -321,8 +413,8 @@ int compile(ModuleOp module) {
     out->keep();
     return 0;
   }
-  TimingScope emitting = phases->enter("emitting object code");
   if (emit == Emit::Obj) {
+    TimingScope emitting = phases->enter("emitting object code");
     if (Error e = rep::emitObjectFile(**llvmModule, path, options))
       return error(toString(std::move(e))), 1;
     SmallString<256> header(sys::path::parent_path(path));
@@ -336,21 +428,7 @@ int compile(ModuleOp module) {
     phases->banner("wrote " + path + " and " + header);
     return 0;
   }
-  SmallString<128> object;
-  if (std::error_code ec = sys::fs::createTemporaryFile("repc", "o", object))
-    return error("cannot create a temporary file: " + ec.message()), 1;
-  llvm::FileRemover remover(object);
-  if (Error e = rep::emitObjectFile(**llvmModule, object, options))
-    return error(toString(std::move(e))), 1;
-  emitting.stop();
-  TimingScope linking = phases->enter("linking");
-  Error linked = emit == Emit::Lib ? rep::linkShared(object, path)
-                                   : rep::linkExecutable(object, path);
-  if (linked)
-    return error(toString(std::move(linked))), 1;
-  linking.stop();
-  phases->banner("wrote " + path);
-  return 0;
+  return emitBinary(**llvmModule, path, options);
 }
 
 /// --verify: every function of the module (an ONNX model has one, @main).
@@ -429,8 +507,8 @@ int main(int argc, char **argv) {
     return runModel ? runInterpreter(*module) : 0;
   }
 
-  if (emit == Emit::Linalg || emit == Emit::LlvmIr || emit == Emit::Obj ||
-      emit == Emit::Lib || emit == Emit::Exe) {
+  if (emit == Emit::Linalg || emit == Emit::LlvmIr || emit == Emit::Ptx ||
+      emit == Emit::Obj || emit == Emit::Lib || emit == Emit::Exe) {
     if (verifying)
       if (int rc = runVerify(*imported, *module))
         return rc;

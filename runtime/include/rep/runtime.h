@@ -45,6 +45,7 @@
  * at once (each concurrent call takes its own workspace). The thread count is
  * the caller's: the one set with rep_model_set_threads() (0 = the OpenMP
  * default, OMP_NUM_THREADS or all cores), applied to each run's own team.
+ * Concurrent runs of one CUDA model take turns on its stream.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -66,10 +67,50 @@ typedef enum rep_status {
   REP_ERROR_ARGUMENT = 3,    /* a NULL handle, buffer or bad index */
   REP_ERROR_RUN = 4,         /* the compiled code reported a failure */
   REP_ERROR_MEMORY = 5,
+  REP_ERROR_DEVICE = 6, /* the model's GPU or its driver is not usable */
 } rep_status;
 
-/* The descriptor a compiled model exports (ABI version 2). */
-#define REP_MODEL_ABI_VERSION 2
+/* Where a model runs (repc --target=). */
+typedef enum rep_device { REP_DEVICE_CPU = 0, REP_DEVICE_CUDA = 1 } rep_device;
+
+/* A CUDA model (repc --target=cuda) is data the runtime interprets: one PTX
+   module, loaded once per handle through the CUDA driver (libcuda.so.1,
+   opened at run time, so CPU-only machines need no CUDA), its weights,
+   uploaded once, and the kernel launches of one run, in order, on one
+   stream. Each kernel argument is a device pointer into one of four
+   buffers. */
+enum {
+  REP_CUDA_INPUT = 0,     /* inputs[index] */
+  REP_CUDA_OUTPUT = 1,    /* outputs[index] */
+  REP_CUDA_WORKSPACE = 2, /* workspace_size bytes of activations */
+  REP_CUDA_WEIGHTS = 3,   /* the uploaded weights */
+};
+typedef struct rep_cuda_arg {
+  uint32_t buffer; /* REP_CUDA_* */
+  uint32_t index;
+  uint64_t offset; /* bytes */
+} rep_cuda_arg;
+typedef struct rep_cuda_launch {
+  uint32_t kernel; /* into kernel_names */
+  uint32_t grid[3];
+  uint32_t block[3];
+  uint32_t shared_bytes;
+  uint32_t first_arg, num_args; /* into args */
+} rep_cuda_launch;
+typedef struct rep_cuda_program {
+  const char *ptx;  /* NUL-terminated */
+  const char *arch; /* the PTX target, e.g. "sm_80" */
+  uint32_t num_kernels;
+  uint32_t num_launches;
+  const char *const *kernel_names;
+  const rep_cuda_launch *launches;
+  const rep_cuda_arg *args;
+  const void *weights;
+  uint64_t weights_size;
+} rep_cuda_program;
+
+/* The descriptor a compiled model exports (ABI version 3). */
+#define REP_MODEL_ABI_VERSION 3
 typedef struct rep_model_abi {
   uint32_t abi_version; /* REP_MODEL_ABI_VERSION */
   uint32_t num_inputs;
@@ -83,8 +124,11 @@ typedef struct rep_model_abi {
   /* 0 on success. `workspace`: workspace_size bytes, 64-byte aligned,
      used by one run at a time; its contents need not survive. */
   int (*run)(const float *const *inputs, float *const *outputs,
-             void *workspace, int num_threads);
+             void *workspace, int num_threads); /* NULL for CUDA models */
   uint64_t workspace_size;
+  uint32_t device; /* rep_device */
+  uint32_t reserved2;
+  const rep_cuda_program *cuda; /* REP_DEVICE_CUDA models */
 } rep_model_abi;
 
 /* One input or output. */
@@ -96,7 +140,9 @@ typedef struct rep_tensor_info {
 
 typedef struct rep_model rep_model;
 
-/* Loads a model library (`repc --emit=lib`). */
+/* Loads a model library (`repc --emit=lib`). A CUDA model also loads its
+   kernels and weights onto GPU 0 (REP_CUDA_DEVICE=N picks another), or
+   fails with REP_ERROR_DEVICE when there is no usable driver or GPU. */
 rep_status rep_model_open(const char *path, rep_model **model);
 /* Wraps a descriptor of a model linked into the program (`--emit=obj`,
    `SYM_abi()`). */
@@ -111,6 +157,8 @@ const rep_tensor_info *rep_model_input(const rep_model *model, uint32_t i);
 const rep_tensor_info *rep_model_output(const rep_model *model, uint32_t i);
 size_t rep_tensor_numel(const rep_tensor_info *info);
 
+rep_device rep_model_device(const rep_model *model);
+
 /* Bytes of scratch memory one run uses (activations, planned statically). */
 size_t rep_model_workspace_size(const rep_model *model);
 
@@ -120,7 +168,8 @@ rep_status rep_model_run(rep_model *model, const float *const *inputs,
                          float *const *outputs);
 
 const char *rep_status_string(rep_status status);
-/* Details of the last failure of rep_model_open() on this thread. */
+/* Details of the last failure of rep_model_open() or rep_model_run() on
+   this thread. */
 const char *rep_last_error(void);
 
 #ifdef __cplusplus

@@ -76,12 +76,39 @@ LogicalResult lowerLinalgToLLVM(ModuleOp module,
                                 const CpuCodeGenOptions &options,
                                 ModelSignature *sig = nullptr);
 
+/// Bufferizes the model function and places its buffers in one workspace
+/// (rep-plan-memory); records the workspace size in `sig`.
+LogicalResult bufferizeAndPlanMemory(ModuleOp module,
+                                     const CpuCodeGenOptions &options,
+                                     ModelSignature *sig);
+
+/// Runs a textual pass pipeline with the options' PassManager
+/// configuration.
+LogicalResult runCodeGenPipeline(ModuleOp module,
+                                 const CpuCodeGenOptions &options,
+                                 llvm::StringRef pipeline);
+
+/// Adds the model descriptor (`rep_model_abi`, runtime/include/rep/runtime.h)
+/// and its getters `SYM_abi` and, with `fixedEntry`, `rep_model_entry`.
+/// `run` is the CPU entry (null for CUDA models); `cuda` the
+/// `rep_cuda_program` of a CUDA model.
+void addModelDescriptor(llvm::Module &m, const ModelSignature &sig,
+                        const CpuCodeGenOptions &options, llvm::Function *run,
+                        uint32_t device, llvm::Constant *cuda);
+
+/// A private NUL-terminated string global.
+llvm::Constant *stringConstant(llvm::Module &m, llvm::StringRef s);
+
 /// LLVM dialect -> LLVM IR with the model ABI glue, optimized at -O3 for the
 /// target CPU. The glue calls `SYM_impl(in..., out..., workspace)` (the
 /// workspace only when `sig.workspaceBytes` is non-zero).
 llvm::Expected<std::unique_ptr<llvm::Module>>
 translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
                   const ModelSignature &sig, const CpuCodeGenOptions &options);
+
+/// Sets the data layout and triple of the target CPU on `module`.
+llvm::Error setHostTarget(llvm::Module &module,
+                          const CpuCodeGenOptions &options);
 
 /// Writes `module` as a relocatable object file.
 llvm::Error emitObjectFile(llvm::Module &module, llvm::StringRef path,

@@ -420,8 +420,76 @@ def CopyToLinalg : Pass<"rep-copy-to-linalg", "ModuleOp"> {
     ```mlir
     linalg.copy ins(%a : memref<4x8xf32, strided<[16, 1]>>) outs(%b : memref<4x8xf32>)
     ```
+
+    With `loops=false` (the GPU pipeline) every copy stays a `linalg.copy`,
+    which becomes a parallel loop and then a kernel.
   }];
+  let options = [
+    Option<"loops", "loops", "bool", /*default=*/"true",
+           "Turn top-level copies and fills into sequential loops">,
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def MapParallelLoopsToGpu
+    : Pass<"rep-map-parallel-loops-to-gpu", "func::FuncOp"> {
+  let summary = "Map each kernel's parallel loop nest to GPU blocks and threads";
+  let description = [{
+    After `convert-linalg-to-parallel-loops`, each kernel of a model is one
+    top-level `scf.parallel` whose body may hold sequential reduction loops.
+    This pass collapses its dimensions into one (row-major, so that
+    neighbouring threads touch neighbouring elements of the innermost
+    dimension), tiles that by `block-size` with an `scf.if` guard for the
+    last tile, and maps the tile loop to blocks and the intra-tile loop to
+    threads, for `convert-parallel-loops-to-gpu`. Parallel loops nested
+    deeper run sequentially in each thread.
+
+    Any other top-level op that writes memory (a reduction to a scalar, a
+    store) is wrapped in a one-thread loop, so that no computation is left
+    on the host.
+
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c4, %c100) step (%c1, %c1) {
+      memref.store %cst, %out[%i, %j] : memref<4x100xf32>
+    }
+    ```
+    becomes a loop over 2 blocks (`#gpu.loop_dim_map<processor = block_x>`)
+    around a loop over 256 threads (`thread_x`) whose body recovers `%i`
+    and `%j` from the linear index and stores if it is below 400.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block (a multiple of 32)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def OutlineGpuKernels : Pass<"rep-outline-gpu-kernels", "ModuleOp"> {
+  let summary = "Outline every gpu.launch into one gpu.module, constants sunk";
+  let description = [{
+    Upstream's `gpu-kernel-outlining` puts each kernel in its own module
+    and passes the host's constants as kernel arguments. A model wants one
+    PTX module, loaded once, with kernels named for the model and no scalar
+    arguments the runtime would have to marshal: this pass sinks scalar
+    constants into each launch, outlines every `gpu.launch` of a function
+    `@F` into `gpu.module @F_kernels` as `@F_k0`, `@F_k1`, ... in program
+    order, and marks the module `gpu.container_module`.
+
+    ```mlir
+    gpu.launch blocks(...) in (%gx = %c2, ...) threads(...) in (%tx = %c256, ...) {
+      ... %buf ... %cst ...
+      gpu.terminator
+    }
+    ```
+    becomes
+    ```mlir
+    gpu.launch_func @F_kernels::@F_k0 blocks in (%c2, %c1, %c1)
+        threads in (%c256, %c1, %c1) args(%buf : memref<...>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
 #endif // REP_TRANSFORMS_PASSES_TD

@@ -1,0 +1,332 @@
+//===- CudaCodeGen.cpp - folded rep graph to PTX and a launch table -------===//
+//
+// Part of the repc project, under the Apache License v2.0 with LLVM
+// Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "rep/CodeGen/CudaCodeGen.h"
+#include "rep/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/GlobalVariable.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace mlir::rep;
+
+LogicalResult rep::checkGpuArch(StringRef arch, std::string &error) {
+  if (arch == "sm_80" || arch == "sm_90")
+    return success();
+  error = ("--gpu-arch=" + arch + ": expected sm_80 or sm_90").str();
+  return failure();
+}
+
+namespace {
+
+/// Resolves the host function's memrefs to the buffers the runtime owns.
+class LaunchTableBuilder {
+public:
+  LaunchTableBuilder(func::FuncOp func, const ModelSignature &sig,
+                     CudaProgram &program)
+      : func(func), program(program), numInputs(sig.inputs.size()),
+        numOutputs(sig.outputs.size()), workspaceBytes(sig.workspaceBytes) {}
+
+  LogicalResult run() {
+    for (Operation &op : func.getBody().front()) {
+      if (auto launch = dyn_cast<gpu::LaunchFuncOp>(op)) {
+        if (failed(addLaunch(launch)))
+          return failure();
+        continue;
+      }
+      // What the host keeps only names memory; rep-map-parallel-loops-to-gpu
+      // moved all computation into kernels.
+      if (isMemoryEffectFree(&op) || isa<memref::GetGlobalOp>(op) ||
+          isa<func::ReturnOp>(op))
+        continue;
+      return op.emitError("cannot run on the GPU: '")
+             << op.getName() << "' is left on the host";
+    }
+    return success();
+  }
+
+private:
+  struct Root {
+    uint32_t buffer, index;
+    int64_t offset, size; // bytes: from the buffer's start, and its size
+  };
+
+  FailureOr<Root> rootOf(Value v) {
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      unsigned i = arg.getArgNumber();
+      auto type = cast<MemRefType>(arg.getType());
+      int64_t bytes = type.getNumElements() * elementBytes(type);
+      if (i < numInputs)
+        return Root{CudaProgram::Input, i, 0, bytes};
+      if (i < numInputs + numOutputs)
+        return Root{CudaProgram::Output, unsigned(i - numInputs), 0, bytes};
+      return Root{CudaProgram::Workspace, 0, 0, workspaceBytes};
+    }
+    Operation *def = v.getDefiningOp();
+    if (auto global = dyn_cast<memref::GetGlobalOp>(def))
+      return weightsOf(global);
+    if (auto view = dyn_cast<memref::ViewOp>(def)) {
+      auto shift = getConstantIntValue(view.getByteShift());
+      auto root = rootOf(view.getSource());
+      if (!shift || failed(root))
+        return def->emitError("cannot place a view with a dynamic offset "
+                              "for the GPU");
+      root->offset += *shift;
+      root->size -= *shift;
+      return root;
+    }
+    // The other views keep their source's base pointer; their offsets are
+    // static and in their types, which the kernels apply.
+    if (isa<memref::SubViewOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
+            memref::ReinterpretCastOp, memref::CastOp>(def))
+      return rootOf(def->getOperand(0));
+    return def->emitError("cannot pass '")
+           << def->getName() << "' to a GPU kernel";
+  }
+
+  static int64_t elementBytes(MemRefType type) {
+    return llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  }
+
+  FailureOr<Root> weightsOf(memref::GetGlobalOp get) {
+    auto [it, fresh] = globals.try_emplace(get.getNameAttr());
+    if (!fresh)
+      return it->second;
+    auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+        get, get.getNameAttr());
+    auto init = global ? dyn_cast_or_null<DenseElementsAttr>(
+                             global.getInitialValueAttr())
+                       : nullptr;
+    Type elt = global ? global.getType().getElementType() : Type();
+    if (!init || !global.getConstant() || !elt.isIntOrFloat() ||
+        elt.getIntOrFloatBitWidth() % 8)
+      return get.emitError("cannot upload global '")
+             << get.getName() << "' to the GPU: not a constant of whole bytes";
+    // Aligned like cuMemAlloc's own allocations.
+    size_t offset = llvm::alignTo(program.weights.size(), 256);
+    program.weights.resize(offset);
+    ArrayRef<char> raw = init.getRawData();
+    int64_t n = init.getNumElements();
+    if (init.isSplat())
+      for (int64_t i = 0; i < n; ++i)
+        program.weights.insert(program.weights.end(), raw.begin(), raw.end());
+    else
+      program.weights.insert(program.weights.end(), raw.begin(), raw.end());
+    Root root{CudaProgram::Weights, 0, int64_t(offset),
+              int64_t(program.weights.size() - offset)};
+    it->second = root;
+    return root;
+  }
+
+  LogicalResult addLaunch(gpu::LaunchFuncOp launch) {
+    CudaProgram::Launch l{};
+    auto [it, fresh] = kernels.try_emplace(launch.getKernelName(),
+                                           program.kernels.size());
+    if (fresh)
+      program.kernels.push_back(launch.getKernelName().str());
+    l.kernel = it->second;
+    gpu::KernelDim3 grid = launch.getGridSizeOperandValues(),
+                    block = launch.getBlockSizeOperandValues();
+    Value dims[6] = {grid.x, grid.y, grid.z, block.x, block.y, block.z};
+    for (int i = 0; i < 6; ++i) {
+      auto n = getConstantIntValue(dims[i]);
+      if (!n || *n <= 0 || *n > INT32_MAX)
+        return launch.emitError("cannot launch a kernel of dynamic size");
+      (i < 3 ? l.grid[i] : l.block[i - 3]) = uint32_t(*n);
+    }
+    if (Value shared = launch.getDynamicSharedMemorySize()) {
+      auto n = getConstantIntValue(shared);
+      if (!n)
+        return launch.emitError("cannot launch a kernel with a dynamic "
+                                "amount of shared memory");
+      l.sharedBytes = uint32_t(*n);
+    }
+    l.firstArg = program.args.size();
+    for (Value operand : launch.getKernelOperands()) {
+      auto type = dyn_cast<MemRefType>(operand.getType());
+      if (!type)
+        return launch.emitError("kernel ")
+               << launch.getKernelName() << " takes a " << operand.getType()
+               << " from the host; kernels take buffers only";
+      FailureOr<Root> root = rootOf(operand);
+      if (failed(root))
+        return failure();
+      // The compiler's own check that the memory plan holds: the kernel
+      // touches nothing outside its buffer.
+      SmallVector<int64_t> strides;
+      int64_t offset;
+      if (failed(getStridesAndOffset(type, strides, offset)) ||
+          !type.hasStaticShape() || ShapedType::isDynamic(offset) ||
+          llvm::any_of(strides, ShapedType::isDynamic))
+        return launch.emitError("kernel argument ")
+               << type << " has no static layout";
+      int64_t last = offset;
+      for (auto [size, stride] : llvm::zip(type.getShape(), strides))
+        last += (size - 1) * stride;
+      int64_t end = type.getNumElements() ? (last + 1) * elementBytes(type) : 0;
+      if (root->offset < 0 || end > root->size)
+        return launch.emitError("internal error: kernel argument ")
+               << type << " reaches past its buffer";
+      program.args.push_back({root->buffer, root->index,
+                              uint64_t(root->offset)});
+    }
+    l.numArgs = program.args.size() - l.firstArg;
+    program.launches.push_back(l);
+    return success();
+  }
+
+  func::FuncOp func;
+  CudaProgram &program;
+  size_t numInputs, numOutputs;
+  int64_t workspaceBytes;
+  DenseMap<StringRef, uint32_t> kernels;
+  DenseMap<Attribute, Root> globals;
+};
+
+/// a * b + c as one rounding: PyTorch's kernels fuse the same way, and it
+/// halves the instruction count of every reduction.
+void allowContraction(gpu::GPUModuleOp kernels) {
+  auto contract = arith::FastMathFlagsAttr::get(kernels.getContext(),
+                                                arith::FastMathFlags::contract);
+  kernels.walk([&](arith::ArithFastMathInterface op) {
+    op->setAttr(op.getFastMathAttrName(), contract);
+  });
+}
+
+} // namespace
+
+FailureOr<CudaProgram> rep::lowerLinalgToCuda(ModuleOp module,
+                                              const CpuCodeGenOptions &options,
+                                              const CudaCodeGenOptions &cuda,
+                                              ModelSignature &sig) {
+  std::string error;
+  if (failed(checkGpuArch(cuda.arch, error)))
+    return emitError(module.getLoc(), error);
+  if (failed(bufferizeAndPlanMemory(module, options, &sig)))
+    return failure();
+  auto funcs = llvm::to_vector(module.getOps<func::FuncOp>());
+  if (funcs.size() != 1)
+    return emitError(module.getLoc(), "expected one model function");
+  func::FuncOp func = funcs.front();
+  WalkResult unplanned = func.walk([](memref::AllocOp alloc) {
+    alloc.emitError("cannot run on the GPU: a buffer the memory plan did not "
+                    "place");
+    return WalkResult::interrupt();
+  });
+  if (unplanned.wasInterrupted())
+    return failure();
+  if (failed(runCodeGenPipeline(
+          module, options,
+          "rep-copy-to-linalg{loops=false},"
+          "func.func(convert-linalg-to-parallel-loops),canonicalize,cse,"
+          "func.func(rep-map-parallel-loops-to-gpu{block-size=" +
+              std::to_string(cuda.blockSize) +
+              "}),"
+              "convert-parallel-loops-to-gpu,canonicalize,"
+              "rep-outline-gpu-kernels,canonicalize,cse")))
+    return failure();
+
+  CudaProgram program;
+  if (failed(LaunchTableBuilder(func, sig, program).run()))
+    return failure();
+  for (auto kernels : module.getOps<gpu::GPUModuleOp>())
+    allowContraction(kernels);
+  if (failed(runCodeGenPipeline(
+          module, options,
+          llvm::formatv("nvvm-attach-target{{chip={0} features=+ptx78 O=3},"
+                        "gpu.module(expand-strided-metadata,lower-affine,"
+                        "convert-scf-to-cf,"
+                        "convert-gpu-to-nvvm{{use-bare-ptr-memref-call-conv},"
+                        "canonicalize,cse,reconcile-unrealized-casts),"
+                        "gpu-module-to-binary{{format=isa toolkit={1}}",
+                        cuda.arch, cuda.toolkit)
+              .str())))
+    return failure();
+  for (auto binary : module.getOps<gpu::BinaryOp>())
+    for (Attribute object : binary.getObjects())
+      program.ptx += cast<gpu::ObjectAttr>(object).getObject().getValue();
+  // The serialized PTX carries its C string terminator.
+  while (!program.ptx.empty() && program.ptx.back() == '\0')
+    program.ptx.pop_back();
+  if (program.ptx.empty() && !program.launches.empty())
+    return emitError(module.getLoc(), "the GPU kernels produced no PTX");
+  return program;
+}
+
+llvm::Expected<std::unique_ptr<llvm::Module>>
+rep::buildCudaHostModule(const CudaProgram &program, llvm::LLVMContext &ctx,
+                         const ModelSignature &sig,
+                         const CudaCodeGenOptions &cuda,
+                         const CpuCodeGenOptions &options) {
+  auto m = std::make_unique<llvm::Module>(options.symbol, ctx);
+  if (llvm::Error e = setHostTarget(*m, options))
+    return std::move(e);
+  const std::string &sym = options.symbol;
+  auto *i32 = llvm::Type::getInt32Ty(ctx);
+  auto *i64 = llvm::Type::getInt64Ty(ctx);
+  auto *ptr = llvm::PointerType::get(ctx, 0);
+  auto u32 = [&](uint64_t v) { return llvm::ConstantInt::get(i32, v); };
+  auto u64 = [&](uint64_t v) { return llvm::ConstantInt::get(i64, v); };
+  auto global = [&](llvm::Constant *init, StringRef name, unsigned align) {
+    auto *g = new llvm::GlobalVariable(*m, init->getType(), true,
+                                       llvm::GlobalValue::PrivateLinkage, init,
+                                       sym + name);
+    g->setAlignment(llvm::Align(align));
+    return g;
+  };
+
+  SmallVector<llvm::Constant *> names;
+  for (const std::string &k : program.kernels)
+    names.push_back(stringConstant(*m, k));
+  auto *namesType = llvm::ArrayType::get(ptr, names.size());
+  auto *launchType = llvm::ArrayType::get(i32, 10);
+  SmallVector<llvm::Constant *> launches;
+  for (const CudaProgram::Launch &l : program.launches)
+    launches.push_back(llvm::ConstantArray::get(
+        launchType,
+        {u32(l.kernel), u32(l.grid[0]), u32(l.grid[1]), u32(l.grid[2]),
+         u32(l.block[0]), u32(l.block[1]), u32(l.block[2]),
+         u32(l.sharedBytes), u32(l.firstArg), u32(l.numArgs)}));
+  auto *argType = llvm::StructType::get(ctx, {i32, i32, i64});
+  SmallVector<llvm::Constant *> args;
+  for (const CudaProgram::Arg &a : program.args)
+    args.push_back(llvm::ConstantStruct::get(
+        argType, {u32(a.buffer), u32(a.index), u64(a.offset)}));
+  auto *launchesType = llvm::ArrayType::get(launchType, launches.size());
+  auto *argsType = llvm::ArrayType::get(argType, args.size());
+  llvm::Constant *weights = llvm::ConstantDataArray::getRaw(
+      StringRef(program.weights.data(), program.weights.size()),
+      program.weights.size(), llvm::Type::getInt8Ty(ctx));
+
+  auto *programType = llvm::StructType::get(
+      ctx, {ptr, ptr, i32, i32, ptr, ptr, ptr, ptr, i64});
+  llvm::Constant *cudaProgram = global(
+      llvm::ConstantStruct::get(
+          programType,
+          {global(llvm::ConstantDataArray::getString(ctx, program.ptx),
+                  "_ptx", 1),
+           stringConstant(*m, cuda.arch), u32(program.kernels.size()),
+           u32(program.launches.size()),
+           global(llvm::ConstantArray::get(namesType, names),
+                  "_kernel_names", 8),
+           global(llvm::ConstantArray::get(launchesType, launches),
+                  "_launches", 4),
+           global(llvm::ConstantArray::get(argsType, args), "_args", 8),
+           global(weights, "_weights", 64), u64(program.weights.size())}),
+      "_cuda", 8);
+  addModelDescriptor(*m, sig, options, /*run=*/nullptr, /*device=*/1,
+                     cudaProgram);
+  return std::move(m);
+}

@@ -1,0 +1,157 @@
+//===- MapParallelLoopsToGpu.cpp - kernels' loops onto blocks, threads ----===//
+//
+// Part of the repc project, under the Apache License v2.0 with LLVM
+// Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "rep/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+#include <numeric>
+
+namespace mlir::rep {
+#define GEN_PASS_DEF_MAPPARALLELLOOPSTOGPU
+#include "rep/Transforms/Passes.h.inc"
+} // namespace mlir::rep
+
+using namespace mlir;
+
+namespace {
+
+/// Ops the host keeps: they name memory, they do not compute on it.
+bool staysOnHost(Operation *op) {
+  return isMemoryEffectFree(op) || isa<ViewLikeOpInterface>(op) ||
+         isa<memref::GetGlobalOp, memref::AllocOp, memref::AllocaOp,
+             memref::DeallocOp, memref::ExpandShapeOp,
+             memref::CollapseShapeOp>(op) ||
+         op->hasTrait<OpTrait::IsTerminator>();
+}
+
+std::optional<int64_t> tripCount(scf::ParallelOp loop) {
+  int64_t n = 1;
+  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
+                                       loop.getUpperBound(), loop.getStep())) {
+    auto l = getConstantIntValue(lb), u = getConstantIntValue(ub),
+         s = getConstantIntValue(step);
+    if (!l || !u || !s || *s <= 0)
+      return std::nullopt;
+    n *= std::max<int64_t>(0, llvm::divideCeil(*u - *l, *s));
+  }
+  return n;
+}
+
+/// Rewrites `loop` as a nest of scf.for (convert-parallel-loops-to-gpu maps
+/// nested parallel loops only when they are directly nested).
+LogicalResult sequentialize(RewriterBase &rewriter, scf::ParallelOp loop) {
+  if (loop.getNumReductions())
+    return loop.emitError("cannot run a parallel reduction in one GPU thread");
+  rewriter.setInsertionPoint(loop);
+  SmallVector<Value> ivs;
+  scf::LoopNest nest = scf::buildLoopNest(
+      rewriter, loop.getLoc(), loop.getLowerBound(), loop.getUpperBound(),
+      loop.getStep(), [&](OpBuilder &, Location, ValueRange iv) {
+        ivs.assign(iv.begin(), iv.end());
+      });
+  Block *body = nest.loops.back().getBody();
+  rewriter.eraseOp(loop.getBody()->getTerminator());
+  rewriter.inlineBlockBefore(loop.getBody(), body->getTerminator(), ivs);
+  rewriter.eraseOp(loop);
+  return success();
+}
+
+gpu::ParallelLoopDimMappingAttr mapTo(Builder &b, gpu::Processor p) {
+  return b.getAttr<gpu::ParallelLoopDimMappingAttr>(p, b.getDimIdentityMap(),
+                                                    b.getDimIdentityMap());
+}
+
+struct MapParallelLoopsToGpuPass
+    : rep::impl::MapParallelLoopsToGpuBase<MapParallelLoopsToGpuPass> {
+  using Base::Base;
+
+  SmallVector<scf::ParallelOp> topLevelLoops() {
+    SmallVector<scf::ParallelOp> loops;
+    for (Block &block : getOperation().getBody())
+      for (auto loop : block.getOps<scf::ParallelOp>())
+        loops.push_back(loop);
+    return loops;
+  }
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (blockSize <= 0 || blockSize % 32 || blockSize > 1024) {
+      func.emitError("rep-map-parallel-loops-to-gpu: block-size ")
+          << blockSize << " is not a multiple of 32 up to 1024";
+      return signalPassFailure();
+    }
+    IRRewriter rewriter(&getContext());
+    // Computation outside any parallel loop runs on one GPU thread.
+    for (Block &block : func.getBody())
+      for (Operation &op : llvm::make_early_inc_range(block)) {
+        if (isa<scf::ParallelOp>(op) || staysOnHost(&op))
+          continue;
+        if (!op.use_empty()) {
+          op.emitError("cannot run on the GPU: its results are used by the "
+                       "host");
+          return signalPassFailure();
+        }
+        rewriter.setInsertionPoint(&op);
+        Location loc = op.getLoc();
+        Value c0 = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+        Value c1 = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+        auto loop = rewriter.create<scf::ParallelOp>(loc, c0, c1, c1);
+        rewriter.moveOpBefore(&op, loop.getBody()->getTerminator());
+      }
+
+    // One dimension per kernel, row-major.
+    SmallVector<int64_t> trips;
+    for (scf::ParallelOp loop : topLevelLoops()) {
+      std::optional<int64_t> n = tripCount(loop);
+      if (!n) {
+        loop.emitError("cannot map a parallel loop with dynamic bounds to "
+                       "the GPU");
+        return signalPassFailure();
+      }
+      trips.push_back(*n);
+      if (loop.getNumLoops() > 1) {
+        std::vector<unsigned> all(loop.getNumLoops());
+        std::iota(all.begin(), all.end(), 0u);
+        rewriter.setInsertionPoint(loop);
+        collapseParallelLoops(rewriter, loop, {all});
+      }
+    }
+    // collapseParallelLoops replaced the loops, in place and in order; its
+    // bounds are products not folded yet.
+    for (auto [loop, n] : llvm::zip_equal(topLevelLoops(), trips)) {
+      Builder b(&getContext());
+      // Nested parallel loops run in each thread.
+      SmallVector<scf::ParallelOp> nested;
+      loop.getBody()->walk([&](scf::ParallelOp p) { nested.push_back(p); });
+      for (scf::ParallelOp p : nested)
+        if (failed(sequentialize(rewriter, p)))
+          return signalPassFailure();
+      if (n <= 1) {
+        (void)gpu::setMappingAttr(loop, {mapTo(b, gpu::Processor::BlockX)});
+        continue;
+      }
+      int64_t threads = std::min<int64_t>(blockSize, llvm::alignTo(n, 32));
+      auto [outer, inner] =
+          scf::tileParallelLoop(loop, {threads}, /*noMinMaxBounds=*/true);
+      (void)gpu::setMappingAttr(outer, {mapTo(b, gpu::Processor::BlockX)});
+      (void)gpu::setMappingAttr(inner, {mapTo(b, gpu::Processor::ThreadX)});
+    }
+  }
+};
+
+} // namespace
