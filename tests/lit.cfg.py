@@ -43,3 +43,24 @@ if chromium:
         ("%chromium", chromium + " --headless --no-sandbox --disable-gpu"))
 config.substitutions.append(
     ("%rep-inspect-path", os.path.join(config.repc_tools_dir, "rep-inspect")))
+
+# The CUDA driver emulator (tests/tools/cuda_emulator.c): CUDA models run on
+# the host through the real runtime and launch table.
+config.substitutions.append(
+    ("%cuda-emulator",
+     "env LD_LIBRARY_PATH=" + os.path.join(config.repc_obj_root, "cuda-emulator")))
+
+# The CUDA toolkit (ptxas, libdevice) validates and links the PTX of
+# --target=cuda; a CUDA driver that loads (a real GPU's) runs it.
+cuda_home = os.environ.get("CUDA_HOME", "/usr/local/cuda")
+ptxas = shutil.which("ptxas") or os.path.join(cuda_home, "bin", "ptxas")
+if os.access(ptxas, os.X_OK) and os.path.exists(
+        os.path.join(cuda_home, "nvvm", "libdevice", "libdevice.10.bc")):
+    config.available_features.add("cuda-toolkit")
+    config.substitutions.append(("%ptxas", ptxas))
+import ctypes
+try:
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass

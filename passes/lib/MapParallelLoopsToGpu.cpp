@@ -92,7 +92,7 @@ struct MapParallelLoopsToGpuPass
     func::FuncOp func = getOperation();
     if (blockSize <= 0 || blockSize % 32 || blockSize > 1024) {
       func.emitError("rep-map-parallel-loops-to-gpu: block-size ")
-          << blockSize << " is not a multiple of 32 up to 1024";
+          << int64_t(blockSize) << " is not a multiple of 32 up to 1024";
       return signalPassFailure();
     }
     IRRewriter rewriter(&getContext());

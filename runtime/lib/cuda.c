@@ -257,7 +257,7 @@ static rep_status runLocked(rep_cuda_model *m, const float *const *inputs,
           m->api.memcpyHtoDAsync(m->io[i], inputs[i], m->ioBytes[i],
                                  m->stream));
   CUdeviceptr values[64];
-  void *params[64];
+  void *params[65];
   for (uint32_t l = 0; l < p->num_launches; ++l) {
     const rep_cuda_launch *k = &p->launches[l];
     if (k->num_args > 64 || k->kernel >= p->num_kernels)
@@ -267,6 +267,9 @@ static rep_status runLocked(rep_cuda_model *m, const float *const *inputs,
       values[a] = bufferOf(m, arg) + arg->offset;
       params[a] = &values[a];
     }
+    /* The driver reads as many as the kernel takes; the tests' emulator
+       counts up to the NULL. */
+    params[k->num_args] = NULL;
     CHECK(m, p->kernel_names[k->kernel],
           m->api.launchKernel(m->kernels[k->kernel], k->grid[0], k->grid[1],
                               k->grid[2], k->block[0], k->block[1],

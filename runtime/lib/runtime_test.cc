@@ -112,6 +112,29 @@ TEST(Runtime, RunsConcurrentlyOnOneHandle) {
   rep_model_close(m);
 }
 
+// A CUDA descriptor whose PTX no driver accepts: whether or not this
+// machine has a driver, opening it fails with REP_ERROR_DEVICE and a reason,
+// never a crash.
+TEST(Runtime, ReportsAnUnusableCudaModel) {
+  const char *kernels[] = {"k"};
+  const rep_cuda_launch launches[] = {{0, {1, 1, 1}, {32, 1, 1}, 0, 0, 0}};
+  const rep_cuda_program program = {"not ptx", "sm_80", 1, 1, kernels,
+                                    launches, nullptr, nullptr, 0};
+  rep_model_abi cuda = abi;
+  cuda.run = nullptr;
+  cuda.device = REP_DEVICE_CUDA;
+  cuda.cuda = &program;
+  rep_model *m = nullptr;
+  EXPECT_EQ(rep_model_from_abi(&cuda, &m), REP_ERROR_DEVICE);
+  EXPECT_EQ(m, nullptr);
+  EXPECT_NE(std::string(rep_last_error()), "");
+  // A CPU descriptor without its entry point is no model.
+  rep_model_abi broken = abi;
+  broken.run = nullptr;
+  EXPECT_EQ(rep_model_from_abi(&broken, &m), REP_ERROR_NOT_A_MODEL);
+  EXPECT_EQ(rep_model_device(nullptr), REP_DEVICE_CPU);
+}
+
 TEST(Npy, RoundTripsAndNamesTheFileOnError) {
   std::string path = ::testing::TempDir() + "/rt.npy";
   int64_t d[] = {2, 3};

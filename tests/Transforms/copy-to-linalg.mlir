@@ -1,4 +1,5 @@
 // RUN: rep-opt %s -rep-copy-to-linalg -split-input-file | FileCheck %s
+// RUN: rep-opt %s -rep-copy-to-linalg=loops=false -split-input-file | FileCheck %s --check-prefix=GPU
 // Numerically: every compiled model whose bufferization copies (pads of
 // values with other users, views) runs these copies; CodeGen/Models and
 // CodeGen/ops compare their outputs.
@@ -6,6 +7,8 @@
 // A copy inside a kernel's loops becomes a linalg.copy (loops in the model,
 // not a call into MLIR's runner utilities).
 // CHECK-LABEL: func @in_a_loop
+// GPU-LABEL: func @in_a_loop
+// GPU: linalg.copy
 // CHECK-NOT: memref.copy
 // CHECK: scf.for
 // CHECK: linalg.copy ins(%{{.*}} : memref<4x8xf32, strided<[16, 1]>>) outs(%{{.*}} : memref<4x8xf32>)
@@ -34,6 +37,12 @@ func.func @in_a_loop(%a: memref<4x8xf32, strided<[16, 1]>>, %b: memref<4x8xf32>)
 // CHECK: scf.for
 // CHECK: memref.load %{{.*}} : memref<4x8xf32, strided<[16, 1]>>
 // CHECK: memref.store
+// For the GPU (loops=false) both stay linalg ops, which become parallel
+// loops and then kernels.
+// GPU-LABEL: func @top_level
+// GPU: linalg.map outs(%{{.*}} : memref<4x8xf32>)
+// GPU: linalg.copy ins(%{{.*}} : memref<4x8xf32, strided<[16, 1]>>) outs(%{{.*}} : memref<4x8xf32>)
+// GPU-NOT: scf.for
 func.func @top_level(%a: memref<4x8xf32, strided<[16, 1]>>, %b: memref<4x8xf32>) {
   %zero = arith.constant 0.0 : f32
   linalg.map outs(%b : memref<4x8xf32>)

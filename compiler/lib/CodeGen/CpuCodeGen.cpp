@@ -459,7 +459,8 @@ llvm::Error rep::linkShared(StringRef object, StringRef output) {
                    "shared library");
 }
 
-llvm::Error rep::linkExecutable(StringRef object, StringRef output) {
+llvm::Error rep::linkExecutable(StringRef object, StringRef output,
+                                bool exportSymbols) {
   std::string self =
       llvm::sys::fs::getMainExecutable(nullptr, (void *)&linkExecutable);
   SmallString<256> libDir(llvm::sys::path::parent_path(
@@ -468,11 +469,13 @@ llvm::Error rep::linkExecutable(StringRef object, StringRef output) {
   SmallString<256> main = libDir, rt = libDir;
   llvm::sys::path::append(main, "librep_exe_main.a");
   llvm::sys::path::append(rt, "librep_runtime.a");
-  return runDriver({"-o", output.str(), object.str(), main.str().str(),
-                    rt.str().str(), std::string("-L") + kOmpDir,
-                    std::string("-Wl,-rpath,") + kOmpDir, "-lomp", "-lm",
-                    "-ldl"},
-                   "executable");
+  std::vector<std::string> args = {
+      "-o", output.str(), object.str(), main.str().str(), rt.str().str(),
+      std::string("-L") + kOmpDir, std::string("-Wl,-rpath,") + kOmpDir,
+      "-lomp", "-lm", "-ldl"};
+  if (exportSymbols)
+    args.push_back("-rdynamic");
+  return runDriver(args, "executable");
 }
 
 std::string rep::generateHeader(const ModelSignature &sig,

@@ -13,9 +13,14 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "mlir/Target/LLVMIR/Export.h"
+
 #include "llvm/IR/Constants.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/Linker/Linker.h"
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -205,6 +210,146 @@ void allowContraction(gpu::GPUModuleOp kernels) {
   });
 }
 
+/// The kernels of `kernels` as host functions `K_body(args..., block,
+/// thread)`, lowered to the LLVM dialect with bare-pointer memrefs (the
+/// kernels' own calling convention). Each kernel has one launch, whose
+/// sizes replace the kernel's grid and block dimension queries.
+FailureOr<OwningOpRef<ModuleOp>>
+kernelsForHost(gpu::GPUModuleOp kernels, const CudaProgram &program,
+               const CpuCodeGenOptions &options) {
+  MLIRContext *ctx = kernels.getContext();
+  Location loc = kernels.getLoc();
+  OwningOpRef<ModuleOp> host = ModuleOp::create(loc);
+  DenseMap<StringRef, const CudaProgram::Launch *> launchOf;
+  for (const CudaProgram::Launch &l : program.launches)
+    launchOf[program.kernels[l.kernel]] = &l;
+  Type index = IndexType::get(ctx);
+  for (auto kernel : kernels.getOps<gpu::GPUFuncOp>()) {
+    const CudaProgram::Launch *launch = launchOf.lookup(kernel.getName());
+    if (!launch)
+      continue;
+    SmallVector<Type> types(kernel.getArgumentTypes());
+    types.append({index, index});
+    auto func = func::FuncOp::create(loc, (kernel.getName() + "_body").str(),
+                                     FunctionType::get(ctx, types, {}));
+    host->push_back(func);
+    IRMapping map;
+    kernel.getBody().cloneInto(&func.getBody(), map);
+    Block &entry = func.getBody().front();
+    Value blockId = entry.addArgument(index, loc);
+    Value threadId = entry.addArgument(index, loc);
+    OpBuilder b = OpBuilder::atBlockBegin(&entry);
+    auto constant = [&](int64_t v) -> Value {
+      return b.create<arith::ConstantIndexOp>(loc, v);
+    };
+    Value zero = constant(0), one = constant(1);
+    Value gridX = constant(launch->grid[0]), blockX = constant(launch->block[0]);
+    SmallVector<Operation *> dead;
+    func.walk([&](Operation *op) {
+      auto pick = [&](gpu::Dimension d, Value x, Value other) {
+        op->getResult(0).replaceAllUsesWith(d == gpu::Dimension::x ? x : other);
+        dead.push_back(op);
+      };
+      if (auto id = dyn_cast<gpu::BlockIdOp>(op))
+        pick(id.getDimension(), blockId, zero);
+      else if (auto id = dyn_cast<gpu::ThreadIdOp>(op))
+        pick(id.getDimension(), threadId, zero);
+      else if (auto dim = dyn_cast<gpu::GridDimOp>(op))
+        pick(dim.getDimension(), gridX, one);
+      else if (auto dim = dyn_cast<gpu::BlockDimOp>(op))
+        pick(dim.getDimension(), blockX, one);
+      else if (isa<gpu::ReturnOp>(op)) {
+        OpBuilder rb(op);
+        rb.create<func::ReturnOp>(op->getLoc());
+        dead.push_back(op);
+      }
+    });
+    for (Operation *op : dead)
+      op->erase();
+    if (launch->grid[1] * launch->grid[2] * launch->block[1] *
+            launch->block[2] != 1)
+      return kernel.emitError("host kernels map the x dimension only");
+  }
+  if (failed(runCodeGenPipeline(
+          *host, options,
+          "canonicalize,expand-strided-metadata,lower-affine,"
+          "convert-scf-to-cf,convert-math-to-llvm,convert-math-to-libm,"
+          "finalize-memref-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,"
+          "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
+          "convert-index-to-llvm,reconcile-unrealized-casts")))
+    return failure();
+  return std::move(host);
+}
+
+} // namespace
+
+namespace {
+
+/// Links the host kernels into `m` and wraps each as the emulator calls it:
+/// `void K(void **params, uint32_t grid, uint32_t block)`, where params[i]
+/// points to a device pointer, as for cuLaunchKernel.
+llvm::Error addHostKernels(llvm::Module &m, ModuleOp hostKernels,
+                           const CudaProgram &program) {
+  llvm::LLVMContext &ctx = m.getContext();
+  std::unique_ptr<llvm::Module> bodies =
+      translateModuleToLLVMIR(hostKernels, ctx);
+  if (!bodies)
+    return llvm::createStringError("translating the host kernels failed");
+  bodies->setDataLayout(m.getDataLayout());
+  bodies->setTargetTriple(m.getTargetTriple());
+  if (llvm::Linker::linkModules(m, std::move(bodies)))
+    return llvm::createStringError("linking the host kernels failed");
+  llvm::IRBuilder<> b(ctx);
+  auto *ptr = b.getPtrTy();
+  auto *i32 = b.getInt32Ty();
+  auto *i64 = b.getInt64Ty();
+  for (const std::string &name : program.kernels) {
+    llvm::Function *body = m.getFunction(name + "_body");
+    if (!body)
+      return llvm::createStringError("no host kernel " + name);
+    auto *wrapper = llvm::Function::Create(
+        llvm::FunctionType::get(b.getVoidTy(), {ptr, i32, i32}, false),
+        llvm::GlobalValue::ExternalLinkage, name, m);
+    auto *entry = llvm::BasicBlock::Create(ctx, "entry", wrapper);
+    auto *blocks = llvm::BasicBlock::Create(ctx, "blocks", wrapper);
+    auto *threads = llvm::BasicBlock::Create(ctx, "threads", wrapper);
+    auto *nextBlock = llvm::BasicBlock::Create(ctx, "next_block", wrapper);
+    auto *done = llvm::BasicBlock::Create(ctx, "done", wrapper);
+    b.SetInsertPoint(entry);
+    SmallVector<llvm::Value *> args;
+    unsigned numBuffers = body->arg_size() - 2;
+    for (unsigned i = 0; i < numBuffers; ++i) {
+      llvm::Value *slot =
+          b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, wrapper->getArg(0), i));
+      args.push_back(b.CreateIntToPtr(b.CreateLoad(i64, slot), ptr));
+    }
+    llvm::Value *grid = b.CreateZExt(wrapper->getArg(1), i64);
+    llvm::Value *block = b.CreateZExt(wrapper->getArg(2), i64);
+    b.CreateCondBr(b.CreateICmpEQ(b.CreateMul(grid, block), b.getInt64(0)),
+                   done, blocks);
+    b.SetInsertPoint(blocks);
+    llvm::PHINode *bx = b.CreatePHI(i64, 2);
+    bx->addIncoming(b.getInt64(0), entry);
+    b.CreateBr(threads);
+    b.SetInsertPoint(threads);
+    llvm::PHINode *tx = b.CreatePHI(i64, 2);
+    tx->addIncoming(b.getInt64(0), blocks);
+    args.resize(numBuffers);
+    args.append({bx, tx});
+    b.CreateCall(body, args);
+    llvm::Value *tNext = b.CreateAdd(tx, b.getInt64(1));
+    tx->addIncoming(tNext, threads);
+    b.CreateCondBr(b.CreateICmpULT(tNext, block), threads, nextBlock);
+    b.SetInsertPoint(nextBlock);
+    llvm::Value *bNext = b.CreateAdd(bx, b.getInt64(1));
+    bx->addIncoming(bNext, nextBlock);
+    b.CreateCondBr(b.CreateICmpULT(bNext, grid), blocks, done);
+    b.SetInsertPoint(done);
+    b.CreateRetVoid();
+  }
+  return llvm::Error::success();
+}
+
 } // namespace
 
 FailureOr<CudaProgram> rep::lowerLinalgToCuda(ModuleOp module,
@@ -241,8 +386,15 @@ FailureOr<CudaProgram> rep::lowerLinalgToCuda(ModuleOp module,
   CudaProgram program;
   if (failed(LaunchTableBuilder(func, sig, program).run()))
     return failure();
-  for (auto kernels : module.getOps<gpu::GPUModuleOp>())
+  for (auto kernels : module.getOps<gpu::GPUModuleOp>()) {
     allowContraction(kernels);
+    if (cuda.hostKernels) {
+      auto host = kernelsForHost(kernels, program, options);
+      if (failed(host))
+        return failure();
+      program.hostKernels = std::move(*host);
+    }
+  }
   if (failed(runCodeGenPipeline(
           module, options,
           llvm::formatv("nvvm-attach-target{{chip={0} features=+ptx78 O=3},"
@@ -328,5 +480,8 @@ rep::buildCudaHostModule(const CudaProgram &program, llvm::LLVMContext &ctx,
       "_cuda", 8);
   addModelDescriptor(*m, sig, options, /*run=*/nullptr, /*device=*/1,
                      cudaProgram);
+  if (program.hostKernels)
+    if (llvm::Error e = addHostKernels(*m, *program.hostKernels, program))
+      return std::move(e);
   return std::move(m);
 }

@@ -94,6 +94,10 @@ cl::opt<std::string> gpuArch("gpu-arch",
                              cl::desc("GPU architecture of --target=cuda: "
                                       "sm_80 (default) or sm_90"),
                              cl::init("sm_80"), cl::value_desc("sm_XX"));
+cl::opt<bool> gpuHostKernels(
+    "gpu-host-kernels", cl::Hidden,
+    cl::desc("--target=cuda: also compile the kernels for the host, for the "
+             "CUDA driver emulator of the tests"));
 cl::opt<std::string> targetCpu(
     "cpu", cl::desc("Target CPU, as llc -mcpu (default: this host)"),
     cl::value_desc("name"));
@@ -289,7 +293,8 @@ int emitBinary(llvm::Module &module, StringRef path,
   emitting.stop();
   TimingScope linking = phases->enter("linking");
   Error linked = emit == Emit::Lib ? rep::linkShared(object, path)
-                                   : rep::linkExecutable(object, path);
+                                   : rep::linkExecutable(object, path,
+                                                         gpuHostKernels);
   if (linked)
     return error(toString(std::move(linked))), 1;
   linking.stop();
@@ -302,6 +307,9 @@ int compileCuda(ModuleOp module, rep::ModelSignature &sig,
                 rep::CpuCodeGenOptions &options, StringRef path) {
   rep::CudaCodeGenOptions cuda;
   cuda.arch = gpuArch;
+  cuda.hostKernels = gpuHostKernels;
+  if (const char *home = std::getenv("CUDA_HOME"); home && *home)
+    cuda.toolkit = home;
   TimingScope scope =
       phases->enter("mapping kernels to the GPU, PTX for ", gpuArch);
   options.configurePassManager = [&](PassManager &pm) {

@@ -116,8 +116,10 @@ llvm::Error emitObjectFile(llvm::Module &module, llvm::StringRef path,
 
 /// Links objects into a shared library or an executable with the system C
 /// compiler driver (`$CC`, else `cc`), adding the OpenMP runtime.
+/// `exportSymbols`: the executable's symbols are visible to dlsym.
 llvm::Error linkShared(llvm::StringRef object, llvm::StringRef output);
-llvm::Error linkExecutable(llvm::StringRef object, llvm::StringRef output);
+llvm::Error linkExecutable(llvm::StringRef object, llvm::StringRef output,
+                           bool exportSymbols = false);
 
 /// The C header for an `--emit=obj` model.
 std::string generateHeader(const ModelSignature &sig,

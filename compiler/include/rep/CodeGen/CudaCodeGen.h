@@ -19,6 +19,8 @@
 
 #include "rep/CodeGen/CpuCodeGen.h"
 
+#include "mlir/IR/OwningOpRef.h"
+
 #ifndef REPC_CUDA_TOOLKIT
 #define REPC_CUDA_TOOLKIT "/usr/local/cuda"
 #endif
@@ -32,6 +34,12 @@ struct CudaCodeGenOptions {
   int64_t blockSize = 256;
   /// The CUDA toolkit whose libdevice (erf, exp, tanh) kernels link.
   std::string toolkit = REPC_CUDA_TOOLKIT;
+  /// Also compile every kernel for the host CPU, exported under its PTX
+  /// name as `void K(void **params, uint32_t grid, uint32_t block)`: the
+  /// CUDA driver emulator of the tests (tests/tools/cuda_emulator.c) runs
+  /// those, so a machine without a GPU checks the launch table, the memory
+  /// plan and the kernels' index mapping end to end.
+  bool hostKernels = false;
 };
 
 /// What `repc --target=cuda` compiles a model into; mirrors
@@ -53,6 +61,9 @@ struct CudaProgram {
   std::vector<Launch> launches;
   std::vector<Arg> args;
   std::vector<char> weights;
+  /// With `hostKernels`: the kernels as host functions `K_body(ptr...,
+  /// i64 block, i64 thread)`, in the LLVM dialect.
+  OwningOpRef<ModuleOp> hostKernels;
 };
 
 /// Returns an error unless `arch` is a GPU architecture repc targets.

@@ -1,0 +1,105 @@
+// RUN: rep-opt %s -split-input-file -verify-diagnostics \
+// RUN:   -pass-pipeline='builtin.module(func.func(rep-map-parallel-loops-to-gpu))' | FileCheck %s
+// Numerically: tests/CodeGen/cuda runs every tiny model through these
+// loops (host builds of the kernels, the real runtime) against PyTorch.
+
+// A 4x100 loop becomes one dimension of 400, tiled by 256 threads over
+// blocks, the last tile guarded; the indices come back row-major.
+// CHECK-LABEL: func @collapse
+// CHECK-DAG: %[[N:.*]] = arith.muli %{{.*}}, %c100
+// CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
+// CHECK: scf.parallel (%[[B:.*]]) = (%{{.*}}) to (%[[N]]) step (%[[T:.*]]) {
+// CHECK:   scf.parallel (%[[X:.*]]) = (%{{.*}}) to (%[[T]])
+// CHECK:     %[[I:.*]] = arith.addi %[[X]], %[[B]]
+// CHECK:     arith.cmpi ult, %{{.*}}, %[[N]]
+// CHECK:     scf.if
+// CHECK:       %[[J:.*]] = arith.remsi %[[I]], %c100
+// CHECK:       %[[K:.*]] = arith.divsi %[[I]], %c100
+// CHECK:       memref.store %{{.*}}, %{{.*}}[%[[K]], %[[J]]]
+// CHECK:   } {mapping = [#gpu.loop_dim_map<processor = thread_x
+// CHECK: } {mapping = [#gpu.loop_dim_map<processor = block_x
+func.func @collapse(%out: memref<4x100xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c100 = arith.constant 100 : index
+  %cst = arith.constant 1.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c4, %c100) step (%c1, %c1) {
+    memref.store %cst, %out[%i, %j] : memref<4x100xf32>
+  }
+  return
+}
+
+// -----
+
+// A small kernel gets one warp, not 256 threads; a parallel loop nested
+// in a reduction loop runs sequentially in its thread.
+// CHECK-LABEL: func @nested
+// CHECK: %[[C32:.*]] = arith.constant 32 : index
+// CHECK: %[[T:.*]] = arith.muli %{{.*}}, %[[C32]]
+// CHECK: scf.parallel
+// CHECK:   scf.parallel (%{{.*}}) = (%{{.*}}) to (%[[T]])
+// CHECK:     scf.if
+// CHECK:       scf.for
+// CHECK-NEXT:    scf.for
+// CHECK-NOT:     scf.parallel
+// CHECK:           memref.store
+// CHECK:   processor = thread_x
+// CHECK: processor = block_x
+func.func @nested(%in: memref<2x3x8xf32>, %out: memref<2x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c8 = arith.constant 8 : index
+  scf.parallel (%n) = (%c0) to (%c2) step (%c1) {
+    scf.for %h = %c0 to %c3 step %c1 {
+      scf.parallel (%c) = (%c0) to (%c8) step (%c1) {
+        %x = memref.load %in[%n, %h, %c] : memref<2x3x8xf32>
+        %a = memref.load %out[%n, %c] : memref<2x8xf32>
+        %s = arith.addf %a, %x : f32
+        memref.store %s, %out[%n, %c] : memref<2x8xf32>
+      }
+    }
+  }
+  return
+}
+
+// -----
+
+// A store outside any loop runs in a one-thread kernel; views stay on the
+// host.
+// CHECK-LABEL: func @scalar
+// CHECK: memref.subview
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c1) step (%c1) {
+// CHECK-NEXT: memref.store
+// CHECK: } {mapping = [#gpu.loop_dim_map<processor = block_x
+func.func @scalar(%out: memref<4xf32>) {
+  %cst = arith.constant 1.0 : f32
+  %c2 = arith.constant 2 : index
+  %v = memref.subview %out[1] [2] [1] : memref<4xf32> to memref<2xf32, strided<[1], offset: 1>>
+  memref.store %cst, %v[%c2] : memref<2xf32, strided<[1], offset: 1>>
+  return
+}
+
+// -----
+
+func.func @dynamic(%out: memref<?xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %cst = arith.constant 1.0 : f32
+  // expected-error @+1 {{cannot map a parallel loop with dynamic bounds to the GPU}}
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    memref.store %cst, %out[%i] : memref<?xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @used_by_host(%in: memref<4xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{cannot run on the GPU: its results are used by the host}}
+  %x = memref.load %in[%c0] : memref<4xf32>
+  return %x : f32
+}

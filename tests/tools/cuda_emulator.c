@@ -1,0 +1,252 @@
+/*===- cuda_emulator.c - a CUDA driver on the host, for the tests ---------===*
+ *
+ * Part of the repc project, under the Apache License v2.0 with LLVM
+ * Exceptions.
+ * SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+ *
+ *===----------------------------------------------------------------------===*
+ *
+ * Built as libcuda.so.1 in a directory of its own; a test puts that on
+ * LD_LIBRARY_PATH, and the runtime's dlopen("libcuda.so.1") finds it. It
+ * implements the driver calls runtime/lib/cuda.c makes, with host memory
+ * for device memory, and runs a kernel by calling the host build of it
+ * that `repc --target=cuda --gpu-host-kernels` exports under the kernel's
+ * name from the model library that holds the PTX. Kernels use no shared
+ * memory or barriers, so running their threads one after another is exact.
+ *
+ * What it checks, as a driver would fail: every kernel a launch names is an
+ * .entry of the loaded PTX; launches are 1-D with at most 1024 threads; and
+ * every pointer argument points into a live allocation.
+ *
+ * REP_CUDA_EMULATOR_DEVICES=N: the number of devices it reports (default
+ * 1), to test how the runtime handles a machine without a GPU.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* dladdr */
+#endif
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef int CUresult;
+typedef unsigned long long CUdeviceptr;
+enum {
+  CUDA_SUCCESS = 0,
+  CUDA_ERROR_INVALID_VALUE = 1,
+  CUDA_ERROR_OUT_OF_MEMORY = 2,
+  CUDA_ERROR_NO_DEVICE = 100,
+  CUDA_ERROR_INVALID_DEVICE = 101,
+  CUDA_ERROR_INVALID_IMAGE = 200,
+  CUDA_ERROR_NOT_FOUND = 500,
+  CUDA_ERROR_LAUNCH_FAILED = 719,
+};
+
+typedef struct module {
+  const char *ptx;
+  void *library; /* the model library that holds the PTX */
+} module;
+
+typedef struct allocation {
+  char *base;
+  size_t size;
+} allocation;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static allocation *allocations;
+static size_t numAllocations, capAllocations;
+static int context;
+
+CUresult cuInit(unsigned flags) {
+  return flags ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
+}
+
+CUresult cuDeviceGetCount(int *count) {
+  const char *env = getenv("REP_CUDA_EMULATOR_DEVICES");
+  *count = env ? atoi(env) : 1;
+  return CUDA_SUCCESS;
+}
+
+CUresult cuDeviceGet(int *device, int ordinal) {
+  int count;
+  cuDeviceGetCount(&count);
+  if (ordinal < 0 || ordinal >= count)
+    return CUDA_ERROR_INVALID_DEVICE;
+  *device = ordinal;
+  return CUDA_SUCCESS;
+}
+
+CUresult cuDevicePrimaryCtxRetain(void **ctx, int device) {
+  (void)device;
+  *ctx = &context;
+  return CUDA_SUCCESS;
+}
+
+CUresult cuDevicePrimaryCtxRelease_v2(int device) {
+  (void)device;
+  return CUDA_SUCCESS;
+}
+
+CUresult cuCtxSetCurrent(void *ctx) {
+  return ctx == &context ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+CUresult cuModuleLoadDataEx(module **out, const void *image, unsigned n,
+                            int *options, void **values) {
+  (void)n, (void)options, (void)values;
+  Dl_info info;
+  if (!image || !dladdr(image, &info) || !info.dli_fname)
+    return CUDA_ERROR_INVALID_IMAGE;
+  if (!strstr((const char *)image, ".visible .entry"))
+    return CUDA_ERROR_INVALID_IMAGE;
+  module *m = calloc(1, sizeof *m);
+  if (!m)
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  m->ptx = image;
+  /* A library linked into the program (repc --emit=exe) is the program. */
+  m->library = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+  if (!m->library)
+    m->library = dlopen(NULL, RTLD_NOW);
+  *out = m;
+  return CUDA_SUCCESS;
+}
+
+CUresult cuModuleUnload(module *m) {
+  if (m && m->library)
+    dlclose(m->library);
+  free(m);
+  return CUDA_SUCCESS;
+}
+
+CUresult cuModuleGetFunction(void **function, module *m, const char *name) {
+  char entry[512];
+  snprintf(entry, sizeof entry, ".entry %s(", name);
+  if (!strstr(m->ptx, entry))
+    return CUDA_ERROR_NOT_FOUND;
+  *function = dlsym(m->library, name);
+  return *function ? CUDA_SUCCESS : CUDA_ERROR_NOT_FOUND;
+}
+
+CUresult cuMemAlloc_v2(CUdeviceptr *ptr, size_t size) {
+  if (!size)
+    return CUDA_ERROR_INVALID_VALUE;
+  char *p = aligned_alloc(256, (size + 255) / 256 * 256);
+  if (!p)
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  /* Garbage, as on a GPU: a kernel that reads what it never wrote fails. */
+  memset(p, 0xa5, size);
+  pthread_mutex_lock(&lock);
+  if (numAllocations == capAllocations) {
+    capAllocations = capAllocations ? 2 * capAllocations : 16;
+    allocations =
+        realloc(allocations, capAllocations * sizeof *allocations);
+  }
+  allocations[numAllocations++] = (allocation){p, size};
+  pthread_mutex_unlock(&lock);
+  *ptr = (CUdeviceptr)(uintptr_t)p;
+  return CUDA_SUCCESS;
+}
+
+CUresult cuMemFree_v2(CUdeviceptr ptr) {
+  CUresult r = CUDA_ERROR_INVALID_VALUE;
+  pthread_mutex_lock(&lock);
+  for (size_t i = 0; i < numAllocations; ++i)
+    if (allocations[i].base == (char *)(uintptr_t)ptr) {
+      free(allocations[i].base);
+      allocations[i] = allocations[--numAllocations];
+      r = CUDA_SUCCESS;
+      break;
+    }
+  pthread_mutex_unlock(&lock);
+  return r;
+}
+
+static int isDevicePointer(CUdeviceptr p, size_t size) {
+  int found = 0;
+  pthread_mutex_lock(&lock);
+  for (size_t i = 0; i < numAllocations && !found; ++i) {
+    char *base = allocations[i].base;
+    found = (char *)(uintptr_t)p >= base &&
+            (char *)(uintptr_t)p + size <= base + allocations[i].size;
+  }
+  pthread_mutex_unlock(&lock);
+  return found;
+}
+
+CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n,
+                              void *stream) {
+  (void)stream;
+  if (!isDevicePointer(dst, n))
+    return CUDA_ERROR_INVALID_VALUE;
+  memcpy((void *)(uintptr_t)dst, src, n);
+  return CUDA_SUCCESS;
+}
+
+CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n,
+                              void *stream) {
+  (void)stream;
+  if (!isDevicePointer(src, n))
+    return CUDA_ERROR_INVALID_VALUE;
+  memcpy(dst, (const void *)(uintptr_t)src, n);
+  return CUDA_SUCCESS;
+}
+
+CUresult cuStreamCreate(void **stream, unsigned flags) {
+  (void)flags;
+  *stream = &context;
+  return CUDA_SUCCESS;
+}
+
+CUresult cuStreamDestroy_v2(void *stream) {
+  (void)stream;
+  return CUDA_SUCCESS;
+}
+
+CUresult cuStreamSynchronize(void *stream) {
+  (void)stream;
+  return CUDA_SUCCESS;
+}
+
+typedef void (*host_kernel)(void **params, unsigned grid, unsigned block);
+
+CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
+                        unsigned bx, unsigned by, unsigned bz, unsigned shared,
+                        void *stream, void **params, void **extra) {
+  (void)stream;
+  if (!function || gy != 1 || gz != 1 || by != 1 || bz != 1 || !gx || !bx ||
+      bx > 1024 || shared || extra)
+    return CUDA_ERROR_INVALID_VALUE;
+  /* Every argument repc passes is a device pointer; the host kernel knows
+     how many. Check those the launch table filled in. */
+  for (void **p = params; p && *p; ++p) {
+    CUdeviceptr ptr = *(CUdeviceptr *)*p;
+    if (!isDevicePointer(ptr, 1))
+      return CUDA_ERROR_LAUNCH_FAILED;
+    if (p - params > 64)
+      break;
+  }
+  ((host_kernel)function)(params, gx, bx);
+  return CUDA_SUCCESS;
+}
+
+CUresult cuGetErrorString(CUresult r, const char **s) {
+  switch (r) {
+  case CUDA_ERROR_INVALID_VALUE:
+    *s = "invalid argument";
+    break;
+  case CUDA_ERROR_NOT_FOUND:
+    *s = "named symbol not found";
+    break;
+  case CUDA_ERROR_LAUNCH_FAILED:
+    *s = "unspecified launch failure (emulator: a pointer argument outside "
+         "every allocation)";
+    break;
+  default:
+    *s = "error (emulator)";
+  }
+  return CUDA_SUCCESS;
+}
