@@ -11,6 +11,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
@@ -88,6 +90,50 @@ struct MapParallelLoopsToGpuPass
     return loops;
   }
 
+  /// Each top-level linalg op becomes loops with every parallel dimension
+  /// in the outer scf.parallel: a pooling generic iterates (n, h, w, c)
+  /// with h and w reduced, and would otherwise give each thread all of c.
+  /// Reductions keep their order, so each output sums as before.
+  LogicalResult lowerLinalgOps(RewriterBase &rewriter) {
+    SmallVector<linalg::LinalgOp> ops;
+    for (Block &block : getOperation().getBody())
+      for (auto op : block.getOps<linalg::LinalgOp>())
+        ops.push_back(op);
+    for (linalg::LinalgOp op : ops) {
+      if (!op.hasPureBufferSemantics())
+        return op.emitError("cannot map an op on tensors to the GPU; "
+                            "bufferize first");
+      SmallVector<unsigned> order;
+      SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+      for (auto [i, it] : llvm::enumerate(iterators))
+        if (it == utils::IteratorType::parallel)
+          order.push_back(i);
+      for (auto [i, it] : llvm::enumerate(iterators))
+        if (it != utils::IteratorType::parallel)
+          order.push_back(i);
+      rewriter.setInsertionPoint(op);
+      if (!llvm::equal(order, llvm::seq<unsigned>(0, order.size()))) {
+        auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+        if (!generic) {
+          FailureOr<linalg::GenericOp> g = linalg::generalizeNamedOp(rewriter, op);
+          if (failed(g))
+            return op.emitError("cannot generalize this op to reorder its "
+                                "loops for the GPU");
+          generic = *g;
+        }
+        FailureOr<linalg::GenericOp> reordered =
+            linalg::interchangeGenericOp(rewriter, generic, order);
+        if (failed(reordered))
+          return generic.emitError("cannot reorder this op's loops");
+        op = *reordered;
+      }
+      if (failed(linalg::linalgOpToParallelLoops(rewriter, op)))
+        return op.emitError("cannot lower this op to loops");
+      rewriter.eraseOp(op);
+    }
+    return success();
+  }
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (blockSize <= 0 || blockSize % 32 || blockSize > 1024) {
@@ -96,6 +142,8 @@ struct MapParallelLoopsToGpuPass
       return signalPassFailure();
     }
     IRRewriter rewriter(&getContext());
+    if (failed(lowerLinalgOps(rewriter)))
+      return signalPassFailure();
     // Computation outside any parallel loop runs on one GPU thread.
     for (Block &block : func.getBody())
       for (Operation &op : llvm::make_early_inc_range(block)) {

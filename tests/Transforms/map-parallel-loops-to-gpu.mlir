@@ -103,3 +103,45 @@ func.func @used_by_host(%in: memref<4xf32>) -> f32 {
   %x = memref.load %in[%c0] : memref<4xf32>
   return %x : f32
 }
+
+// -----
+
+// A pooling generic iterates (n, h, w, c) with h and w reduced: lowered
+// with both parallel dims outermost, each of the 16 outputs is one thread
+// (not 2 threads each summing all of c), and h, w keep their order.
+// CHECK-LABEL: func @pool
+// CHECK-NOT: linalg.generic
+// CHECK: %[[NC:.*]] = arith.muli %{{.*}}, %c8
+// CHECK: scf.parallel
+// CHECK:   scf.parallel
+// CHECK:     arith.cmpi ult, %{{.*}}, %[[NC]]
+// CHECK:     scf.if
+// CHECK:       arith.remsi %{{.*}}, %c8
+// CHECK:       arith.divsi %{{.*}}, %c8
+// CHECK:       scf.for %{{.*}} = %{{.*}} to %c3
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %c5
+// CHECK:           memref.load %arg0
+// CHECK:           memref.store %{{.*}}, %arg1
+// CHECK:   processor = thread_x
+// CHECK: processor = block_x
+#in = affine_map<(n, h, w, c) -> (n, h, w, c)>
+#out = affine_map<(n, h, w, c) -> (n, c)>
+func.func @pool(%in: memref<2x3x5x8xf32>, %out: memref<2x8xf32>) {
+  linalg.generic {indexing_maps = [#in, #out],
+                  iterator_types = ["parallel", "reduction", "reduction", "parallel"]}
+      ins(%in : memref<2x3x5x8xf32>) outs(%out : memref<2x8xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %s = arith.addf %acc, %x : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+func.func @on_tensors(%t: tensor<4xf32>) -> tensor<4xf32> {
+  %cst = arith.constant 0.0 : f32
+  // expected-error @+1 {{cannot map an op on tensors to the GPU; bufferize first}}
+  %r = linalg.fill ins(%cst : f32) outs(%t : tensor<4xf32>) -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}

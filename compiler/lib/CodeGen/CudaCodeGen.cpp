@@ -374,8 +374,7 @@ FailureOr<CudaProgram> rep::lowerLinalgToCuda(ModuleOp module,
     return failure();
   if (failed(runCodeGenPipeline(
           module, options,
-          "rep-copy-to-linalg{loops=false},"
-          "func.func(convert-linalg-to-parallel-loops),canonicalize,cse,"
+          "rep-copy-to-linalg{loops=false},canonicalize,cse,"
           "func.func(rep-map-parallel-loops-to-gpu{block-size=" +
               std::to_string(cuda.blockSize) +
               "}),"

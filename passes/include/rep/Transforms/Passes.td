@@ -435,9 +435,13 @@ def MapParallelLoopsToGpu
     : Pass<"rep-map-parallel-loops-to-gpu", "func::FuncOp"> {
   let summary = "Map each kernel's parallel loop nest to GPU blocks and threads";
   let description = [{
-    After `convert-linalg-to-parallel-loops`, each kernel of a model is one
-    top-level `scf.parallel` whose body may hold sequential reduction loops.
-    This pass collapses its dimensions into one (row-major, so that
+    After bufferization, each kernel of a model is one top-level linalg op
+    or `scf.parallel`. This pass first lowers each linalg op to loops with
+    all its parallel dimensions in one outer `scf.parallel` and its
+    reductions, in their order, as sequential loops inside (a pooling
+    generic that iterates (n, h, w, c) with h and w reduced would otherwise
+    leave c to each thread). Then it collapses the dimensions of each
+    top-level parallel loop into one (row-major, so that
     neighbouring threads touch neighbouring elements of the innermost
     dimension), tiles that by `block-size` with an `scf.if` guard for the
     last tile, and maps the tile loop to blocks and the intra-tile loop to
@@ -463,6 +467,7 @@ def MapParallelLoopsToGpu
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::gpu::GPUDialect",
+                           "::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect"];
 }
 
