@@ -14,6 +14,12 @@ peak, measured here with an FMA loop. ONNX Runtime is npm's
 onnxruntime-node, installed into build/ort when missing.
 Not a test: absolute times drift on shared machines, ratios from one run
 are what to compare.
+
+    bench.py --gpu [--models ...] [--batches 1,64]
+
+times the same models on an NVIDIA GPU instead: repc --target=cuda (run by
+rep-run --device=cuda), PyTorch eager (cuDNN) and torch.compile, fp32 with
+TF32 off, interleaved, and checks repc's output against PyTorch's.
 """
 
 import argparse
@@ -132,8 +138,12 @@ def main():
     p.add_argument('--rounds', type=int, default=5)
     p.add_argument('--per-round', type=int, default=3)
     p.add_argument('--work', default=os.path.join(ROOT, 'bench-out'))
+    p.add_argument('--gpu', action='store_true',
+                   help='time on the GPU against PyTorch eager and torch.compile')
     args = p.parse_args()
     os.makedirs(args.work, exist_ok=True)
+    if args.gpu:
+        return main_gpu(args)
     env = dict(os.environ)
     env['PIN'] = ','.join(str(c) for c in range(args.threads))
     env['OMP_PROC_BIND'] = 'true'
@@ -148,16 +158,7 @@ def main():
     rows = []
     for family in args.models.split(','):
         for batch in [int(b) for b in args.batches.split(',')]:
-            stem = os.path.join(args.work, '%s_paper_b%d' % (family, batch))
-            name = os.path.join(args.work, '%s_paper' % family)
-            if not os.path.exists(stem + '.onnx'):
-                with tempfile.TemporaryDirectory() as tmp:
-                    sh([sys.executable, os.path.join(ROOT, 'examples/models/generate.py'),
-                        family, '--size', 'paper', '--batch', str(batch), '--out', tmp])
-                    for ext in ('.onnx', '.input.npy', '.output.npy'):
-                        os.replace(os.path.join(tmp, '%s_paper%s' % (family, ext)),
-                                   stem + ext)
-            del name
+            stem = export(family, batch, args.work)
             t0 = time.perf_counter()
             sh([os.path.join(BIN, 'repc'), stem + '.onnx', '-o', stem + '.so'])
             compile_s = time.perf_counter() - t0
@@ -196,6 +197,73 @@ def main():
             print_row(rows[-1], peak, flush=True)
     print()
     print_table(rows, peak)
+
+
+def export(family, batch, work):
+    """The training-time ONNX, input and PyTorch output at this batch."""
+    stem = os.path.join(work, '%s_paper_b%d' % (family, batch))
+    if not os.path.exists(stem + '.onnx'):
+        with tempfile.TemporaryDirectory() as tmp:
+            sh([sys.executable, os.path.join(ROOT, 'examples/models/generate.py'),
+                family, '--size', 'paper', '--batch', str(batch), '--out', tmp])
+            for ext in ('.onnx', '.input.npy', '.output.npy'):
+                os.replace(os.path.join(tmp, '%s_paper%s' % (family, ext)),
+                           stem + ext)
+    return stem
+
+
+def main_gpu(args):
+    if not torch.cuda.is_available():
+        sys.exit('bench: --gpu: PyTorch sees no CUDA GPU')
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    batches = '1,64' if args.batches == '1,8' else args.batches
+    print('GPU: %s' % torch.cuda.get_device_name(0))
+    print('| model | batch | repc ms | PyTorch eager ms | torch.compile ms '
+          '| repc/eager | repc/compile | rel err | compile s |')
+    print('|---|---|---|---|---|---|---|---|---|')
+    for family in args.models.split(','):
+        for batch in [int(b) for b in batches.split(',')]:
+            stem = export(family, batch, args.work)
+            lib = stem + '.cuda.so'
+            t0 = time.perf_counter()
+            sh([os.path.join(BIN, 'repc'), stem + '.onnx', '--target=cuda', '-o', lib])
+            compile_s = time.perf_counter() - t0
+            sh([os.path.join(BIN, 'rep-run'), lib, '--device=cuda',
+                '--input=' + stem + '.input.npy', '--output=' + stem + '.cuda.npy'])
+            got, want = np.load(stem + '.cuda.npy'), np.load(stem + '.output.npy')
+            rel = float(np.max(np.abs(got.astype(np.float64) - want)) /
+                        max(float(np.max(np.abs(want))), 1e-30))
+            build, _ = repc_models.FAMILIES[family]['paper']
+            torch.manual_seed(0)
+            model = build().eval().cuda()
+            x = torch.from_numpy(np.load(stem + '.input.npy')).cuda()
+            compiled = torch.compile(model)
+
+            def timed(fn, repeat=args.per_round, warmup=2):
+                times = []
+                with torch.no_grad():
+                    for i in range(warmup + repeat):
+                        torch.cuda.synchronize()
+                        t = time.perf_counter()
+                        fn(x)
+                        torch.cuda.synchronize()
+                        if i >= warmup:
+                            times.append((time.perf_counter() - t) * 1e3)
+                return statistics.median(times)
+            times = {'repc': [], 'eager': [], 'compile': []}
+            for _ in range(args.rounds):
+                r = sh([os.path.join(BIN, 'rep-run'), lib, '--device=cuda',
+                        '--input=' + stem + '.input.npy',
+                        '--repeat=%d' % args.per_round, '--warmup=2'])
+                times['repc'].append(last_json(r.stdout)['median_ms'])
+                times['eager'].append(timed(model))
+                times['compile'].append(timed(compiled))
+            med = {k: statistics.median(v) for k, v in times.items()}
+            print('| %s | %d | %s | %s | %s | %.2f | %.2f | %.1e | %.1f |' % (
+                family, batch, fmt(med['repc']), fmt(med['eager']),
+                fmt(med['compile']), med['repc'] / med['eager'],
+                med['repc'] / med['compile'], rel, compile_s), flush=True)
 
 
 def fmt(ms):
