@@ -147,8 +147,11 @@ private:
     Value dims[6] = {grid.x, grid.y, grid.z, block.x, block.y, block.z};
     for (int i = 0; i < 6; ++i) {
       auto n = getConstantIntValue(dims[i]);
-      if (!n || *n <= 0 || *n > INT32_MAX)
+      if (!n || *n < 0 || *n > INT32_MAX)
         return launch.emitError("cannot launch a kernel of dynamic size");
+      // A kernel over an empty tensor has nothing to do.
+      if (*n == 0)
+        return success();
       (i < 3 ? l.grid[i] : l.block[i - 3]) = uint32_t(*n);
     }
     if (Value shared = launch.getDynamicSharedMemorySize()) {
@@ -188,6 +191,11 @@ private:
                               uint64_t(root->offset)});
     }
     l.numArgs = program.args.size() - l.firstArg;
+    // The runtime passes at most 64 (runtime/lib/cuda.c).
+    if (l.numArgs > 64)
+      return launch.emitError("kernel ")
+             << launch.getKernelName() << " takes " << l.numArgs
+             << " buffers; the runtime passes at most 64";
     program.launches.push_back(l);
     return success();
   }

@@ -369,6 +369,8 @@ int compile(ModuleOp module) {
              1;
   } else if (emit == Emit::Ptx) {
     return error("--emit=ptx needs --target=cuda"), 1;
+  } else if (gpuArch.getNumOccurrences()) {
+    return error("--gpu-arch needs --target=cuda"), 1;
   }
   {
     TimingScope scope = phases->enter("lowering to linalg");
