@@ -70,7 +70,7 @@ rep_status rep_model_from_abi(const rep_model_abi *abi, rep_model **model) {
                     "the model with this repc)",
                     abi ? abi->abi_version : 0, REP_MODEL_ABI_VERSION);
   int cuda = abi->device == REP_DEVICE_CUDA;
-  if (cuda ? !abi->cuda : abi->device != REP_DEVICE_CPU || !abi->run)
+  if (cuda ? !abi->cuda : (abi->device != REP_DEVICE_CPU || !abi->run))
     return setError(REP_ERROR_NOT_A_MODEL, "model descriptor for device %u "
                     "is incomplete", abi->device);
   rep_cuda_model *gpu = NULL;
@@ -232,6 +232,7 @@ rep_status rep_model_run(rep_model *model, const float *const *inputs,
   for (uint32_t i = 0; i < model->abi->num_outputs; ++i)
     if (!outputs[i])
       return REP_ERROR_ARGUMENT;
+  lastError[0] = '\0';
   if (model->cuda) {
     char err[sizeof lastError];
     rep_status s = rep_cuda_run(model->cuda, inputs, outputs, err, sizeof err);
