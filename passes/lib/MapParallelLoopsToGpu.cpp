@@ -19,7 +19,6 @@
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 #include <numeric>
 
@@ -32,12 +31,11 @@ using namespace mlir;
 
 namespace {
 
-/// Ops the host keeps: they name memory, they do not compute on it.
+/// Ops the host keeps: they name memory (views and globals are pure), they
+/// do not compute on it.
 bool staysOnHost(Operation *op) {
-  return isMemoryEffectFree(op) || isa<ViewLikeOpInterface>(op) ||
-         isa<memref::GetGlobalOp, memref::AllocOp, memref::AllocaOp,
-             memref::DeallocOp, memref::ExpandShapeOp,
-             memref::CollapseShapeOp>(op) ||
+  return isMemoryEffectFree(op) ||
+         isa<memref::AllocOp, memref::AllocaOp, memref::DeallocOp>(op) ||
          op->hasTrait<OpTrait::IsTerminator>();
 }
 

@@ -145,3 +145,26 @@ func.func @on_tensors(%t: tensor<4xf32>) -> tensor<4xf32> {
   %r = linalg.fill ins(%cst : f32) outs(%t : tensor<4xf32>) -> tensor<4xf32>
   return %r : tensor<4xf32>
 }
+
+// -----
+
+func.func @nested_reduction(%in: memref<2x8xf32>, %out: memref<2xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%n) = (%c0) to (%c2) step (%c1) {
+    // expected-error @+1 {{cannot run a parallel reduction in one GPU thread}}
+    %s = scf.parallel (%c) = (%c0) to (%c8) step (%c1) init (%zero) -> f32 {
+      %x = memref.load %in[%n, %c] : memref<2x8xf32>
+      scf.reduce(%x : f32) {
+      ^bb0(%a: f32, %b: f32):
+        %r = arith.addf %a, %b : f32
+        scf.reduce.return %r : f32
+      }
+    }
+    memref.store %s, %out[%n] : memref<2xf32>
+  }
+  return
+}

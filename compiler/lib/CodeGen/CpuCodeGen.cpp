@@ -82,13 +82,10 @@ void rep::buildLowerToLinalgPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createFusePadIntoProducers());
 }
 
-namespace {
-
-/// Runs the textual `pipeline`, then `pass`, on a PassManager configured
-/// by the caller (IR printing, timing).
-LogicalResult runPipeline(ModuleOp module, const CpuCodeGenOptions &options,
-                          StringRef pipeline,
-                          std::unique_ptr<Pass> pass = nullptr) {
+LogicalResult rep::runCodeGenPipeline(ModuleOp module,
+                                      const CpuCodeGenOptions &options,
+                                      StringRef pipeline,
+                                      std::unique_ptr<Pass> pass) {
   // The textual pipelines name upstream passes.
   registerCodeGenPasses();
   PassManager pm(module.getContext());
@@ -102,8 +99,6 @@ LogicalResult runPipeline(ModuleOp module, const CpuCodeGenOptions &options,
     pm.addPass(std::move(pass));
   return pm.run(module);
 }
-
-} // namespace
 
 static llvm::cl::opt<bool>
     printScheduled("rep-print-scheduled", llvm::cl::Hidden,
@@ -121,22 +116,22 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
     if (printScheduled)
       module->print(llvm::errs());
   }
-  // Whatever no schedule claimed runs as plain loops, the top one parallel.
   if (failed(bufferizeAndPlanMemory(module, options, sig)))
     return failure();
-  if (failed(runPipeline(module, options, "buffer-deallocation-pipeline")))
+  if (failed(runCodeGenPipeline(module, options, "buffer-deallocation-pipeline")))
     return failure();
   if (options.schedules && failed(lowerVectors(module)))
     return failure();
-  if (failed(runPipeline(module, options, "",
+  // Whatever no schedule claimed runs as plain loops, the top one parallel.
+  if (failed(runCodeGenPipeline(module, options, "",
                          createCopyToLinalg())))
     return failure();
-  if (failed(runPipeline(module, options,
+  if (failed(runCodeGenPipeline(module, options,
                          "func.func(convert-linalg-to-parallel-loops),"
                          "canonicalize,cse",
                          createApproximateMath())))
     return failure();
-  return runPipeline(
+  return runCodeGenPipeline(
       module, options,
       "scf-forall-to-parallel,convert-scf-to-openmp,"
       "convert-vector-to-scf,expand-strided-metadata,lower-affine,"
@@ -149,16 +144,10 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
       "reconcile-unrealized-casts,canonicalize");
 }
 
-LogicalResult rep::runCodeGenPipeline(ModuleOp module,
-                                      const CpuCodeGenOptions &options,
-                                      StringRef pipeline) {
-  return runPipeline(module, options, pipeline);
-}
-
 LogicalResult rep::bufferizeAndPlanMemory(ModuleOp module,
                                           const CpuCodeGenOptions &options,
                                           ModelSignature *sig) {
-  if (failed(runPipeline(
+  if (failed(runCodeGenPipeline(
           module, options,
           "canonicalize,cse,"
           "one-shot-bufferize{bufferize-function-boundaries "

@@ -51,10 +51,9 @@ public:
           return failure();
         continue;
       }
-      // What the host keeps only names memory; rep-map-parallel-loops-to-gpu
-      // moved all computation into kernels.
-      if (isMemoryEffectFree(&op) || isa<memref::GetGlobalOp>(op) ||
-          isa<func::ReturnOp>(op))
+      // What the host keeps only names memory (views, globals: pure);
+      // rep-map-parallel-loops-to-gpu moved all computation into kernels.
+      if (isMemoryEffectFree(&op) || isa<func::ReturnOp>(op))
         continue;
       return op.emitError("cannot run on the GPU: '")
              << op.getName() << "' is left on the host";
@@ -236,6 +235,9 @@ kernelsForHost(gpu::GPUModuleOp kernels, const CudaProgram &program,
     const CudaProgram::Launch *launch = launchOf.lookup(kernel.getName());
     if (!launch)
       continue;
+    if (launch->grid[1] * launch->grid[2] * launch->block[1] *
+            launch->block[2] != 1)
+      return kernel.emitError("host kernels map the x dimension only");
     SmallVector<Type> types(kernel.getArgumentTypes());
     types.append({index, index});
     auto func = func::FuncOp::create(loc, (kernel.getName() + "_body").str(),
@@ -274,9 +276,6 @@ kernelsForHost(gpu::GPUModuleOp kernels, const CudaProgram &program,
     });
     for (Operation *op : dead)
       op->erase();
-    if (launch->grid[1] * launch->grid[2] * launch->block[1] *
-            launch->block[2] != 1)
-      return kernel.emitError("host kernels map the x dimension only");
   }
   if (failed(runCodeGenPipeline(
           *host, options,
@@ -288,10 +287,6 @@ kernelsForHost(gpu::GPUModuleOp kernels, const CudaProgram &program,
     return failure();
   return std::move(host);
 }
-
-} // namespace
-
-namespace {
 
 /// Links the host kernels into `m` and wraps each as the emulator calls it:
 /// `void K(void **params, uint32_t grid, uint32_t block)`, where params[i]

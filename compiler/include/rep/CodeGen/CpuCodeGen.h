@@ -82,11 +82,12 @@ LogicalResult bufferizeAndPlanMemory(ModuleOp module,
                                      const CpuCodeGenOptions &options,
                                      ModelSignature *sig);
 
-/// Runs a textual pass pipeline with the options' PassManager
-/// configuration.
+/// Runs the textual `pipeline`, then `pass`, on a PassManager configured by
+/// `options.configurePassManager` (IR printing, timing).
 LogicalResult runCodeGenPipeline(ModuleOp module,
                                  const CpuCodeGenOptions &options,
-                                 llvm::StringRef pipeline);
+                                 llvm::StringRef pipeline,
+                                 std::unique_ptr<Pass> pass = nullptr);
 
 /// Adds the model descriptor (`rep_model_abi`, runtime/include/rep/runtime.h)
 /// and its getters `SYM_abi` and, with `fixedEntry`, `rep_model_entry`.
