@@ -8,6 +8,10 @@
 // RUN: rep-run %t.so --input=%t.x.npy --output=%t.npy --threads=2
 // RUN: %compare %t.npy %t.ref.npy --tolerance=1e-5 | FileCheck %s
 // CHECK: OK
+// The threads share the output rows of both images, image-major: one
+// forall over (n, oh) for the first conv's 2x5 rows.
+// RUN: repc %s --no-fold -o %t.sched.so --rep-print-scheduled 2>&1 | FileCheck %s --check-prefix=SCHED
+// SCHED: transform.structured.tile_using_forall %{{.*}} num_threads [2, 5, 0, 0, 0, 0, 0]
 func.func @main(%x: tensor<2x4x11x9xf32>) -> tensor<2x20x1x1xf32> {
   %w1 = rep.constant dense<0.1> : tensor<6x2x3x3xf32>
   %b1 = rep.constant dense<[0.1, -0.2, 0.3, 0.0, 0.5, -0.6]> : tensor<6xf32>
