@@ -34,13 +34,13 @@ struct CopyToLinalg : OpRewritePattern<memref::CopyOp> {
   }
 };
 
-/// A whole-buffer copy or fill between kernels (the bufferized pad of a
-/// value with other users) as sequential loops, which LLVM vectorizes: as
-/// parallel loops their nest would become one collapsed OpenMP loop whose
-/// index arithmetic costs more than the copy.
-bool isTopLevelCopyOrFill(linalg::LinalgOp op) {
-  if (!op.hasPureBufferSemantics() ||
-      !isa<FunctionOpInterface>(op->getParentOp()))
+/// A copy or fill on buffers, as sequential loops that LLVM vectorizes.
+/// Between kernels (a whole-buffer copy) parallel loops would become one
+/// collapsed OpenMP loop whose index arithmetic costs more than the copy;
+/// inside a kernel (a tile copied into a padded buffer) they would become
+/// a nested OpenMP region, forked serialized once per tile.
+bool isCopyOrFill(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics())
     return false;
   if (isa<linalg::CopyOp>(op))
     return true;
@@ -59,7 +59,7 @@ struct CopyToLinalgPass : rep::impl::CopyToLinalgBase<CopyToLinalgPass> {
       return;
     SmallVector<linalg::LinalgOp> ops;
     getOperation()->walk([&](linalg::LinalgOp op) {
-      if (isTopLevelCopyOrFill(op))
+      if (isCopyOrFill(op))
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());

@@ -9,6 +9,7 @@
 #include "rep/Transforms/Passes.h"
 #include "rep/Transforms/Utils.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
@@ -23,9 +24,35 @@ using namespace mlir::rep;
 
 namespace {
 
+/// The init operand of the op that starts the chain computing `v`: each op
+/// of the chain writes into the next one's init, and this one's init is not
+/// read (an empty tensor, or a payload that ignores it). Null when there
+/// is no such chain: a value of it has other users (writing it into the
+/// padded buffer would not save a copy), or is not computed by a
+/// one-result linalg op in `block`.
+OpOperand *chainBase(Value v, Block *block) {
+  while (true) {
+    if (!v.hasOneUse())
+      return nullptr;
+    auto op = v.getDefiningOp<linalg::LinalgOp>();
+    if (!op || op->getNumResults() != 1 || op.getNumDpsInits() != 1 ||
+        op->getBlock() != block)
+      return nullptr;
+    OpOperand *init = op.getDpsInitOperand(0);
+    if (!op.payloadUsesValueFromOperand(init) ||
+        init->get().getDefiningOp<tensor::EmptyOp>())
+      return init;
+    v = init->get();
+  }
+}
+
 /// pad(chain(init)) -> insert_slice(chain(extract_slice(fill))): the ops
 /// of the chain each write into the next one's init, the first one's init
-/// is not read, so it can be the interior of the padded buffer.
+/// is not read, so it can be the interior of the padded buffer. Without
+/// such a chain (the source has other users, is an argument or a reshape),
+/// a linalg.copy writes the interior: the same fill and copy the pad
+/// bufferizes to, but as ops the kernel schedules split over the threads
+/// and vectorize, where the bufferized pad's copy ran on one thread.
 struct FusePadIntoProducer : OpRewritePattern<tensor::PadOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tensor::PadOp pad,
@@ -39,41 +66,28 @@ struct FusePadIntoProducer : OpRewritePattern<tensor::PadOp> {
     if (!type.hasStaticShape() || !pad.getSourceType().hasStaticShape())
       return rewriter.notifyMatchFailure(pad, "dynamic shapes");
 
-    // Walk the chain back to the op whose init is not read.
-    OpOperand *base = nullptr;
-    Value v = pad.getSource();
-    while (!base) {
-      if (!v.hasOneUse())
-        return rewriter.notifyMatchFailure(
-            pad, "a value of the chain has other users");
-      auto op = v.getDefiningOp<linalg::LinalgOp>();
-      if (!op || op->getNumResults() != 1 || op.getNumDpsInits() != 1)
-        return rewriter.notifyMatchFailure(
-            pad, "the source is not computed by a one-result linalg op");
-      OpOperand *init = op.getDpsInitOperand(0);
-      if (!op.payloadUsesValueFromOperand(init) ||
-          init->get().getDefiningOp<tensor::EmptyOp>())
-        base = init;
-      else
-        v = init->get();
+    // The fill goes before the chain, so the padding value must exist
+    // there; a constant yielded from inside the pad's body is cloned out.
+    OpOperand *base = chainBase(pad.getSource(), pad->getBlock());
+    Operation *first = base ? base->getOwner() : pad.getOperation();
+    Operation *def = padValue.getDefiningOp();
+    if (base && def && def->getBlock() == first->getBlock() &&
+        !def->isBeforeInBlock(first)) {
+      base = nullptr;
+      first = pad;
     }
-
-    // The fill goes before the chain, so the padding value must exist there.
-    Operation *first = base->getOwner();
-    if (first->getBlock() != pad->getBlock())
-      return rewriter.notifyMatchFailure(pad, "the chain is in another block");
-    if (Operation *def = padValue.getDefiningOp();
-        def && def->getBlock() == first->getBlock() &&
-        !def->isBeforeInBlock(first))
-      return rewriter.notifyMatchFailure(
-          pad, "the padding value is defined after the chain starts");
 
     Location loc = pad.getLoc();
     rewriter.setInsertionPoint(first);
-    Value empty = rewriter.create<tensor::EmptyOp>(loc, type.getShape(),
-                                                   type.getElementType());
+    if (def && pad.getRegion().isAncestor(def->getParentRegion()))
+      padValue = rewriter.clone(*def)->getResult(0);
+    // A fresh buffer per pad: CSE would merge equal tensor.empty ops, and
+    // with them the fills of every same-shaped padded tensor (RepVGG's
+    // stages), which bufferization then untangles with whole-buffer copies.
+    Value buffer = rewriter.create<bufferization::AllocTensorOp>(
+        loc, type, ValueRange{});
     Value filled =
-        rewriter.create<linalg::FillOp>(loc, padValue, empty).getResult(0);
+        rewriter.create<linalg::FillOp>(loc, padValue, buffer).getResult(0);
     SmallVector<OpFoldResult> offsets = pad.getMixedLowPad();
     SmallVector<OpFoldResult> sizes, strides;
     for (int64_t d : pad.getSourceType().getShape()) {
@@ -82,10 +96,15 @@ struct FusePadIntoProducer : OpRewritePattern<tensor::PadOp> {
     }
     Value slice = rewriter.create<tensor::ExtractSliceOp>(
         loc, pad.getSourceType(), filled, offsets, sizes, strides);
-    rewriter.modifyOpInPlace(base->getOwner(), [&] { base->set(slice); });
+    Value interior = pad.getSource();
+    if (base)
+      rewriter.modifyOpInPlace(base->getOwner(), [&] { base->set(slice); });
+    else
+      interior = rewriter.create<linalg::CopyOp>(loc, interior, slice)
+                     .getResult(0);
     rewriter.setInsertionPoint(pad);
     rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
-        pad, pad.getSource(), filled, offsets, sizes, strides);
+        pad, interior, filled, offsets, sizes, strides);
     return success();
   }
 };

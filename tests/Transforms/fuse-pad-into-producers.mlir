@@ -9,7 +9,7 @@
 // A ReLU whose init is not read writes into the interior of the filled
 // padded tensor; the pad becomes an insert_slice of the same interior.
 // CHECK-LABEL: func @relu_then_pad
-// CHECK: %[[E:.*]] = tensor.empty() : tensor<1x7x6x4xf32>
+// CHECK: %[[E:.*]] = bufferization.alloc_tensor() : tensor<1x7x6x4xf32>
 // CHECK: %[[F:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E]] : tensor<1x7x6x4xf32>)
 // CHECK: %[[S:.*]] = tensor.extract_slice %[[F]][0, 1, 2, 0] [1, 5, 3, 4] [1, 1, 1, 1]
 // CHECK: %[[R:.*]] = linalg.generic {{.*}} outs(%[[S]] : tensor<1x5x3x4xf32>)
@@ -56,15 +56,27 @@ func.func @conv_then_pool_pad(%x: tensor<1x3x3x2xf32>, %w: tensor<1x1x2x2xf32>, 
 
 // -----
 
-// Kept: the padded value is also returned (writing it into the padded
-// buffer would not be a copy any more), and a function argument has no
-// producer to write for it.
-// CHECK-LABEL: func @kept
-// CHECK: tensor.pad
-// CHECK: tensor.pad
-// WHY-DAG: rep-fuse-pad-into-producers: refused at ?: a value of the chain has other users
-// WHY-DAG: rep-fuse-pad-into-producers: refused at ?: the source is not computed by a one-result linalg op
-func.func @kept(%x: tensor<1x2x2x1xf32>) -> (tensor<1x2x2x1xf32>, tensor<1x4x4x1xf32>, tensor<1x4x4x1xf32>) {
+// Copied: the padded value is also returned (writing it into the padded
+// buffer would not save the copy), and a function argument has no producer
+// to write for it. A linalg.copy writes each interior, which the kernel
+// schedules thread and vectorize; each padded tensor has a buffer of its
+// own (alloc_tensor, which CSE does not merge as it would tensor.empty).
+// CHECK-LABEL: func @copied
+// CHECK-SAME: (%[[X:.*]]: tensor<1x2x2x1xf32>)
+// CHECK: %[[F:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x2x2x1xf32>)
+// CHECK: %[[B1:.*]] = bufferization.alloc_tensor() : tensor<1x4x4x1xf32>
+// CHECK: %[[P1:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[B1]] : tensor<1x4x4x1xf32>)
+// CHECK: %[[S1:.*]] = tensor.extract_slice %[[P1]][0, 1, 1, 0] [1, 2, 2, 1] [1, 1, 1, 1]
+// CHECK: %[[C1:.*]] = linalg.copy ins(%[[F]] : tensor<1x2x2x1xf32>) outs(%[[S1]] : tensor<1x2x2x1xf32>)
+// CHECK: %[[I1:.*]] = tensor.insert_slice %[[C1]] into %[[P1]][0, 1, 1, 0] [1, 2, 2, 1] [1, 1, 1, 1]
+// CHECK: %[[B2:.*]] = bufferization.alloc_tensor() : tensor<1x4x4x1xf32>
+// CHECK: %[[P2:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[B2]] : tensor<1x4x4x1xf32>)
+// CHECK: %[[S2:.*]] = tensor.extract_slice %[[P2]][0, 1, 1, 0] [1, 2, 2, 1] [1, 1, 1, 1]
+// CHECK: %[[C2:.*]] = linalg.copy ins(%[[X]] : tensor<1x2x2x1xf32>) outs(%[[S2]] : tensor<1x2x2x1xf32>)
+// CHECK: %[[I2:.*]] = tensor.insert_slice %[[C2]] into %[[P2]]
+// CHECK-NOT: tensor.pad
+// CHECK: return %[[F]], %[[I1]], %[[I2]]
+func.func @copied(%x: tensor<1x2x2x1xf32>) -> (tensor<1x2x2x1xf32>, tensor<1x4x4x1xf32>, tensor<1x4x4x1xf32>) {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x2x2x1xf32>
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x2x1xf32>) -> tensor<1x2x2x1xf32>
@@ -77,4 +89,45 @@ func.func @kept(%x: tensor<1x2x2x1xf32>) -> (tensor<1x2x2x1xf32>, tensor<1x4x4x1
     tensor.yield %zero : f32
   } : tensor<1x2x2x1xf32> to tensor<1x4x4x1xf32>
   return %f, %p, %q : tensor<1x2x2x1xf32>, tensor<1x4x4x1xf32>, tensor<1x4x4x1xf32>
+}
+
+// -----
+
+// A constant yielded from inside the pad's body is cloned out for the
+// fill.
+// CHECK-LABEL: func @constant_in_body
+// CHECK: %[[C:.*]] = arith.constant 1.500000e+00 : f32
+// CHECK: linalg.fill ins(%[[C]] : f32)
+// CHECK-NOT: tensor.pad
+func.func @constant_in_body(%x: tensor<1x2x2x1xf32>) -> tensor<1x4x4x1xf32> {
+  %q = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    %c = arith.constant 1.5 : f32
+    tensor.yield %c : f32
+  } : tensor<1x2x2x1xf32> to tensor<1x4x4x1xf32>
+  return %q : tensor<1x4x4x1xf32>
+}
+
+// -----
+
+// Kept: a pad marked nofold, and one whose padding value depends on the
+// position.
+// CHECK-LABEL: func @kept
+// CHECK: tensor.pad
+// CHECK: tensor.pad
+// WHY-DAG: rep-fuse-pad-into-producers: refused at ?: the pad is marked nofold
+// WHY-DAG: rep-fuse-pad-into-producers: refused at ?: the padding value is not a constant
+func.func @kept(%x: tensor<1x2x2x1xf32>) -> (tensor<1x4x4x1xf32>, tensor<1x4x4x1xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x nofold low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x2x2x1xf32> to tensor<1x4x4x1xf32>
+  %q = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    %v = arith.index_cast %j : index to i32
+    %f = arith.sitofp %v : i32 to f32
+    tensor.yield %f : f32
+  } : tensor<1x2x2x1xf32> to tensor<1x4x4x1xf32>
+  return %p, %q : tensor<1x4x4x1xf32>, tensor<1x4x4x1xf32>
 }

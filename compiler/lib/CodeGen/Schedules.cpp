@@ -420,8 +420,8 @@ struct ScheduleBuilder {
     s.os << "  transform.structured.vectorize " << h << " : !transform.any_op\n";
   }
 
-  /// All-parallel generics, fills, broadcasts and transposes: rows of one
-  /// vector along the innermost dim.
+  /// All-parallel generics, fills, copies, broadcasts and transposes: rows
+  /// of one vector along the innermost dim.
   void elementwise(linalg::LinalgOp op) {
     if (op.getNumReductionLoops() != 0 || op.getNumLoops() == 0)
       return;
@@ -530,7 +530,8 @@ std::string rep::buildScheduleScript(ModuleOp module,
         .Case([&](linalg::MatmulOp c) { sb.matmul(c); })
         .Case([&](linalg::BatchMatmulOp c) { sb.batchMatmul(c); })
         .Case<linalg::GenericOp, linalg::FillOp, linalg::BroadcastOp,
-              linalg::TransposeOp>([&](auto) { sb.elementwise(op); });
+              linalg::TransposeOp, linalg::CopyOp>(
+            [&](auto) { sb.elementwise(op); });
   });
   return std::string(kPrologue) + sb.s.os.str() + kEpilogue;
 }

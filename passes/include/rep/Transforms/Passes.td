@@ -340,16 +340,26 @@ def FusePadIntoProducers : Pass<"rep-fuse-pad-into-producers", "func::FuncOp"> {
     ```
     becomes
     ```mlir
-    %e = tensor.empty() : tensor<1x10x10x4xf32>
+    %e = bufferization.alloc_tensor() : tensor<1x10x10x4xf32>
     %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x10x10x4xf32>)
     %s = tensor.extract_slice %f[0, 1, 1, 0] [1, 8, 8, 4] [1, 1, 1, 1]
     %r = linalg.generic {...} ins(%c : tensor<1x8x8x4xf32>) outs(%s : tensor<1x8x8x4xf32>) { arith.maximumf }
     %p = tensor.insert_slice %r into %f[0, 1, 1, 0] [1, 8, 8, 4] [1, 1, 1, 1]
     ```
-    A pad whose source has other users, or is not computed by such a chain
-    (a function argument, a reshape), stays.
+    Each padded tensor starts from a `bufferization.alloc_tensor`: CSE
+    would merge equal `tensor.empty` ops and with them the fills of
+    same-shaped padded tensors, which bufferization then separates again
+    with whole-buffer copies.
+
+    A pad whose source has other users (ConvMixer's residual), or is not
+    computed by such a chain (a function argument, a reshape), gets the
+    same fill and a `linalg.copy` into the interior: the copy the pad would
+    bufferize to, but as an op the kernel schedules split over the threads
+    and vectorize. Pads marked `nofold`, with a non-constant padding value
+    or dynamic shapes stay.
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
 }
 
@@ -410,11 +420,13 @@ def CopyToLinalg : Pass<"rep-copy-to-linalg", "ModuleOp"> {
   let description = [{
     A `memref.copy` of strided views lowers to a call into MLIR's runner
     utilities library (`memrefCopy`), which a compiled model does not link;
-    a `linalg.copy` becomes loops. Whole-buffer copies and fills between
-    kernels (a bufferized `tensor.pad` of a value with other users) become
+    a `linalg.copy` becomes loops. Copies and fills on buffers become
     sequential `scf.for` loops right away, which LLVM vectorizes (into
-    `memset` for fills): as parallel loops, their nest would become one
-    collapsed OpenMP loop whose index arithmetic costs more than the copy.
+    `memset` for fills). As parallel loops, a whole-buffer copy between
+    kernels would become one collapsed OpenMP loop whose index arithmetic
+    costs more than the copy, and a tile copy inside a kernel (a tile
+    written into a padded buffer) a nested OpenMP region forked once per
+    tile.
 
     ```mlir
     memref.copy %a, %b : memref<4x8xf32, strided<[16, 1]>> to memref<4x8xf32>
@@ -429,7 +441,7 @@ def CopyToLinalg : Pass<"rep-copy-to-linalg", "ModuleOp"> {
   }];
   let options = [
     Option<"loops", "loops", "bool", /*default=*/"true",
-           "Turn top-level copies and fills into sequential loops">,
+           "Turn copies and fills into sequential loops">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
