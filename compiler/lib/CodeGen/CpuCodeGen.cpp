@@ -127,7 +127,7 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
                          createCopyToLinalg())))
     return failure();
   if (failed(runCodeGenPipeline(module, options,
-                         "func.func(convert-linalg-to-parallel-loops),"
+                         "func.func(rep-lower-to-loops),"
                          "canonicalize,cse",
                          createApproximateMath())))
     return failure();

@@ -446,6 +446,37 @@ def CopyToLinalg : Pass<"rep-copy-to-linalg", "ModuleOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def LowerToLoops : Pass<"rep-lower-to-loops", "func::FuncOp"> {
+  let summary = "Lower the linalg ops no kernel schedule claimed to loops, "
+                "parallel over one outer dimension at most";
+  let description = [{
+    Upstream's `convert-linalg-to-parallel-loops` makes every parallel
+    dimension an `scf.parallel`. On the CPU each becomes an OpenMP region:
+    a nest of them is one collapsed loop whose index arithmetic costs more
+    than the work (a fill of a 3-channel padded input), a parallel
+    dimension inside a reduction loop forks once per iteration of it (a
+    global pool: 49 forks), and an op left inside a kernel's tile loops
+    forks once per tile. This pass gives an op at the top of a function one
+    `scf.parallel`, its outermost loop, when that loop is parallel, runs
+    more than once and only loops of one iteration enclose it; every other
+    loop, and every loop of an op already inside a parallel loop, is a
+    sequential `scf.for` that LLVM can vectorize.
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel", "reduction", "reduction", "parallel"]}
+        ins(%x : memref<1x7x7x1280xf32>) outs(%y : memref<1x1x1x1280xf32>)
+    ```
+    becomes four `scf.for` loops (its outermost parallel loop runs once and
+    a reduction encloses the other), and
+    ```mlir
+    linalg.fill ins(%zero : f32) outs(%p : memref<1x225x225x3xf32>)
+    ```
+    one `scf.parallel` over the 225 rows around two `scf.for` loops.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def MapParallelLoopsToGpu
     : Pass<"rep-map-parallel-loops-to-gpu", "func::FuncOp"> {
   let summary = "Map each kernel's parallel loop nest to GPU blocks and threads";
