@@ -46,6 +46,45 @@ OpOperand *chainBase(Value v, Block *block) {
   }
 }
 
+/// Fills `buffer` with `value` outside the box of shape `inner` at `low`:
+/// for each padded dim d, the slabs before and after the box in d, over the
+/// box in the dims before d and whole in the dims after. The box is written
+/// by the pad's producers, so filling it too would write it twice (RepVGG's
+/// padded buffers are 90% interior). Dynamic offsets fill everything.
+Value fillBorder(OpBuilder &b, Location loc, Value buffer, Value value,
+                 ArrayRef<int64_t> low, ArrayRef<int64_t> inner) {
+  auto type = cast<RankedTensorType>(buffer.getType());
+  ArrayRef<int64_t> outer = type.getShape();
+  if (llvm::any_of(low, ShapedType::isDynamic))
+    return b.create<linalg::FillOp>(loc, value, buffer).getResult(0);
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> ones(rank, 1);
+  Value t = buffer;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t high = outer[d] - low[d] - inner[d];
+    for (auto [at, len] : {std::pair<int64_t, int64_t>{0, low[d]},
+                           {low[d] + inner[d], high}}) {
+      if (len <= 0)
+        continue;
+      SmallVector<int64_t> offsets(rank, 0), sizes(outer);
+      for (int64_t e = 0; e < d; ++e) {
+        offsets[e] = low[e];
+        sizes[e] = inner[e];
+      }
+      offsets[d] = at;
+      sizes[d] = len;
+      Value slab = b.create<tensor::ExtractSliceOp>(
+          loc, RankedTensorType::get(sizes, type.getElementType()), t,
+          ValueRange{}, ValueRange{}, ValueRange{}, offsets, sizes, ones);
+      Value filled = b.create<linalg::FillOp>(loc, value, slab).getResult(0);
+      t = b.create<tensor::InsertSliceOp>(loc, filled, t, ValueRange{},
+                                          ValueRange{}, ValueRange{}, offsets,
+                                          sizes, ones);
+    }
+  }
+  return t;
+}
+
 /// pad(chain(init)) -> insert_slice(chain(extract_slice(fill))): the ops
 /// of the chain each write into the next one's init, the first one's init
 /// is not read, so it can be the interior of the padded buffer. Without
@@ -86,8 +125,9 @@ struct FusePadIntoProducer : OpRewritePattern<tensor::PadOp> {
     // stages), which bufferization then untangles with whole-buffer copies.
     Value buffer = rewriter.create<bufferization::AllocTensorOp>(
         loc, type, ValueRange{});
-    Value filled =
-        rewriter.create<linalg::FillOp>(loc, padValue, buffer).getResult(0);
+    Value filled = fillBorder(rewriter, loc, buffer, padValue,
+                              pad.getStaticLow(),
+                              pad.getSourceType().getShape());
     SmallVector<OpFoldResult> offsets = pad.getMixedLowPad();
     SmallVector<OpFoldResult> sizes, strides;
     for (int64_t d : pad.getSourceType().getShape()) {

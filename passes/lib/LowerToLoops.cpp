@@ -52,6 +52,23 @@ scf::ForOp parallelLoop(ArrayRef<utils::IteratorType> iterators,
   return {};
 }
 
+/// Nests smaller than this stay on one thread: waking the team (a few
+/// microseconds) costs more than the other thread saves.
+constexpr int64_t kMinParallelIterations = 16384;
+
+/// Iterations of the whole nest; unknown counts as large.
+int64_t iterations(ArrayRef<Operation *> loops) {
+  int64_t n = 1;
+  for (Operation *loop : loops) {
+    auto forOp = dyn_cast<scf::ForOp>(loop);
+    int64_t trips = forOp ? tripCount(forOp) : -1;
+    if (trips < 0)
+      return std::numeric_limits<int64_t>::max();
+    n *= trips;
+  }
+  return n;
+}
+
 /// Replaces `loop` (no iter_args) by an scf.parallel with the same body.
 void makeParallel(RewriterBase &rewriter, scf::ForOp loop) {
   rewriter.setInsertionPoint(loop);
@@ -91,7 +108,8 @@ struct LowerToLoopsPass : rep::impl::LowerToLoopsBase<LowerToLoopsPass> {
       rewriter.eraseOp(op);
       if (nested)
         continue;
-      if (scf::ForOp loop = parallelLoop(iterators, *loops))
+      if (scf::ForOp loop = parallelLoop(iterators, *loops);
+          loop && iterations(*loops) >= kMinParallelIterations)
         makeParallel(rewriter, loop);
     }
   }

@@ -61,10 +61,23 @@ func.func @nested(%x: memref<2x5x3xf32>, %y: memref<2x5x3xf32>) {
 
 // A matmul's rows run in parallel; its reduction stays inside.
 // CHECK-LABEL: func @matmul
-// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c5) step (%c1)
-// CHECK-NEXT: scf.for %{{.*}} = %c0 to %c7 step %c1
-// CHECK-NEXT: scf.for %{{.*}} = %c0 to %c3 step %c1
-func.func @matmul(%a: memref<5x3xf32>, %b: memref<3x7xf32>, %c: memref<5x7xf32>) {
-  linalg.matmul ins(%a, %b : memref<5x3xf32>, memref<3x7xf32>) outs(%c : memref<5x7xf32>)
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c64) step (%c1)
+// CHECK-NEXT: scf.for %{{.*}} = %c0 to %c48 step %c1
+// CHECK-NEXT: scf.for %{{.*}} = %c0 to %c8 step %c1
+func.func @matmul(%a: memref<64x8xf32>, %b: memref<8x48xf32>, %c: memref<64x48xf32>) {
+  linalg.matmul ins(%a, %b : memref<64x8xf32>, memref<8x48xf32>) outs(%c : memref<64x48xf32>)
+  return
+}
+
+// -----
+
+// Under 16384 iterations the nest stays on one thread: waking the other
+// costs more than it saves.
+// CHECK-LABEL: func @small
+// CHECK-NOT: scf.parallel
+// CHECK-COUNT-3: scf.for
+// CHECK-NOT: scf.parallel
+func.func @small(%a: memref<64x8xf32>, %b: memref<8x16xf32>, %c: memref<64x16xf32>) {
+  linalg.matmul ins(%a, %b : memref<64x8xf32>, memref<8x16xf32>) outs(%c : memref<64x16xf32>)
   return
 }

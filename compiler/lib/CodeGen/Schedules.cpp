@@ -31,6 +31,10 @@ using namespace mlir::rep;
 
 namespace {
 
+/// Elementwise ops smaller than this run on one thread: waking the team
+/// (a few microseconds) costs more than the other thread saves.
+constexpr int64_t kMinThreadedElements = 16384;
+
 /// The largest of `choices` that divides `n`, else 0.
 int64_t largestDivisor(int64_t n, ArrayRef<int64_t> choices) {
   for (int64_t c : choices)
@@ -434,8 +438,12 @@ struct ScheduleBuilder {
     int64_t id = nextId++;
     tag(op, id);
     std::string h = s.match(id);
-    // The first dim with room for the threads.
-    for (int64_t d = 0; d < rank - 1; ++d)
+    // The first dim with room for the threads, unless forking them costs
+    // more than the op (a padded buffer's border).
+    int64_t work = 1;
+    for (int64_t b : bounds)
+      work *= b;
+    for (int64_t d = 0; work >= kMinThreadedElements && d < rank - 1; ++d)
       if (int64_t c = chunksFor(bounds[d]); c > 1) {
         h = s.forall(h, rank, d, c);
         break;

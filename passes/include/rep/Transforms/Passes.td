@@ -341,12 +341,15 @@ def FusePadIntoProducers : Pass<"rep-fuse-pad-into-producers", "func::FuncOp"> {
     becomes
     ```mlir
     %e = bufferization.alloc_tensor() : tensor<1x10x10x4xf32>
-    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x10x10x4xf32>)
+    %f = ... four linalg.fill of the border slabs of %e, each through
+         extract_slice / insert_slice ...
     %s = tensor.extract_slice %f[0, 1, 1, 0] [1, 8, 8, 4] [1, 1, 1, 1]
     %r = linalg.generic {...} ins(%c : tensor<1x8x8x4xf32>) outs(%s : tensor<1x8x8x4xf32>) { arith.maximumf }
     %p = tensor.insert_slice %r into %f[0, 1, 1, 0] [1, 8, 8, 4] [1, 1, 1, 1]
     ```
-    Each padded tensor starts from a `bufferization.alloc_tensor`: CSE
+    Only the border is filled, slab by slab (the interior is written by the
+    chain anyway; RepVGG's padded buffers are 90% interior). Each padded
+    tensor starts from a `bufferization.alloc_tensor`: CSE
     would merge equal `tensor.empty` ops and with them the fills of
     same-shaped padded tensors, which bufferization then separates again
     with whole-buffer copies.
@@ -459,8 +462,9 @@ def LowerToLoops : Pass<"rep-lower-to-loops", "func::FuncOp"> {
     forks once per tile. This pass gives an op at the top of a function one
     `scf.parallel`, its outermost loop, when that loop is parallel, runs
     more than once and only loops of one iteration enclose it; every other
-    loop, and every loop of an op already inside a parallel loop, is a
-    sequential `scf.for` that LLVM can vectorize.
+    loop, every loop of an op already inside a parallel loop, and every
+    loop of a nest under 16384 iterations (waking the team costs more), is
+    a sequential `scf.for` that LLVM can vectorize.
 
     ```mlir
     linalg.generic {iterator_types = ["parallel", "reduction", "reduction", "parallel"]}
