@@ -62,8 +62,8 @@ Value fillBorder(OpBuilder &b, Location loc, Value buffer, Value value,
   Value t = buffer;
   for (int64_t d = 0; d < rank; ++d) {
     int64_t high = outer[d] - low[d] - inner[d];
-    for (auto [at, len] : {std::pair<int64_t, int64_t>{0, low[d]},
-                           {low[d] + inner[d], high}}) {
+    for (auto [at, len] :
+         {std::pair<int64_t, int64_t>{0, low[d]}, {low[d] + inner[d], high}}) {
       if (len <= 0)
         continue;
       SmallVector<int64_t> offsets(rank, 0), sizes(outer);
@@ -123,11 +123,11 @@ struct FusePadIntoProducer : OpRewritePattern<tensor::PadOp> {
     // A fresh buffer per pad: CSE would merge equal tensor.empty ops, and
     // with them the fills of every same-shaped padded tensor (RepVGG's
     // stages), which bufferization then untangles with whole-buffer copies.
-    Value buffer = rewriter.create<bufferization::AllocTensorOp>(
-        loc, type, ValueRange{});
-    Value filled = fillBorder(rewriter, loc, buffer, padValue,
-                              pad.getStaticLow(),
-                              pad.getSourceType().getShape());
+    Value buffer =
+        rewriter.create<bufferization::AllocTensorOp>(loc, type, ValueRange{});
+    Value filled =
+        fillBorder(rewriter, loc, buffer, padValue, pad.getStaticLow(),
+                   pad.getSourceType().getShape());
     SmallVector<OpFoldResult> offsets = pad.getMixedLowPad();
     SmallVector<OpFoldResult> sizes, strides;
     for (int64_t d : pad.getSourceType().getShape()) {
@@ -140,11 +140,11 @@ struct FusePadIntoProducer : OpRewritePattern<tensor::PadOp> {
     if (base)
       rewriter.modifyOpInPlace(base->getOwner(), [&] { base->set(slice); });
     else
-      interior = rewriter.create<linalg::CopyOp>(loc, interior, slice)
-                     .getResult(0);
+      interior =
+          rewriter.create<linalg::CopyOp>(loc, interior, slice).getResult(0);
     rewriter.setInsertionPoint(pad);
-    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
-        pad, interior, filled, offsets, sizes, strides);
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(pad, interior, filled,
+                                                       offsets, sizes, strides);
     return success();
   }
 };

@@ -127,9 +127,9 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
                          createCopyToLinalg())))
     return failure();
   if (failed(runCodeGenPipeline(module, options,
-                         "func.func(rep-lower-to-loops),"
-                         "canonicalize,cse",
-                         createApproximateMath())))
+                                "func.func(rep-lower-to-loops),"
+                                "canonicalize,cse",
+                                createApproximateMath())))
     return failure();
   return runCodeGenPipeline(
       module, options,

@@ -207,8 +207,8 @@ struct ScheduleBuilder {
   }
 
   /// A channels-last conv, [n, oh, ow, f, then reductions]: threads over
-  /// output rows (n, oh), a register block over (ow, f), the kernel window and (for dense
-  /// convs) input channels one at a time, decomposed to 1-D convs.
+  /// output rows (n, oh), a register block over (ow, f), the kernel window and
+  /// (for dense convs) input channels one at a time, decomposed to 1-D convs.
   /// Depthwise convs leave kw whole so input vectors are reused.
   void conv(linalg::LinalgOp op, bool depthwise) {
     auto out = cast<ShapedType>(op.getDpsInits()[0].getType()).getShape();
@@ -229,9 +229,8 @@ struct ScheduleBuilder {
                   filter.getNumElements() >= input.getNumElements();
     bool splitRows = !splitF && out[0] * out[1] > 1;
     // The register tile over one work item; dims it covers get no loop.
-    SmallVector<int64_t> item = {splitRows ? 1 : out[0],
-                                 splitRows ? 1 : out[1], out[2],
-                                 splitF ? ft : out[3]};
+    SmallVector<int64_t> item = {splitRows ? 1 : out[0], splitRows ? 1 : out[1],
+                                 out[2], splitF ? ft : out[3]};
     SmallVector<int64_t> sizes = {1, 1, owt, ft};
     for (size_t d = 0; d < 4; ++d)
       if (sizes[d] >= item[d])

@@ -403,7 +403,7 @@ def ApproximateMath : Pass<"rep-approximate-math", "ModuleOp"> {
   let description = [{
     A vectorized GELU would otherwise call libm's scalar `erff` once per
     lane. f32 erf becomes one rational function of the input clamped to
-    [-4, 4], `x P(x^2) / Q(x^2)` (11 FMAs and a division, within 3.8e-7 of
+    [-4, 4], `x P(x^2) / Q(x^2)` (10 FMAs and a division, within 3.8e-7 of
     erf); exp, tanh and the rest take upstream's polynomial approximations
     (`populateMathPolynomialApproximationPatterns`), whose erf picks one of
     three rational pieces per lane with selects and costs twice as much.
