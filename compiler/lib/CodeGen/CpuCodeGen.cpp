@@ -122,10 +122,10 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
     return failure();
   if (options.schedules && failed(lowerVectors(module)))
     return failure();
-  // Whatever no schedule claimed runs as plain loops, the top one parallel.
-  if (failed(runCodeGenPipeline(module, options, "",
-                         createCopyToLinalg())))
+  if (failed(runCodeGenPipeline(module, options, "", createCopyToLinalg())))
     return failure();
+  // Whatever no schedule claimed runs as plain loops, the outermost one
+  // parallel when that pays.
   if (failed(runCodeGenPipeline(module, options,
                                 "func.func(rep-lower-to-loops),"
                                 "canonicalize,cse",

@@ -350,11 +350,25 @@ struct ScheduleBuilder {
     tag(op, id);
     std::string h = s.match(id);
     auto [mChunk, nChunk] = splitMatmul(h, 3, m, n, mt, nt);
+    tileAndVectorizeMatmul(h, {}, mChunk, nChunk, k, mt, nt);
+  }
+
+  /// A (batch) matmul's work item of `m x n` outputs over `k`, handle `h`:
+  /// cache tiles (when they are more than the register block or k is
+  /// sliced), then the register block, one k step at a time, vectorized.
+  /// `lead` gives the tile sizes of the dims before m (a batch item: 1).
+  void tileAndVectorizeMatmul(std::string h, ArrayRef<int64_t> lead, int64_t m,
+                              int64_t n, int64_t k, int64_t mt, int64_t nt) {
     int64_t kc = deepestK(k);
-    int64_t mc = multipleOf(mChunk, mt, 64), nc = multipleOf(nChunk, nt, 256);
+    int64_t mc = multipleOf(m, mt, 64), nc = multipleOf(n, nt, 256);
+    auto sizes = [&](int64_t a, int64_t b, int64_t c) {
+      SmallVector<int64_t> v(lead);
+      v.append({a, b, c});
+      return v;
+    };
     if (mc > mt || nc > nt || kc < k)
-      h = s.tile(h, {mc, nc, kc});
-    h = s.tile(h, {mt, nt, 1});
+      h = s.tile(h, sizes(mc, nc, kc));
+    h = s.tile(h, sizes(mt, nt, 1));
     s.os << "  transform.structured.vectorize " << h << " : !transform.any_op\n";
   }
 
@@ -415,12 +429,7 @@ struct ScheduleBuilder {
     std::string h = s.match(id);
     if (batch > 1)
       h = s.forall(h, 4, 0, batch);
-    int64_t kc = deepestK(k);
-    int64_t mc = multipleOf(m, mt, 64), nc = multipleOf(n, nt, 256);
-    if (mc > mt || nc > nt || kc < k)
-      h = s.tile(h, {1, mc, nc, kc});
-    h = s.tile(h, {1, mt, nt, 1});
-    s.os << "  transform.structured.vectorize " << h << " : !transform.any_op\n";
+    tileAndVectorizeMatmul(h, {1}, m, n, k, mt, nt);
   }
 
   /// All-parallel generics, fills, copies, broadcasts and transposes: rows
