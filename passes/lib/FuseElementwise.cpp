@@ -48,9 +48,7 @@ struct CollapseMatmulEpilogue : OpRewritePattern<linalg::GenericOp> {
     if (!mm)
       return rewriter.notifyMatchFailure(g, "reads no reshaped matmul");
     SmallVector<int64_t> bounds = g.getStaticLoopRanges();
-    int64_t n = bounds.back(), m = 1;
-    for (int64_t d = 0; d + 1 < rank; ++d)
-      m *= bounds[d];
+    int64_t n = bounds.back();
     MLIRContext *ctx = g.getContext();
     AffineMap full = AffineMap::getMultiDimIdentityMap(2, ctx);
     AffineMap channel = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
