@@ -21,6 +21,15 @@ config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%models", os.path.join(src, "tests/models")))
 config.substitutions.append(
     ("%compare", config.python + " " + os.path.join(src, "tests/tools/compare_npy.py")))
+# Compiles a C program against an --emit=obj model and the runtime:
+# %cc-app SOURCES... %app-libs.
+config.substitutions.append(
+    ("%cc-app", "cc -std=c11 -I" + os.path.join(src, "runtime/include")))
+config.substitutions.append(
+    ("%app-libs", os.path.join(config.repc_obj_root, "lib/librep_runtime.a") +
+     " -L" + config.omp_libdir + " -Wl,-rpath," + config.omp_libdir +
+     " -lomp -lm -ldl -lpthread"))
+config.substitutions.append(("%inputs", os.path.join(src, "tests/Inputs")))
 config.substitutions.append(
     ("%generate", config.python + " " + os.path.join(src, "examples/models/generate.py")))
 

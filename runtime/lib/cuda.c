@@ -60,6 +60,7 @@ typedef struct cuda_api {
 struct rep_cuda_model {
   cuda_api api;
   const rep_model_abi *abi;
+  const void *file; /* the mapped weights file (repc --weights), or NULL */
   CUdevice device;
   CUcontext context;
   CUmodule module;
@@ -191,8 +192,11 @@ static rep_status setUp(rep_cuda_model *m, char *err, size_t errSize) {
     CHECK(m, "allocating the weights",
           m->api.memAlloc(&m->weights, p->weights_size));
     CHECK(m, "uploading the weights",
-          m->api.memcpyHtoDAsync(m->weights, p->weights, p->weights_size,
-                                 m->stream));
+          m->api.memcpyHtoDAsync(m->weights,
+                                 m->file ? (const char *)m->file +
+                                               REP_WEIGHTS_HEADER_SIZE
+                                         : p->weights,
+                                 p->weights_size, m->stream));
   }
   if (abi->workspace_size)
     CHECK(m, "allocating the workspace",
@@ -211,8 +215,8 @@ static rep_status setUp(rep_cuda_model *m, char *err, size_t errSize) {
   return REP_OK;
 }
 
-rep_status rep_cuda_open(const rep_model_abi *abi, rep_cuda_model **model,
-                         char *err, size_t errSize) {
+rep_status rep_cuda_open(const rep_model_abi *abi, const void *weights,
+                         rep_cuda_model **model, char *err, size_t errSize) {
   *model = NULL;
   rep_cuda_model *m = calloc(1, sizeof *m);
   if (!m)
@@ -223,6 +227,7 @@ rep_status rep_cuda_open(const rep_model_abi *abi, rep_cuda_model **model,
     return s;
   }
   m->abi = abi;
+  m->file = weights;
   pthread_mutex_init(&m->lock, NULL);
   s = setUp(m, err, errSize);
   if (s != REP_OK) {

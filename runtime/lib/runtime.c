@@ -6,21 +6,32 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* dladdr */
+#endif
 #include "rep/runtime.h"
 
 #include "cuda.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct rep_model {
   void *library; /* NULL for a model linked into the program */
   const rep_model_abi *abi;
   rep_cuda_model *cuda; /* REP_DEVICE_CUDA models */
   rep_tensor_info *tensors; /* inputs, then outputs */
+  void *weights;            /* the mapped weights file, or NULL */
   int threads;
   /* Workspaces not in use; one more is allocated when all are taken. */
   pthread_mutex_t lock;
@@ -56,11 +67,103 @@ const char *rep_status_string(rep_status status) {
     return "out of memory";
   case REP_ERROR_DEVICE:
     return "the model's GPU or its driver is not usable";
+  case REP_ERROR_WEIGHTS:
+    return "the model's weights file is missing or belongs to another build";
   }
   return "unknown status";
 }
 
+/* The directory, with its '/', of the library or executable that holds
+   `abi`; "" when unknown. */
+static void modelDirectory(const void *abi, char *dir, size_t size) {
+  Dl_info info;
+  char exe[PATH_MAX];
+  const char *file = NULL;
+  if (dladdr(abi, &info) && info.dli_fname && strchr(info.dli_fname, '/')) {
+    file = info.dli_fname;
+  } else {
+    /* The main program may be reported by a bare name (or none). */
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+      exe[n] = '\0';
+      file = exe;
+    }
+  }
+  dir[0] = '\0';
+  const char *slash = file ? strrchr(file, '/') : NULL;
+  if (slash && (size_t)(slash - file + 1) < size) {
+    memcpy(dir, file, slash - file + 1);
+    dir[slash - file + 1] = '\0';
+  }
+}
+
+static uint64_t readLE64(const unsigned char *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i)
+    v = v << 8 | p[i];
+  return v;
+}
+
+/* Maps the weights file of a model compiled with --weights=FILE: `given`,
+   or FILE's name beside the model. */
+static rep_status mapWeights(const rep_model_abi *abi, const char *given,
+                             void **mapped) {
+  char path[PATH_MAX + 256];
+  if (given) {
+    snprintf(path, sizeof path, "%s", given);
+  } else {
+    char dir[PATH_MAX];
+    modelDirectory(abi, dir, sizeof dir);
+    snprintf(path, sizeof path, "%s%s", dir, abi->weights_file);
+  }
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return setError(REP_ERROR_WEIGHTS,
+                    "%s: cannot open the weights file of model '%s': %s", path,
+                    abi->name, strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || (uint64_t)st.st_size != abi->weights_size) {
+    close(fd);
+    return setError(REP_ERROR_WEIGHTS,
+                    "%s: %lld bytes, but model '%s' was compiled with a "
+                    "weights file of %llu bytes",
+                    path, (long long)st.st_size, abi->name,
+                    (unsigned long long)abi->weights_size);
+  }
+  /* Prefaulted: the first run should not pay for page faults. */
+  void *p = mmap(NULL, (size_t)abi->weights_size, PROT_READ,
+                 MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  close(fd);
+  if (p == MAP_FAILED)
+    return setError(REP_ERROR_WEIGHTS, "%s: cannot map the weights file: %s",
+                    path, strerror(errno));
+  const unsigned char *h = p;
+  if (memcmp(h, REP_WEIGHTS_MAGIC, 8) != 0 ||
+      readLE64(h + 16) != abi->weights_size) {
+    munmap(p, (size_t)abi->weights_size);
+    return setError(REP_ERROR_WEIGHTS, "%s: not a repc weights file", path);
+  }
+  uint64_t fingerprint = readLE64(h + 8);
+  if (fingerprint != abi->weights_fingerprint) {
+    munmap(p, (size_t)abi->weights_size);
+    return setError(REP_ERROR_WEIGHTS,
+                    "%s: the weights of another compilation of model '%s' "
+                    "(fingerprint %016llx, the model's is %016llx); use the "
+                    "file repc wrote with it",
+                    path, abi->name, (unsigned long long)fingerprint,
+                    (unsigned long long)abi->weights_fingerprint);
+  }
+  *mapped = p;
+  return REP_OK;
+}
+
 rep_status rep_model_from_abi(const rep_model_abi *abi, rep_model **model) {
+  return rep_model_from_abi_with_weights(abi, NULL, model);
+}
+
+rep_status rep_model_from_abi_with_weights(const rep_model_abi *abi,
+                                           const char *weightsPath,
+                                           rep_model **model) {
   if (!model)
     return setError(REP_ERROR_ARGUMENT, "rep_model_from_abi: model is NULL");
   *model = NULL;
@@ -73,12 +176,26 @@ rep_status rep_model_from_abi(const rep_model_abi *abi, rep_model **model) {
   if (cuda ? !abi->cuda : (abi->device != REP_DEVICE_CPU || !abi->run))
     return setError(REP_ERROR_NOT_A_MODEL, "model descriptor for device %u "
                     "is incomplete", abi->device);
+  void *weights = NULL;
+  if (abi->weights_file) {
+    rep_status s = mapWeights(abi, weightsPath, &weights);
+    if (s != REP_OK)
+      return s;
+  } else if (weightsPath) {
+    return setError(REP_ERROR_WEIGHTS,
+                    "%s: model '%s' has its weights built in (compiled "
+                    "without --weights)",
+                    weightsPath, abi->name);
+  }
   rep_cuda_model *gpu = NULL;
   if (cuda) {
     char err[sizeof lastError];
-    rep_status s = rep_cuda_open(abi, &gpu, err, sizeof err);
-    if (s != REP_OK)
+    rep_status s = rep_cuda_open(abi, weights, &gpu, err, sizeof err);
+    if (s != REP_OK) {
+      if (weights)
+        munmap(weights, (size_t)abi->weights_size);
       return setError(s, "%s", err);
+    }
   }
   rep_model *m = calloc(1, sizeof *m);
   uint32_t n = abi->num_inputs + abi->num_outputs;
@@ -87,6 +204,8 @@ rep_status rep_model_from_abi(const rep_model_abi *abi, rep_model **model) {
     free(m);
     free(t);
     rep_cuda_close(gpu);
+    if (weights)
+      munmap(weights, (size_t)abi->weights_size);
     return setError(REP_ERROR_MEMORY, "out of memory");
   }
   const int64_t *dims = abi->io_dims;
@@ -98,6 +217,7 @@ rep_status rep_model_from_abi(const rep_model_abi *abi, rep_model **model) {
   }
   m->abi = abi;
   m->cuda = gpu;
+  m->weights = weights;
   m->tensors = t;
   pthread_mutex_init(&m->lock, NULL);
   *model = m;
@@ -105,6 +225,11 @@ rep_status rep_model_from_abi(const rep_model_abi *abi, rep_model **model) {
 }
 
 rep_status rep_model_open(const char *path, rep_model **model) {
+  return rep_model_open_with_weights(path, NULL, model);
+}
+
+rep_status rep_model_open_with_weights(const char *path, const char *weights,
+                                       rep_model **model) {
   if (!path || !model)
     return setError(REP_ERROR_ARGUMENT, "rep_model_open: NULL argument");
   *model = NULL;
@@ -120,7 +245,7 @@ rep_status rep_model_open(const char *path, rep_model **model) {
                     "--emit=lib",
                     path);
   }
-  rep_status s = rep_model_from_abi(entry(), model);
+  rep_status s = rep_model_from_abi_with_weights(entry(), weights, model);
   if (s != REP_OK) {
     char why[sizeof lastError];
     snprintf(why, sizeof why, "%s", lastError);
@@ -135,6 +260,8 @@ void rep_model_close(rep_model *model) {
   if (!model)
     return;
   rep_cuda_close(model->cuda);
+  if (model->weights)
+    munmap(model->weights, (size_t)model->abi->weights_size);
   if (model->library)
     dlclose(model->library);
   for (size_t i = 0; i < model->numIdle; ++i)
@@ -241,7 +368,7 @@ rep_status rep_model_run(rep_model *model, const float *const *inputs,
   void *ws = takeWorkspace(model);
   if (!ws && model->abi->workspace_size)
     return REP_ERROR_MEMORY;
-  int rc = model->abi->run(inputs, outputs, ws, model->threads);
+  int rc = model->abi->run(inputs, outputs, ws, model->threads, model->weights);
   giveWorkspace(model, ws);
   return rc ? REP_ERROR_RUN : REP_OK;
 }

@@ -15,6 +15,8 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstring>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -26,7 +28,7 @@ std::atomic<int> misaligned{0};
 // y = 2 * x over 2x3 floats through its workspace, as a compiled model's
 // entry would: two runs sharing a workspace would mix their values.
 int doubleIt(const float *const *in, float *const *out, void *workspace,
-             int threads) {
+             int threads, const void *) {
   lastThreads = threads;
   if (!workspace || reinterpret_cast<uintptr_t>(workspace) % 64)
     ++misaligned;
@@ -133,6 +135,115 @@ TEST(Runtime, ReportsAnUnusableCudaModel) {
   broken.run = nullptr;
   EXPECT_EQ(rep_model_from_abi(&broken, &m), REP_ERROR_NOT_A_MODEL);
   EXPECT_EQ(rep_model_device(nullptr), REP_DEVICE_CPU);
+}
+
+// y = w * x with w the first float after the weights file's header, as a
+// model compiled with --weights=FILE reads its constants.
+int scaleIt(const float *const *in, float *const *out, void *, int,
+            const void *weights) {
+  if (!weights)
+    return 1;
+  float w;
+  std::memcpy(&w, static_cast<const char *>(weights) + REP_WEIGHTS_HEADER_SIZE,
+              sizeof w);
+  for (int i = 0; i < 6; ++i)
+    out[0][i] = w * in[0][i];
+  return 0;
+}
+
+// Writes a weights file holding `w`, with the header the runtime checks.
+void writeWeights(const std::string &path, float w, uint64_t fingerprint,
+                  size_t size = 128) {
+  std::vector<unsigned char> file(size, 0);
+  std::memcpy(file.data(), REP_WEIGHTS_MAGIC, 8);
+  for (int i = 0; i < 8; ++i) {
+    file[8 + i] = fingerprint >> (8 * i);
+    file[16 + i] = uint64_t(size) >> (8 * i);
+  }
+  if (size >= REP_WEIGHTS_HEADER_SIZE + sizeof w)
+    std::memcpy(file.data() + REP_WEIGHTS_HEADER_SIZE, &w, sizeof w);
+  FILE *f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  std::fwrite(file.data(), 1, file.size(), f);
+  std::fclose(f);
+}
+
+std::string errorText() { return rep_last_error(); }
+
+TEST(Runtime, MapsAnExternalWeightsFile) {
+  rep_model_abi scaled = {REP_MODEL_ABI_VERSION,
+                          1,
+                          1,
+                          0,
+                          "scaled",
+                          "test",
+                          names,
+                          ranks,
+                          dims,
+                          scaleIt,
+                          0};
+  scaled.weights_file = "scaled.weights";
+  scaled.weights_size = 128;
+  scaled.weights_fingerprint = 0x1234abcd5678ef00ull;
+  std::string dir = ::testing::TempDir();
+  std::string good = dir + "/scaled.weights";
+  writeWeights(good, 3.0f, scaled.weights_fingerprint);
+
+  rep_model *m = nullptr;
+  ASSERT_EQ(rep_model_from_abi_with_weights(&scaled, good.c_str(), &m), REP_OK)
+      << errorText();
+  float x[6] = {1, 2, 3, 4, 5, 6}, y[6] = {};
+  const float *ins[] = {x};
+  float *outs[] = {y};
+  ASSERT_EQ(rep_model_run(m, ins, outs), REP_OK);
+  EXPECT_EQ(y[5], 18.0f);
+  rep_model_close(m);
+
+  // By default the file is looked up beside the program holding the model.
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  ASSERT_GT(n, 0);
+  std::string beside(exe, n);
+  beside = beside.substr(0, beside.rfind('/') + 1) + "scaled.weights";
+  writeWeights(beside, 5.0f, scaled.weights_fingerprint);
+  ASSERT_EQ(rep_model_from_abi(&scaled, &m), REP_OK) << errorText();
+  ASSERT_EQ(rep_model_run(m, ins, outs), REP_OK);
+  EXPECT_EQ(y[5], 30.0f);
+  rep_model_close(m);
+  std::remove(beside.c_str());
+  EXPECT_EQ(rep_model_from_abi(&scaled, &m), REP_ERROR_WEIGHTS);
+  EXPECT_NE(errorText().find(beside), std::string::npos) << errorText();
+
+  // Another build's file, a truncated one and a foreign one are refused,
+  // each naming the file.
+  std::string other = dir + "/other.weights";
+  writeWeights(other, 3.0f, scaled.weights_fingerprint + 1);
+  EXPECT_EQ(rep_model_from_abi_with_weights(&scaled, other.c_str(), &m),
+            REP_ERROR_WEIGHTS);
+  EXPECT_EQ(m, nullptr);
+  EXPECT_NE(errorText().find("another compilation of model 'scaled'"),
+            std::string::npos)
+      << errorText();
+  writeWeights(other, 3.0f, scaled.weights_fingerprint, 64);
+  EXPECT_EQ(rep_model_from_abi_with_weights(&scaled, other.c_str(), &m),
+            REP_ERROR_WEIGHTS);
+  EXPECT_NE(errorText().find("64 bytes"), std::string::npos) << errorText();
+  FILE *f = std::fopen(other.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  std::fwrite(std::string(128, 'x').data(), 1, 128, f);
+  std::fclose(f);
+  EXPECT_EQ(rep_model_from_abi_with_weights(&scaled, other.c_str(), &m),
+            REP_ERROR_WEIGHTS);
+  EXPECT_NE(errorText().find(other + ": not a repc weights file"),
+            std::string::npos)
+      << errorText();
+  // A model with built-in weights takes no file.
+  EXPECT_EQ(rep_model_from_abi_with_weights(&abi, good.c_str(), &m),
+            REP_ERROR_WEIGHTS);
+  EXPECT_NE(errorText().find("built in"), std::string::npos) << errorText();
+  EXPECT_STREQ(rep_status_string(REP_ERROR_WEIGHTS),
+               "the model's weights file is missing or belongs to another "
+               "build");
 }
 
 TEST(Npy, RoundTripsAndNamesTheFileOnError) {

@@ -1,4 +1,5 @@
-/*===- rep-run.c - run and time a compiled repc model ------------------------===*
+/*===- rep-run.c - run and time a compiled repc model
+ *------------------------===*
  *
  * Part of the repc project, under the Apache License v2.0 with LLVM
  * Exceptions.
@@ -8,7 +9,10 @@
  *
  *   rep-run MODEL.so|MODEL_EXE --input=x.npy [--input=...] [--output=y.npy]
  *           [--repeat=N] [--warmup=N] [--threads=N] [--device=cpu|cuda]
+ *           [--weights=FILE]
  *
+ * --weights names the weights file of a model compiled with repc
+ * --weights=FILE (by default it is looked up beside the model).
  * --device states where the model must run (a model runs where repc
  * --target= compiled it for); a mismatch is an error. The last line
  * printed is one JSON object:
@@ -44,7 +48,8 @@ static int usage(const char *argv0) {
 #else
           "usage: %s MODEL.so|MODEL_EXE --input=x.npy [--output=y.npy]"
 #endif
-          " [--repeat=N] [--warmup=N] [--threads=N] [--device=cpu|cuda]\n",
+          " [--repeat=N] [--warmup=N] [--threads=N] [--device=cpu|cuda]"
+          " [--weights=FILE]\n",
           argv0);
   return 2;
 }
@@ -74,7 +79,8 @@ static int compareDouble(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-  const char *modelPath = NULL, *inputs[MAX_IO], *outputs[MAX_IO];
+  const char *modelPath = NULL, *weights = NULL, *inputs[MAX_IO],
+             *outputs[MAX_IO];
   int numInputs = 0, numOutputs = 0, repeat = 1, warmup = 0, threads = 0;
   int device = -1;
   for (int i = 1; i < argc; ++i) {
@@ -83,6 +89,8 @@ int main(int argc, char **argv) {
       inputs[numInputs++] = a + 8;
     else if (!strncmp(a, "--output=", 9) && numOutputs < MAX_IO)
       outputs[numOutputs++] = a + 9;
+    else if (!strncmp(a, "--weights=", 10))
+      weights = a + 10;
     else if (!strncmp(a, "--repeat=", 9)) {
       if (parseCount("--repeat", a + 9, 1, &repeat))
         return 2;
@@ -117,7 +125,7 @@ int main(int argc, char **argv) {
   rep_model *model;
   rep_status s;
 #ifdef REP_STATIC_MODEL
-  s = rep_model_from_abi(rep_model_entry(), &model);
+  s = rep_model_from_abi_with_weights(rep_model_entry(), weights, &model);
 #else
   if (!modelPath)
     return usage(argv[0]);
@@ -127,7 +135,7 @@ int main(int argc, char **argv) {
     snprintf(local, sizeof local, "./%s", modelPath);
     modelPath = local;
   }
-  s = rep_model_open(modelPath, &model);
+  s = rep_model_open_with_weights(modelPath, weights, &model);
   size_t len = strlen(modelPath);
   int isLibrary = len > 3 && !strcmp(modelPath + len - 3, ".so");
   if (s == REP_ERROR_OPEN && !isLibrary && access(modelPath, X_OK) == 0) {

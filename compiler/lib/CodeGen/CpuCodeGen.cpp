@@ -36,6 +36,8 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <cstring>
+
 using namespace mlir;
 using namespace mlir::rep;
 
@@ -120,6 +122,9 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
     return failure();
   if (failed(runCodeGenPipeline(module, options, "buffer-deallocation-pipeline")))
     return failure();
+  if (!options.weightsFile.empty() &&
+      failed(externalizeWeights(module, options, sig)))
+    return failure();
   if (options.schedules && failed(lowerVectors(module)))
     return failure();
   if (failed(runCodeGenPipeline(module, options, "", createCopyToLinalg())))
@@ -169,6 +174,29 @@ LogicalResult rep::bufferizeAndPlanMemory(ModuleOp module,
   return success();
 }
 
+LogicalResult rep::externalizeWeights(ModuleOp module,
+                                      const CpuCodeGenOptions &options,
+                                      ModelSignature *sig) {
+  if (failed(
+          runCodeGenPipeline(module, options, "", createExternalizeWeights())))
+    return failure();
+  auto blob = module->getAttrOfType<DenseElementsAttr>("rep.weights");
+  auto fingerprint =
+      module->getAttrOfType<IntegerAttr>("rep.weights_fingerprint");
+  // The LLVM translation knows neither attribute.
+  module->removeAttr("rep.weights");
+  module->removeAttr("rep.weights_fingerprint");
+  for (auto func : module.getOps<func::FuncOp>())
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      func.removeArgAttr(i, "rep.weights");
+  if (sig && blob && fingerprint) {
+    ArrayRef<char> raw = blob.getRawData();
+    sig->weights.assign(raw.begin(), raw.end());
+    sig->weightsFingerprint = fingerprint.getValue().getZExtValue();
+  }
+  return success();
+}
+
 namespace {
 
 std::unique_ptr<llvm::TargetMachine>
@@ -214,23 +242,54 @@ void addAbiGlue(llvm::Module &m, const ModelSignature &sig,
 
   int64_t wsBytes = sig.workspaceBytes;
   auto *i64 = b.getInt64Ty();
+  // External weights: the entry points take the mapped weights file too.
+  bool external = !options.weightsFile.empty();
+  size_t lead = external ? 2 : 1;
+  bool implTakesWeights =
+      external && impl->arg_size() > nIn + nOut + (wsBytes ? 1 : 0);
 
-  // int SYM_run_with_workspace(void *ws, const float *in..., float *out...)
-  SmallVector<llvm::Type *> wsPtrs(nIn + nOut + 1, ptr);
+  // int SYM_run_with_workspace(void *ws, [const void *weights,]
+  //                            const float *in..., float *out...)
+  SmallVector<llvm::Type *> wsPtrs(nIn + nOut + lead, ptr);
   auto *runWs = llvm::Function::Create(
       llvm::FunctionType::get(i32, wsPtrs, false),
       llvm::GlobalValue::ExternalLinkage, sym + "_run_with_workspace", m);
   b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", runWs));
+  if (external) {
+    // Refuse a weights file of another build: its magic and fingerprint
+    // lead the header (rep-externalize-weights).
+    llvm::Value *w = runWs->getArg(1);
+    uint64_t magic;
+    std::memcpy(&magic, kWeightsMagic, 8);
+    llvm::Value *bad = b.CreateIsNull(w);
+    auto *check = llvm::BasicBlock::Create(ctx, "check", runWs);
+    auto *good = llvm::BasicBlock::Create(ctx, "good", runWs);
+    auto *reject = llvm::BasicBlock::Create(ctx, "reject", runWs);
+    b.CreateCondBr(bad, reject, check);
+    b.SetInsertPoint(check);
+    llvm::Value *ok = b.CreateAnd(
+        b.CreateICmpEQ(b.CreateLoad(i64, w), b.getInt64(magic)),
+        b.CreateICmpEQ(
+            b.CreateLoad(i64, b.CreateConstGEP1_64(b.getInt8Ty(), w, 8)),
+            b.getInt64(sig.weightsFingerprint)));
+    b.CreateCondBr(ok, good, reject);
+    b.SetInsertPoint(reject);
+    b.CreateRet(b.getInt32(2));
+    b.SetInsertPoint(good);
+  }
   SmallVector<llvm::Value *> args;
-  for (size_t i = 1; i <= nIn + nOut; ++i)
+  for (size_t i = lead; i < lead + nIn + nOut; ++i)
     args.push_back(runWs->getArg(i));
   if (wsBytes)
     args.push_back(runWs->getArg(0));
+  if (implTakesWeights)
+    args.push_back(runWs->getArg(1));
   b.CreateCall(impl, args);
   b.CreateRet(b.getInt32(0));
 
-  // int SYM_run(const float *in..., float *out...): a workspace per call.
-  SmallVector<llvm::Type *> ptrs(nIn + nOut, ptr);
+  // int SYM_run([const void *weights,] const float *in..., float *out...):
+  // a workspace per call.
+  SmallVector<llvm::Type *> ptrs(nIn + nOut + lead - 1, ptr);
   auto *run = llvm::Function::Create(llvm::FunctionType::get(i32, ptrs, false),
                                      llvm::GlobalValue::ExternalLinkage,
                                      sym + "_run", m);
@@ -259,11 +318,11 @@ void addAbiGlue(llvm::Module &m, const ModelSignature &sig,
   b.CreateRet(rc);
 
   // int SYM_run_v(const float *const *ins, float *const *outs, void *ws,
-  //               int threads)
+  //               int threads, const void *weights)
   llvm::FunctionCallee setThreads = m.getOrInsertFunction(
       "omp_set_num_threads", llvm::FunctionType::get(b.getVoidTy(), {i32}, false));
   auto *runV = llvm::Function::Create(
-      llvm::FunctionType::get(i32, {ptr, ptr, ptr, i32}, false),
+      llvm::FunctionType::get(i32, {ptr, ptr, ptr, i32, ptr}, false),
       llvm::GlobalValue::InternalLinkage, sym + "_run_v", m);
   auto *entry = llvm::BasicBlock::Create(ctx, "entry", runV);
   auto *set = llvm::BasicBlock::Create(ctx, "set", runV);
@@ -278,6 +337,8 @@ void addAbiGlue(llvm::Module &m, const ModelSignature &sig,
   b.SetInsertPoint(call);
   args.clear();
   args.push_back(runV->getArg(2));
+  if (external)
+    args.push_back(runV->getArg(4));
   for (size_t i = 0; i < nIn + nOut; ++i) {
     llvm::Value *base = runV->getArg(i < nIn ? 0 : 1);
     llvm::Value *slot = b.CreateConstGEP1_64(ptr, base, i < nIn ? i : i - nIn);
@@ -322,21 +383,25 @@ void rep::addModelDescriptor(llvm::Module &m, const ModelSignature &sig,
                                     llvm::ConstantArray::get(type, items),
                                     sym + name);
   };
-  // rep_model_abi, ABI version 3 (runtime/include/rep/runtime.h).
-  auto *abiType = llvm::StructType::get(
-      ctx, {i32, i32, i32, i32, ptr, ptr, ptr, ptr, ptr, ptr, i64, i32, i32,
-            ptr});
+  // rep_model_abi, ABI version 4 (runtime/include/rep/runtime.h).
+  auto *abiType =
+      llvm::StructType::get(ctx, {i32, i32, i32, i32, ptr, ptr, ptr, ptr, ptr,
+                                  ptr, i64, i32, i32, ptr, ptr, i64, i64});
   llvm::Constant *null = llvm::ConstantPointerNull::get(ptr);
+  bool external = !options.weightsFile.empty();
   auto *abi = new llvm::GlobalVariable(
       m, abiType, true, llvm::GlobalValue::PrivateLinkage,
       llvm::ConstantStruct::get(
           abiType,
-          {b.getInt32(3), b.getInt32(nIn), b.getInt32(nOut), b.getInt32(0),
-           str(sym), str(REPC_VERSION_STRING),
-           array(ptr, names, "_io_names"), array(i32, ranks, "_io_ranks"),
-           array(i64, dims, "_io_dims"), run ? (llvm::Constant *)run : null,
-           b.getInt64(sig.workspaceBytes), b.getInt32(device), b.getInt32(0),
-           cuda ? cuda : null}),
+          {b.getInt32(4), b.getInt32(nIn), b.getInt32(nOut), b.getInt32(0),
+           str(sym), str(REPC_VERSION_STRING), array(ptr, names, "_io_names"),
+           array(i32, ranks, "_io_ranks"), array(i64, dims, "_io_dims"),
+           run ? (llvm::Constant *)run : null, b.getInt64(sig.workspaceBytes),
+           b.getInt32(device), b.getInt32(0), cuda ? cuda : null,
+           external ? str(llvm::sys::path::filename(options.weightsFile))
+                    : null,
+           b.getInt64(external ? sig.weights.size() : 0),
+           b.getInt64(external ? sig.weightsFingerprint : 0)}),
       sym + "_abi_data");
   auto getter = [&](StringRef name) {
     auto *f = llvm::Function::Create(llvm::FunctionType::get(ptr, false),
@@ -495,7 +560,15 @@ std::string rep::generateHeader(const ModelSignature &sig,
   macros("OUTPUT", sig.outputs);
   os << "#define " << up << "_WORKSPACE_SIZE " << sig.workspaceBytes
      << " /* bytes of scratch memory per run */\n";
+  bool external = !options.weightsFile.empty();
+  if (external)
+    os << "#define " << up << "_WEIGHTS_FILE \""
+       << llvm::sys::path::filename(options.weightsFile) << "\"\n"
+       << "#define " << up << "_WEIGHTS_SIZE " << sig.weights.size()
+       << " /* bytes: the whole weights file */\n";
   auto params = [&] {
+    if (external)
+      os << "const void *weights, ";
     for (size_t i = 0; i < sig.inputs.size(); ++i)
       os << "const float *"
          << (sig.inputs.size() > 1 ? "in" + std::to_string(i) : "in") << ", ";
@@ -507,13 +580,20 @@ std::string rep::generateHeader(const ModelSignature &sig,
   os << "\n/* Runs the model on row-major float32 tensors of the sizes above.\n"
      << "   Thread-safe; uses OMP_NUM_THREADS threads (default: all cores).\n"
      << "   Allocates its workspace for the call. Returns 0, or 1 when out\n"
-     << "   of memory. */\nint " << sym << "_run(";
+     << "   of memory.";
+  if (external)
+    os << "\n   `weights`: the contents of " << up
+       << "_WEIGHTS_FILE (mapped or\n"
+       << "   read whole, 64-byte aligned), kept unchanged during the call;\n"
+       << "   returns 2 when it is NULL or the weights of another build.";
+  os << " */\nint " << sym << "_run(";
   params();
   os << ");\n\n"
      << "/* The same on a caller-owned workspace of " << up
      << "_WORKSPACE_SIZE bytes,\n"
      << "   64-byte aligned (NULL when the size is 0), used by one call at a\n"
-     << "   time: repeated runs allocate nothing. Returns 0. */\nint " << sym
+     << "   time: repeated runs allocate nothing. Returns 0"
+     << (external ? ", or 2 (weights)" : "") << ". */\nint " << sym
      << "_run_with_workspace(void *workspace, ";
   params();
   os << ");\n\n"

@@ -469,16 +469,20 @@ rep::buildCudaHostModule(const CudaProgram &program, llvm::LLVMContext &ctx,
   llvm::Constant *cudaProgram = global(
       llvm::ConstantStruct::get(
           programType,
-          {global(llvm::ConstantDataArray::getString(ctx, program.ptx),
-                  "_ptx", 1),
+          {global(llvm::ConstantDataArray::getString(ctx, program.ptx), "_ptx",
+                  1),
            stringConstant(*m, cuda.arch), u32(program.kernels.size()),
            u32(program.launches.size()),
-           global(llvm::ConstantArray::get(namesType, names),
-                  "_kernel_names", 8),
-           global(llvm::ConstantArray::get(launchesType, launches),
-                  "_launches", 4),
+           global(llvm::ConstantArray::get(namesType, names), "_kernel_names",
+                  8),
+           global(llvm::ConstantArray::get(launchesType, launches), "_launches",
+                  4),
            global(llvm::ConstantArray::get(argsType, args), "_args", 8),
-           global(weights, "_weights", 64), u64(program.weights.size())}),
+           // External weights (--weights=FILE): the runtime maps the file.
+           options.weightsFile.empty()
+               ? static_cast<llvm::Constant *>(global(weights, "_weights", 64))
+               : llvm::ConstantPointerNull::get(ptr),
+           u64(program.weights.size())}),
       "_cuda", 8);
   addModelDescriptor(*m, sig, options, /*run=*/nullptr, /*device=*/1,
                      cudaProgram);

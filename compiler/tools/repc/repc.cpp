@@ -101,6 +101,12 @@ cl::opt<bool> gpuHostKernels(
 cl::opt<std::string> targetCpu(
     "cpu", cl::desc("Target CPU, as llc -mcpu (default: this host)"),
     cl::value_desc("name"));
+cl::opt<std::string> weightsFile(
+    "weights",
+    cl::desc("Write the weights to this file instead of into the code; the "
+             "runtime maps it (looked up beside the library or executable "
+             "by its name)"),
+    cl::value_desc("FILE"));
 cl::opt<bool> noSchedules(
     "no-schedules", cl::Hidden,
     cl::desc("Compile every kernel as plain loops (debugging)"));
@@ -280,6 +286,17 @@ int writeText(StringRef path, StringRef text) {
   return 0;
 }
 
+/// Writes the weights file of `--weights=FILE`.
+int writeWeights(const rep::ModelSignature &sig) {
+  std::string err;
+  auto out = openOutputFile(weightsFile, &err);
+  if (!out)
+    return error(weightsFile + ": " + err), 1;
+  out->os() << sig.weights;
+  out->keep();
+  return 0;
+}
+
 /// Links `module` for the host into the library or executable `path`.
 int emitBinary(llvm::Module &module, StringRef path,
                const rep::CpuCodeGenOptions &options) {
@@ -322,6 +339,15 @@ int compileCuda(ModuleOp module, rep::ModelSignature &sig,
     return 1;
   if (emit == Emit::Ptx)
     return writeText(path, program->ptx);
+  if (!weightsFile.empty()) {
+    // The runtime uploads the payload behind the file's header.
+    sig.weights.assign(rep::kWeightsHeaderBytes, '\0');
+    sig.weights.append(program->weights.begin(), program->weights.end());
+    sig.weightsFingerprint = rep::writeWeightsHeader(
+        MutableArrayRef<char>(sig.weights.data(), sig.weights.size()));
+    if (writeWeights(sig))
+      return 1;
+  }
   llvm::LLVMContext llvmCtx;
   auto host = rep::buildCudaHostModule(*program, llvmCtx, sig, cuda, options);
   if (!host)
@@ -348,6 +374,7 @@ int compile(ModuleOp module) {
   options.cpu = targetCpu;
   options.fixedEntry = emit != Emit::Obj;
   options.schedules = !noSchedules;
+  options.weightsFile = weightsFile;
   if (options.symbol.empty() || isdigit((unsigned char)options.symbol[0]) ||
       llvm::any_of(options.symbol, [](char c) { return !isalnum((unsigned char)c) && c != '_'; }))
     return error("--name=" + options.symbol + ": not a C identifier"), 1;
@@ -359,6 +386,8 @@ int compile(ModuleOp module) {
   for (unsigned i = 0; i < main.getNumResults(); ++i)
     main.removeResultAttr(i, StringAttr::get(module.getContext(), "rep.name"));
 
+  if (!weightsFile.empty() && (emit == Emit::Linalg || emit == Emit::Ptx))
+    return error("--weights is for --emit=lib, obj, exe or llvm-ir"), 1;
   if (target == Target::Cuda) {
     std::string err;
     if (failed(rep::checkGpuArch(gpuArch, err)))
@@ -407,6 +436,8 @@ int compile(ModuleOp module) {
     if (failed(rep::lowerLinalgToLLVM(module, options, &sig)))
       return 1;
   }
+  if (!weightsFile.empty() && writeWeights(sig))
+    return 1;
   llvm::LLVMContext llvmCtx;
   TimingScope translating =
       phases->enter("translating to LLVM IR, optimizing (O3)");

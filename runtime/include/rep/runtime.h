@@ -67,7 +67,8 @@ typedef enum rep_status {
   REP_ERROR_ARGUMENT = 3,    /* a NULL handle, buffer or bad index */
   REP_ERROR_RUN = 4,         /* the compiled code reported a failure */
   REP_ERROR_MEMORY = 5,
-  REP_ERROR_DEVICE = 6, /* the model's GPU or its driver is not usable */
+  REP_ERROR_DEVICE = 6,  /* the model's GPU or its driver is not usable */
+  REP_ERROR_WEIGHTS = 7, /* the weights file is missing or another build's */
 } rep_status;
 
 /* Where a model runs (repc --target=). */
@@ -109,8 +110,15 @@ typedef struct rep_cuda_program {
   uint64_t weights_size;
 } rep_cuda_program;
 
-/* The descriptor a compiled model exports (ABI version 3). */
-#define REP_MODEL_ABI_VERSION 3
+/* The weights file of a model compiled with `repc --weights=FILE`: a
+   64-byte header (bytes 0-7 REP_WEIGHTS_MAGIC, 8-15 the fingerprint, 16-23
+   the file's size, little-endian), then the constants at 64-byte aligned
+   offsets. The fingerprint ties the file to one compiled model. */
+#define REP_WEIGHTS_MAGIC "REPCWTS1"
+#define REP_WEIGHTS_HEADER_SIZE 64
+
+/* The descriptor a compiled model exports (ABI version 4). */
+#define REP_MODEL_ABI_VERSION 4
 typedef struct rep_model_abi {
   uint32_t abi_version; /* REP_MODEL_ABI_VERSION */
   uint32_t num_inputs;
@@ -122,13 +130,18 @@ typedef struct rep_model_abi {
   const uint32_t *io_ranks;      /* inputs, then outputs */
   const int64_t *io_dims;        /* every dim, inputs then outputs */
   /* 0 on success. `workspace`: workspace_size bytes, 64-byte aligned,
-     used by one run at a time; its contents need not survive. */
-  int (*run)(const float *const *inputs, float *const *outputs,
-             void *workspace, int num_threads); /* NULL for CUDA models */
+     used by one run at a time; its contents need not survive. `weights`:
+     the weights file's contents when weights_file is set, else NULL. */
+  int (*run)(const float *const *inputs, float *const *outputs, void *workspace,
+             int num_threads, const void *weights); /* NULL for CUDA models */
   uint64_t workspace_size;
   uint32_t device; /* rep_device */
   uint32_t reserved2;
   const rep_cuda_program *cuda; /* REP_DEVICE_CUDA models */
+  /* External weights (repc --weights=FILE); NULL and 0 when built in. */
+  const char *weights_file; /* the file's name, looked up beside the model */
+  uint64_t weights_size;    /* bytes, header included */
+  uint64_t weights_fingerprint; /* as in the file's header */
 } rep_model_abi;
 
 /* One input or output. */
@@ -147,6 +160,19 @@ rep_status rep_model_open(const char *path, rep_model **model);
 /* Wraps a descriptor of a model linked into the program (`--emit=obj`,
    `SYM_abi()`). */
 rep_status rep_model_from_abi(const rep_model_abi *abi, rep_model **model);
+
+/* A model compiled with `repc --weights=FILE` maps its weights file (read
+   only, shared between handles by the page cache) when it is opened:
+   rep_model_open() and rep_model_from_abi() look for FILE's name in the
+   directory of the library or executable that holds the model; these take
+   its path instead. REP_ERROR_WEIGHTS when the file is missing, truncated,
+   or was written for another compilation of the model (its fingerprint
+   differs), or when the model has its weights built in. */
+rep_status rep_model_open_with_weights(const char *path, const char *weights,
+                                       rep_model **model);
+rep_status rep_model_from_abi_with_weights(const rep_model_abi *abi,
+                                           const char *weights,
+                                           rep_model **model);
 void rep_model_close(rep_model *model);
 
 const char *rep_model_name(const rep_model *model);

@@ -45,6 +45,10 @@ struct ModelSignature {
   /// Bytes of scratch memory one run needs (rep-plan-memory's workspace),
   /// known after lowering; the runtime keeps it across runs.
   int64_t workspaceBytes = 0;
+  /// With external weights (`CpuCodeGenOptions::weightsFile`): the weights
+  /// file's contents, header included, and its fingerprint.
+  std::string weights;
+  uint64_t weightsFingerprint = 0;
 };
 
 /// The signature of a rep function, names from its `rep.name` attributes.
@@ -60,6 +64,10 @@ struct CpuCodeGenOptions {
   /// Independent work items the top-level loops are split into (OpenMP
   /// threads share them; the count actually used is set at run time).
   int parallelChunks = 8;
+  /// Non-empty: the weights go to a file of this name (`--weights=FILE`,
+  /// recorded in the descriptor so that the runtime finds it beside the
+  /// library) instead of into the code; rep-externalize-weights.
+  std::string weightsFile;
   /// Use the tuned kernel schedules (off: plain loops, for debugging).
   bool schedules = true;
   /// Called on every PassManager the back end runs, so that a tool can
@@ -82,6 +90,12 @@ LogicalResult bufferizeAndPlanMemory(ModuleOp module,
                                      const CpuCodeGenOptions &options,
                                      ModelSignature *sig);
 
+/// Runs rep-externalize-weights and moves the weights file it built into
+/// `sig` (for `options.weightsFile`).
+LogicalResult externalizeWeights(ModuleOp module,
+                                 const CpuCodeGenOptions &options,
+                                 ModelSignature *sig);
+
 /// Runs the textual `pipeline`, then `pass`, on a PassManager configured by
 /// `options.configurePassManager` (IR printing, timing).
 LogicalResult runCodeGenPipeline(ModuleOp module,
@@ -101,8 +115,9 @@ void addModelDescriptor(llvm::Module &m, const ModelSignature &sig,
 llvm::Constant *stringConstant(llvm::Module &m, llvm::StringRef s);
 
 /// LLVM dialect -> LLVM IR with the model ABI glue, optimized at -O3 for the
-/// target CPU. The glue calls `SYM_impl(in..., out..., workspace)` (the
-/// workspace only when `sig.workspaceBytes` is non-zero).
+/// target CPU. The glue calls `SYM_impl(in..., out..., workspace, weights)`
+/// (the workspace only when `sig.workspaceBytes` is non-zero, the weights
+/// only when they are external).
 llvm::Expected<std::unique_ptr<llvm::Module>>
 translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
                   const ModelSignature &sig, const CpuCodeGenOptions &options);

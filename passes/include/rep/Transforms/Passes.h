@@ -22,6 +22,16 @@ namespace rep {
 #define GEN_PASS_DECL
 #include "rep/Transforms/Passes.h.inc"
 
+/// The weights file of `repc --weights=FILE` (rep-externalize-weights):
+/// this header, then each constant at an aligned offset. The runtime reads
+/// the same layout (runtime/include/rep/runtime.h).
+constexpr char kWeightsMagic[8] = {'R', 'E', 'P', 'C', 'W', 'T', 'S', '1'};
+constexpr int64_t kWeightsHeaderBytes = 64;
+constexpr int64_t kWeightsAlignment = 64;
+/// Fills the header of a weights file whose payload follows it in `file`;
+/// returns the fingerprint (xxh3 of the payload).
+uint64_t writeWeightsHeader(MutableArrayRef<char> file);
+
 void populateRaiseGeluPatterns(RewritePatternSet &patterns);
 void populateRaiseLayerNormPatterns(RewritePatternSet &patterns);
 void populateFoldConstantsPatterns(RewritePatternSet &patterns);

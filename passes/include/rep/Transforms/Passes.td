@@ -322,6 +322,51 @@ def PlanMemory : Pass<"rep-plan-memory", "ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def ExternalizeWeights : Pass<"rep-externalize-weights", "ModuleOp"> {
+  let summary = "Move constant buffers out of the code into one weights blob "
+                "the caller passes in";
+  let description = [{
+    For `repc --weights=FILE`: after bufferization, every constant
+    `memref.global` a model reads (its weights, folded at compile time) is
+    packed into one byte blob, each at a 64-byte aligned offset behind a
+    64-byte header, and each `memref.get_global` becomes a `memref.view` of a
+    new trailing function argument (`rep.weights`) that points at the blob.
+    The globals are erased, so the code carries no weights; the blob is left
+    on the module as `rep.weights` (the back end writes it to FILE and drops
+    the attribute) with its 64-bit fingerprint, `rep.weights_fingerprint`,
+    which the header and the model descriptor both carry so that a weights
+    file from another build is refused rather than used.
+
+    Header: bytes 0-7 `REPCWTS1`, 8-15 the fingerprint (xxh3 of everything
+    after the header), 16-23 the blob's size in bytes, little-endian.
+
+    Globals whose elements are not whole bytes, with a layout, or read by a
+    function that is called (its callers would need the argument) stay in
+    the code.
+
+    ```mlir
+    memref.global "private" constant @w : memref<4xf32> = dense<[1.0, 2.0, 3.0, 4.0]>
+    func.func @f(%out: memref<4xf32>) {
+      %w = memref.get_global @w : memref<4xf32>
+      ...
+    }
+    ```
+    becomes
+    ```mlir
+    module attributes {rep.weights = dense<...> : tensor<128xi8>,
+                       rep.weights_fingerprint = ... : i64} {
+      func.func @f(%out: memref<4xf32>, %blob: memref<128xi8> {rep.weights}) {
+        %c64 = arith.constant 64 : index
+        %w = memref.view %blob[%c64][] : memref<128xi8> to memref<4xf32>
+        ...
+      }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def FusePadIntoProducers : Pass<"rep-fuse-pad-into-producers", "func::FuncOp"> {
   let summary = "Let the ops that compute a padded tensor write into its interior";
   let description = [{
