@@ -33,7 +33,17 @@ private:
   std::string fresh(StringRef hint) {
     return (hint + "_" + Twine(counter++)).str();
   }
-  const std::string &name(Value v) { return names[v]; }
+  /// A constant becomes an initializer when a node first reads it as it
+  /// is: ops that export a reshaped or transposed copy (fc on rank > 2,
+  /// channel affine) would otherwise leave the original unused.
+  std::string name(Value v) {
+    std::string &n = names[v];
+    if (n.empty())
+      if (auto c = v.getDefiningOp<ConstantOp>())
+        if (auto t = constantTensor(c))
+          n = floatInit(*t, "w");
+    return n;
+  }
 
   std::string floatInit(const Tensor &t, StringRef hint) {
     std::string n = fresh(hint);
@@ -136,12 +146,9 @@ LogicalResult Exporter::run(func::FuncOp func) {
 
 LogicalResult Exporter::emit(Operation *op) {
   if (auto c = dyn_cast<ConstantOp>(op)) {
-    if (c->use_empty())
-      return success();
-    auto t = constantTensor(c);
-    if (!t)
+    // Written when a node reads it (name()).
+    if (!c->use_empty() && !constantTensor(c))
       return op->emitError("constant has no data to export");
-    names[c] = floatInit(*t, "w");
     return success();
   }
   Value result = op->getResult(0);
