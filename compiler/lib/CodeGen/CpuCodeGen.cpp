@@ -29,12 +29,13 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
-#include "llvm/TargetParser/SubtargetFeature.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/TargetParser/X86TargetParser.h"
 
 #include <cstring>
 
@@ -74,6 +75,16 @@ ModelSignature rep::signatureOf(func::FuncOp func) {
   return sig;
 }
 
+LogicalResult rep::checkTargetCpu(StringRef cpu, std::string &error) {
+  if (cpu.empty() ||
+      llvm::X86::parseArchX86(cpu, /*Only64Bit=*/true) != llvm::X86::CK_None)
+    return success();
+  error = ("--cpu=" + cpu +
+           ": not an x86-64 CPU LLVM knows (e.g. x86-64-v3, x86-64-v4, "
+           "haswell, skylake-avx512, znver4)")
+              .str();
+  return failure();
+}
 
 void rep::buildLowerToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createLowerToLinalg());

@@ -386,6 +386,8 @@ int compile(ModuleOp module) {
   for (unsigned i = 0; i < main.getNumResults(); ++i)
     main.removeResultAttr(i, StringAttr::get(module.getContext(), "rep.name"));
 
+  if (std::string err; failed(rep::checkTargetCpu(targetCpu, err)))
+    return error(err), 1;
   if (!weightsFile.empty() && (emit == Emit::Linalg || emit == Emit::Ptx))
     return error("--weights is for --emit=lib, obj, exe or llvm-ir"), 1;
   if (target == Target::Cuda) {

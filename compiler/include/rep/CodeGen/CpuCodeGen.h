@@ -75,6 +75,10 @@ struct CpuCodeGenOptions {
   std::function<LogicalResult(PassManager &)> configurePassManager;
 };
 
+/// Fails, with the reason in `error`, unless `cpu` (`--cpu=`) names an
+/// x86-64 CPU LLVM knows; empty means the host.
+LogicalResult checkTargetCpu(llvm::StringRef cpu, std::string &error);
+
 /// rep (folded) -> linalg on tensors, elementwise chains fused.
 void buildLowerToLinalgPipeline(OpPassManager &pm);
 
