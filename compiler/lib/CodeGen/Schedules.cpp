@@ -470,6 +470,49 @@ struct ScheduleBuilder {
     tileAndVectorizeMatmul(h, {1}, m, n, k, mt, nt);
   }
 
+  /// A reduction along the innermost, contiguous dim (layer norm's mean
+  /// and variance over channels): one row at a time, the row's slices of
+  /// four vectors summed into a vector accumulator that one horizontal add
+  /// finishes. As plain loops each row was a chain of dependent scalar adds
+  /// (LLVM does not reassociate them).
+  void rowReduction(linalg::GenericOp op) {
+    SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+    int64_t rank = bounds.size();
+    SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+    int64_t lanes = 4 * regs.lanes;
+    if (rank < 2 || op.getNumDpsInits() != 1 ||
+        iters.back() != utils::IteratorType::reduction ||
+        op.getNumReductionLoops() != 1 ||
+        ShapedType::isDynamic(bounds.back()) || bounds.back() % lanes ||
+        llvm::any_of(bounds,
+                     [](int64_t b) { return ShapedType::isDynamic(b); }))
+      return;
+    int64_t id = nextId++;
+    tag(op, id);
+    std::string h = s.match(id);
+    int64_t work = 1;
+    for (int64_t b : bounds)
+      work *= b;
+    for (int64_t d = 0; work >= kMinThreadedElements && d < rank - 1; ++d)
+      if (int64_t c = chunksFor(bounds[d]); c > 1) {
+        h = s.forall(h, rank, d, c);
+        break;
+      }
+    SmallVector<int64_t> rows(rank, 1);
+    rows.back() = 0;
+    h = s.tile(h, rows);
+    SmallVector<int64_t> split(rank, 0);
+    split.back() = lanes;
+    std::string fill = s.fresh(), partial = s.fresh(), merge = s.fresh(),
+                loop = s.fresh();
+    s.os << "  " << fill << ", " << partial << ", " << merge << ", " << loop
+         << " = transform.structured.tile_reduction_using_for " << h
+         << " by tile_sizes = " << list(split) << " : " << anyOps(3) << "\n";
+    for (const std::string &v : {fill, partial, merge})
+      s.os << "  transform.structured.vectorize " << v
+           << " : !transform.any_op\n";
+  }
+
   /// All-parallel generics, fills, copies, broadcasts and transposes: rows
   /// of one vector along the innermost dim.
   void elementwise(linalg::LinalgOp op) {
@@ -583,9 +626,14 @@ std::string rep::buildScheduleScript(ModuleOp module,
     TypeSwitch<Operation *>(op.getOperation())
         .Case([&](linalg::MatmulOp c) { sb.matmul(c); })
         .Case([&](linalg::BatchMatmulOp c) { sb.batchMatmul(c); })
-        .Case<linalg::GenericOp, linalg::FillOp, linalg::BroadcastOp,
-              linalg::TransposeOp, linalg::CopyOp>(
-            [&](auto) { sb.elementwise(op); });
+        .Case([&](linalg::GenericOp g) {
+          if (g.getNumReductionLoops())
+            sb.rowReduction(g);
+          else
+            sb.elementwise(op);
+        })
+        .Case<linalg::FillOp, linalg::BroadcastOp, linalg::TransposeOp,
+              linalg::CopyOp>([&](auto) { sb.elementwise(op); });
   });
   return std::string(kPrologue) + sb.s.os.str() + kEpilogue;
 }
