@@ -17,6 +17,7 @@
 
 #include "rep/CodeGen/Schedules.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Transform/IR/TransformOps.h"
 #include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
@@ -470,6 +471,19 @@ struct ScheduleBuilder {
     tileAndVectorizeMatmul(h, {1}, m, n, k, mt, nt);
   }
 
+  /// Whether the op's accumulator is read once, by the op it yields, an
+  /// add, multiply, max or min: the combiners tile_reduction_using_for can
+  /// start from an identity (anything else would fail the whole script).
+  static bool hasSimpleCombiner(linalg::GenericOp op) {
+    BlockArgument acc = op.getRegionOutputArgs()[0];
+    auto yield = cast<linalg::YieldOp>(op.getBody()->getTerminator());
+    Operation *combiner = yield.getValues()[0].getDefiningOp();
+    return combiner && acc.hasOneUse() &&
+           acc.getUses().begin()->getOwner() == combiner &&
+           isa<arith::AddFOp, arith::MulFOp, arith::MaximumFOp,
+               arith::MinimumFOp>(combiner);
+  }
+
   /// A reduction along the innermost, contiguous dim (layer norm's mean
   /// and variance over channels): one row at a time, the row's slices of
   /// four vectors summed into a vector accumulator that one horizontal add
@@ -485,7 +499,8 @@ struct ScheduleBuilder {
         op.getNumReductionLoops() != 1 ||
         ShapedType::isDynamic(bounds.back()) || bounds.back() % lanes ||
         llvm::any_of(bounds,
-                     [](int64_t b) { return ShapedType::isDynamic(b); }))
+                     [](int64_t b) { return ShapedType::isDynamic(b); }) ||
+        !hasSimpleCombiner(op))
       return;
     int64_t id = nextId++;
     tag(op, id);
