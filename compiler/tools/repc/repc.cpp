@@ -388,8 +388,6 @@ int compile(ModuleOp module) {
 
   if (std::string err; failed(rep::checkTargetCpu(targetCpu, err)))
     return error(err), 1;
-  if (!weightsFile.empty() && (emit == Emit::Linalg || emit == Emit::Ptx))
-    return error("--weights is for --emit=lib, obj, exe or llvm-ir"), 1;
   if (target == Target::Cuda) {
     std::string err;
     if (failed(rep::checkGpuArch(gpuArch, err)))
@@ -503,6 +501,9 @@ int main(int argc, char **argv) {
                               "repc: structural re-parameterization compiler\n");
   if (!outputs.empty() && !runModel)
     return error("--output needs --run"), 1;
+  if (!weightsFile.empty() && emit != Emit::Lib && emit != Emit::Obj &&
+      emit != Emit::Exe && emit != Emit::LlvmIr)
+    return error("--weights is for --emit=lib, obj, exe or llvm-ir"), 1;
   if (!inputs.empty() && !runModel && !verify.getNumOccurrences())
     return error("--input needs --run or --verify"), 1;
 
