@@ -471,6 +471,21 @@ struct ScheduleBuilder {
     tileAndVectorizeMatmul(h, {1}, m, n, k, mt, nt);
   }
 
+  /// Splits the first outer dim with room for the threads, unless the op
+  /// has so few elements that forking them costs more than it saves (a
+  /// padded buffer's border); returns the op inside the forall.
+  std::string splitOverThreads(const std::string &h,
+                               ArrayRef<int64_t> bounds) {
+    int64_t work = 1;
+    for (int64_t b : bounds)
+      work *= b;
+    size_t rank = bounds.size();
+    for (size_t d = 0; work >= kMinThreadedElements && d + 1 < rank; ++d)
+      if (int64_t c = chunksFor(bounds[d]); c > 1)
+        return s.forall(h, rank, d, c);
+    return h;
+  }
+
   /// Whether the op's accumulator is read once, by the op it yields, an
   /// add, multiply, max or min: the combiners tile_reduction_using_for can
   /// start from an identity (anything else would fail the whole script).
@@ -496,8 +511,7 @@ struct ScheduleBuilder {
     int64_t lanes = 4 * regs.lanes;
     if (rank < 2 || op.getNumDpsInits() != 1 ||
         iters.back() != utils::IteratorType::reduction ||
-        op.getNumReductionLoops() != 1 ||
-        ShapedType::isDynamic(bounds.back()) || bounds.back() % lanes ||
+        op.getNumReductionLoops() != 1 || bounds.back() % lanes ||
         llvm::any_of(bounds,
                      [](int64_t b) { return ShapedType::isDynamic(b); }) ||
         !hasSimpleCombiner(op))
@@ -505,14 +519,7 @@ struct ScheduleBuilder {
     int64_t id = nextId++;
     tag(op, id);
     std::string h = s.match(id);
-    int64_t work = 1;
-    for (int64_t b : bounds)
-      work *= b;
-    for (int64_t d = 0; work >= kMinThreadedElements && d < rank - 1; ++d)
-      if (int64_t c = chunksFor(bounds[d]); c > 1) {
-        h = s.forall(h, rank, d, c);
-        break;
-      }
+    h = splitOverThreads(h, bounds);
     SmallVector<int64_t> rows(rank, 1);
     rows.back() = 0;
     h = s.tile(h, rows);
@@ -542,16 +549,7 @@ struct ScheduleBuilder {
     int64_t id = nextId++;
     tag(op, id);
     std::string h = s.match(id);
-    // The first dim with room for the threads, unless forking them costs
-    // more than the op (a padded buffer's border).
-    int64_t work = 1;
-    for (int64_t b : bounds)
-      work *= b;
-    for (int64_t d = 0; work >= kMinThreadedElements && d < rank - 1; ++d)
-      if (int64_t c = chunksFor(bounds[d]); c > 1) {
-        h = s.forall(h, rank, d, c);
-        break;
-      }
+    h = splitOverThreads(h, bounds);
     SmallVector<int64_t> sizes(rank, 1);
     sizes.back() = vt;
     h = s.tile(h, sizes);
