@@ -121,7 +121,7 @@ static rep_status mapWeights(const rep_model_abi *abi, const char *given,
     return setError(REP_ERROR_WEIGHTS,
                     "%s: cannot open the weights file of model '%s': %s", path,
                     abi->name, strerror(errno));
-  struct stat st;
+  struct stat st = {0};
   if (fstat(fd, &st) != 0 || (uint64_t)st.st_size != abi->weights_size) {
     close(fd);
     return setError(REP_ERROR_WEIGHTS,
