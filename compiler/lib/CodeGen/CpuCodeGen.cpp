@@ -126,6 +126,10 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
       llvm::errs() << buildScheduleScript(module, options) << "\n";
     if (failed(applyKernelSchedules(module, options)))
       return failure();
+    // Threads split weights by columns; each thread's slab contiguous.
+    if (failed(runCodeGenPipeline(module, options,
+                                  "func.func(rep-pack-constant-slabs)")))
+      return failure();
     if (printScheduled)
       module->print(llvm::errs());
   }

@@ -322,6 +322,39 @@ def PlanMemory : Pass<"rep-plan-memory", "ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def PackConstantSlabs : Pass<"rep-pack-constant-slabs", "func::FuncOp"> {
+  let summary = "Store a constant read in column slabs slab by slab";
+  let description = [{
+    After the kernel schedules, on tensors: a constant whose every reader is
+    a `tensor.extract_slice` of all its rows and `b` columns of its last
+    dim, at a multiple of `b` (a thread's share of a conv's filters or an
+    fc's outputs), is stored as `[cols / b, rows..., b]`, and each slice
+    takes one slab, rank-reduced to the type it had. A slab was `b`
+    elements in every row of the whole constant, one row per page for
+    RepVGG-A0's 1280-filter conv, which the hardware prefetchers do not
+    follow; now it is one contiguous run. Splats, rank-1 constants and
+    constants with any other reader are left alone.
+
+    ```mlir
+    %w = arith.constant dense<...> : tensor<3x3x192x1280xf32>
+    scf.forall (%i) in (40) ... {
+      %o = affine.apply affine_map<(d0) -> (d0 * 32)>(%i)
+      %s = tensor.extract_slice %w[0, 0, 0, %o] [3, 3, 192, 32] [1, 1, 1, 1]
+          : tensor<3x3x192x1280xf32> to tensor<3x3x192x32xf32>
+    ```
+    becomes
+    ```mlir
+    %w = arith.constant dense<...> : tensor<40x3x3x192x32xf32>
+    scf.forall (%i) in (40) ... {
+      %j = affine.apply affine_map<(d0) -> (d0)>(%i)
+      %s = tensor.extract_slice %w[%j, 0, 0, 0, 0] [1, 3, 3, 192, 32] [1, 1, 1, 1, 1]
+          : tensor<40x3x3x192x32xf32> to tensor<3x3x192x32xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def ExternalizeWeights : Pass<"rep-externalize-weights", "ModuleOp"> {
   let summary = "Move constant buffers out of the code into one weights blob "
                 "the caller passes in";
