@@ -39,6 +39,10 @@ namespace {
 /// (a few microseconds) costs more than the other thread saves.
 constexpr int64_t kMinThreadedElements = 16384;
 
+/// The most weight bytes a kernel reads from L2 over and over (half of
+/// the 2 MB L2 of this machine's cores, and of most server cores').
+constexpr int64_t kL2ResidentBytes = 1 << 20;
+
 /// The largest of `choices` that divides `n`, else 0.
 int64_t largestDivisor(int64_t n, ArrayRef<int64_t> choices) {
   for (int64_t c : choices)
@@ -257,15 +261,20 @@ struct ScheduleBuilder {
     size_t loops = op.getNumLoops();
 
     // Threads share output rows, one row per work item so that an even
-    // team splits them evenly; or, when the filter outweighs the input
-    // (late stages: 1.3-8.8 MB of weights on 7x7 or 14x14 maps), slabs of
-    // `ft` filters, each slab read from L2 for every row instead of the
-    // whole filter streamed from memory once per row.
+    // team splits them evenly; or slabs of `ft` filters, each read from L2
+    // for every row, when the filter outweighs the input (late stages at
+    // batch 1: 1.3-8.8 MB of weights on 7x7 or 14x14 maps; the whole
+    // filter would stream from memory once per row) or would not stay in
+    // L2 beside the rows (RepVGG-A0's 1.3 MB stage-3 filters at batch 8
+    // ran 5% faster split by filters).
     int64_t fTiles = out[3] / ft;
     auto filter = cast<ShapedType>(op.getDpsInputs()[1].getType());
     auto input = cast<ShapedType>(op.getDpsInputs()[0].getType());
+    int64_t filterBytes =
+        filter.getNumElements() * filter.getElementTypeBitWidth() / 8;
     bool splitF = !depthwise && fTiles > 1 &&
-                  filter.getNumElements() >= input.getNumElements();
+                  (filter.getNumElements() >= input.getNumElements() ||
+                   filterBytes > kL2ResidentBytes);
     bool splitRows = !splitF && out[0] * out[1] > 1;
     // The register tile over one work item; dims it covers get no loop.
     SmallVector<int64_t> item = {splitRows ? 1 : out[0], splitRows ? 1 : out[1],
