@@ -30,6 +30,8 @@ config.substitutions.append(
      " -L" + config.omp_libdir + " -Wl,-rpath," + config.omp_libdir +
      " -lomp -lm -ldl -lpthread"))
 config.substitutions.append(("%inputs", os.path.join(src, "tests/Inputs")))
+# Where the build puts repc's tools and the test apps it builds.
+config.substitutions.append(("%bindir", config.repc_tools_dir))
 config.substitutions.append(
     ("%generate", config.python + " " + os.path.join(src, "examples/models/generate.py")))
 
