@@ -81,8 +81,8 @@ struct PackConstantSlabsPass
     auto attr = dyn_cast<DenseElementsAttr>(op.getValue());
     auto type = dyn_cast<RankedTensorType>(op.getType());
     if (!attr || attr.isSplat() || !type || type.getRank() < 2 ||
-        !type.hasStaticShape() || type.getElementTypeBitWidth() % 8 ||
-        op->use_empty())
+        !type.hasStaticShape() || !type.getElementType().isIntOrFloat() ||
+        type.getElementTypeBitWidth() % 8 || op->use_empty())
       return;
     // Every reader must take whole slabs of one width; the constant is
     // replaced, not copied.
@@ -114,9 +114,9 @@ struct PackConstantSlabsPass
       builder.setInsertionPoint(slice);
       Location loc = slice.getLoc();
       // The slab index: the column offset over `b`.
-      OpFoldResult index =
-          builder.getIndexAttr(slice.getStaticOffsets().back() / b);
-      if (ShapedType::isDynamic(slice.getStaticOffsets().back())) {
+      OpFoldResult index;
+      int64_t offset = slice.getStaticOffsets().back();
+      if (ShapedType::isDynamic(offset)) {
         auto apply =
             slice.getOffsets().back().getDefiningOp<affine::AffineApplyOp>();
         AffineMap map = apply.getAffineMap();
@@ -127,6 +127,8 @@ struct PackConstantSlabsPass
                                        map.getResult(0).floorDiv(b)),
                         apply.getOperands())
                     .getResult();
+      } else {
+        index = builder.getIndexAttr(offset / b);
       }
       SmallVector<OpFoldResult> offsets(rank + 1, builder.getIndexAttr(0));
       offsets[0] = index;
