@@ -39,8 +39,8 @@ namespace {
 /// (a few microseconds) costs more than the other thread saves.
 constexpr int64_t kMinThreadedElements = 16384;
 
-/// The most weight bytes a kernel reads from L2 over and over (half of
-/// the 2 MB L2 of this machine's cores, and of most server cores').
+/// The most weight bytes a kernel reads from L2 over and over: half the
+/// 2 MB L2 of this machine's cores (server cores have 1-2 MB).
 constexpr int64_t kL2ResidentBytes = 1 << 20;
 
 /// The largest of `choices` that divides `n`, else 0.
