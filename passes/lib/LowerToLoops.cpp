@@ -28,12 +28,9 @@ namespace {
 
 /// Iterations of `loop` when its bounds are constants, else -1.
 int64_t tripCount(scf::ForOp loop) {
-  std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
-  std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
-  std::optional<int64_t> step = getConstantIntValue(loop.getStep());
-  if (!lb || !ub || !step || *step <= 0)
-    return -1;
-  return *ub <= *lb ? 0 : (*ub - *lb + *step - 1) / *step;
+  std::optional<int64_t> n = constantTripCount(
+      loop.getLowerBound(), loop.getUpperBound(), loop.getStep());
+  return n ? std::max<int64_t>(*n, 0) : -1;
 }
 
 /// The loop to run in parallel among `loops` (outermost first, one per
@@ -51,10 +48,6 @@ scf::ForOp parallelLoop(ArrayRef<utils::IteratorType> iterators,
   }
   return {};
 }
-
-/// Nests smaller than this stay on one thread: waking the team (a few
-/// microseconds) costs more than the other thread saves.
-constexpr int64_t kMinParallelIterations = 16384;
 
 /// Iterations of the whole nest; unknown counts as large.
 int64_t iterations(ArrayRef<Operation *> loops) {
@@ -109,7 +102,7 @@ struct LowerToLoopsPass : rep::impl::LowerToLoopsBase<LowerToLoopsPass> {
       if (nested)
         continue;
       if (scf::ForOp loop = parallelLoop(iterators, *loops);
-          loop && iterations(*loops) >= kMinParallelIterations)
+          loop && iterations(*loops) >= kMinParallelWork)
         makeParallel(rewriter, loop);
     }
   }

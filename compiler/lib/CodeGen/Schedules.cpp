@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "rep/CodeGen/Schedules.h"
+#include "rep/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -34,10 +35,6 @@ using namespace mlir;
 using namespace mlir::rep;
 
 namespace {
-
-/// Elementwise ops smaller than this run on one thread: waking the team
-/// (a few microseconds) costs more than the other thread saves.
-constexpr int64_t kMinThreadedElements = 16384;
 
 /// The most weight bytes a kernel reads from L2 over and over: half the
 /// 2 MB L2 of this machine's cores (server cores have 1-2 MB).
@@ -244,9 +241,12 @@ struct ScheduleBuilder {
     return 1;
   }
 
-  void tag(Operation *op, int64_t id) {
+  /// Tags `op` as the next kernel; returns the script's handle to it.
+  std::string claim(Operation *op) {
+    int64_t id = nextId++;
     op->setAttr("rep.kernel",
                 IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
+    return s.match(id);
   }
 
   /// A channels-last conv, [n, oh, ow, f, then reductions]: threads over
@@ -301,11 +301,9 @@ struct ScheduleBuilder {
     if (!splitF && !splitRows && llvm::all_of(sizes, [](int64_t t) { return t == 0; }))
       epilogue = {};
 
-    int64_t id = nextId++;
-    tag(op, id);
-    std::string h = s.match(id), e, init;
+    std::string h = claim(op), e, init;
     if (epilogue)
-      claimEpilogue(op, epilogue, id, h, e, init);
+      claimEpilogue(op, epilogue, h, e, init);
     auto fuseConv = [&] {
       h = s.fuseInto(h);
       if (!init.empty())
@@ -348,17 +346,17 @@ struct ScheduleBuilder {
              << " : !transform.any_op\n";
   }
 
-  /// Marks `epilogue` as part of `op`'s kernel `id`: `e` gets its handle,
+  /// Marks `epilogue` as part of `op`'s kernel (claim()): `e` gets its handle,
   /// and `init` the handle of the producer of `op`'s accumulator (the bias
   /// broadcast) when that is a linalg op only `op` reads.
   void claimEpilogue(linalg::LinalgOp op, linalg::GenericOp epilogue,
-                     int64_t id, const std::string &h, std::string &e,
-                     std::string &init) {
-    epilogue->setAttr("rep.epilogue", op->getAttr("rep.kernel"));
+                     const std::string &h, std::string &e, std::string &init) {
+    auto id = cast<IntegerAttr>(op->getAttr("rep.kernel"));
+    epilogue->setAttr("rep.epilogue", id);
     claimed.insert(epilogue);
     e = s.fresh();
     s.os << "  " << e << " = transform.structured.match attributes{"
-         << "rep.epilogue = " << id << " : i64} in %root : "
+         << "rep.epilogue = " << id.getInt() << " : i64} in %root : "
          << "(!transform.any_op) -> !transform.any_op\n";
     Operation *initDef = op.getDpsInits()[0].getDefiningOp();
     if (isa_and_nonnull<linalg::LinalgOp>(initDef) && initDef->hasOneUse()) {
@@ -394,9 +392,7 @@ struct ScheduleBuilder {
     auto [mt, nt] = registerTile(m, n, regs);
     if (!nt)
       return;
-    int64_t id = nextId++;
-    tag(op, id);
-    std::string h = s.match(id);
+    std::string h = claim(op);
     auto [mChunk, nChunk] = splitMatmul(h, 3, m, n, mt, nt);
     tileAndVectorizeMatmul(h, {}, mChunk, nChunk, k, mt, nt);
   }
@@ -434,10 +430,8 @@ struct ScheduleBuilder {
     if (!epilogue || claimed.contains(epilogue) || !nt || k > 1024 ||
         epilogue.getNumLoops() != 2)
       return false;
-    int64_t id = nextId++;
-    tag(op, id);
-    std::string h = s.match(id), e, init;
-    claimEpilogue(op, epilogue, id, h, e, init);
+    std::string h = claim(op), e, init;
+    claimEpilogue(op, epilogue, h, e, init);
     auto fuse = [&] {
       h = s.fuseInto(h);
       if (!init.empty())
@@ -472,9 +466,7 @@ struct ScheduleBuilder {
     auto [mt, nt] = registerTile(m, n, regs);
     if (!nt)
       return;
-    int64_t id = nextId++;
-    tag(op, id);
-    std::string h = s.match(id);
+    std::string h = claim(op);
     if (batch > 1)
       h = s.forall(h, 4, 0, batch);
     tileAndVectorizeMatmul(h, {1}, m, n, k, mt, nt);
@@ -489,7 +481,7 @@ struct ScheduleBuilder {
     for (int64_t b : bounds)
       work *= b;
     size_t rank = bounds.size();
-    for (size_t d = 0; work >= kMinThreadedElements && d + 1 < rank; ++d)
+    for (size_t d = 0; work >= kMinParallelWork && d + 1 < rank; ++d)
       if (int64_t c = chunksFor(bounds[d]); c > 1)
         return s.forall(h, rank, d, c);
     return h;
@@ -525,9 +517,7 @@ struct ScheduleBuilder {
                      [](int64_t b) { return ShapedType::isDynamic(b); }) ||
         !hasSimpleCombiner(op))
       return;
-    int64_t id = nextId++;
-    tag(op, id);
-    std::string h = s.match(id);
+    std::string h = claim(op);
     h = splitOverThreads(h, bounds);
     SmallVector<int64_t> rows(rank, 1);
     rows.back() = 0;
@@ -555,9 +545,7 @@ struct ScheduleBuilder {
     int64_t vt = largestDivisor(inner, {64, 48, 32, 16, 8});
     if (!vt)
       return;
-    int64_t id = nextId++;
-    tag(op, id);
-    std::string h = s.match(id);
+    std::string h = claim(op);
     h = splitOverThreads(h, bounds);
     SmallVector<int64_t> sizes(rank, 1);
     sizes.back() = vt;

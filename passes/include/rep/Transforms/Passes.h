@@ -32,6 +32,12 @@ constexpr int64_t kWeightsAlignment = 64;
 /// returns the fingerprint (xxh3 of the payload).
 uint64_t writeWeightsHeader(MutableArrayRef<char> file);
 
+/// Loop nests and kernels with less work than this (iterations or
+/// elements) run on one thread: waking the OpenMP team (a few
+/// microseconds) costs more than the other thread saves. rep-lower-to-loops
+/// and the CPU kernel schedules both use it.
+constexpr int64_t kMinParallelWork = 16384;
+
 void populateRaiseGeluPatterns(RewritePatternSet &patterns);
 void populateRaiseLayerNormPatterns(RewritePatternSet &patterns);
 void populateFoldConstantsPatterns(RewritePatternSet &patterns);
