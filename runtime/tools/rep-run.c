@@ -1,5 +1,4 @@
-/*===- rep-run.c - run and time a compiled repc model
- *------------------------===*
+/*===- rep-run.c - run and time a compiled repc model ----------------------===*
  *
  * Part of the repc project, under the Apache License v2.0 with LLVM
  * Exceptions.
