@@ -122,6 +122,10 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
                                      const CpuCodeGenOptions &options,
                                      ModelSignature *sig) {
   if (options.schedules) {
+    if (options.winograd &&
+        failed(runCodeGenPipeline(module, options,
+                                  "func.func(rep-winograd-conv),cse")))
+      return failure();
     if (printScheduled)
       llvm::errs() << buildScheduleScript(module, options) << "\n";
     if (failed(applyKernelSchedules(module, options)))

@@ -393,7 +393,22 @@ struct ScheduleBuilder {
     if (!nt)
       return;
     std::string h = claim(op);
+    // A fill of the accumulator only this matmul reads is done by the same
+    // thread, chunk by chunk, just before its matmul reads it from cache.
+    // Left alone, equal fills of equal shapes are merged by CSE once
+    // vectorized, and bufferization copies the one result for each reader
+    // (the 16 matmuls of a Winograd conv).
+    std::string fill;
+    Operation *initDef = op.getDpsInits()[0].getDefiningOp();
+    if (isa_and_nonnull<linalg::FillOp>(initDef) && initDef->hasOneUse())
+      fill = s.producerOfInit(h, 2);
     auto [mChunk, nChunk] = splitMatmul(h, 3, m, n, mt, nt);
+    if (!fill.empty() && (mChunk < m || nChunk < n)) {
+      claimed.insert(initDef);
+      fill = s.tile(s.fuseInto(fill), {1, 0});
+      s.os << "  transform.structured.vectorize " << fill
+           << " : !transform.any_op\n";
+    }
     tileAndVectorizeMatmul(h, {}, mChunk, nChunk, k, mt, nt);
   }
 
@@ -467,22 +482,36 @@ struct ScheduleBuilder {
     if (!nt)
       return;
     std::string h = claim(op);
+    // The accumulator's fill, as in matmul(), batch item by batch item.
+    std::string fill;
+    Operation *initDef = op.getDpsInits()[0].getDefiningOp();
+    if (batch > 1 && isa_and_nonnull<linalg::FillOp>(initDef) &&
+        initDef->hasOneUse())
+      fill = s.producerOfInit(h, 2);
     if (batch > 1)
       h = s.forall(h, 4, 0, batch);
+    if (!fill.empty()) {
+      claimed.insert(initDef);
+      fill = s.tile(s.fuseInto(fill), {1, 1, 0});
+      s.os << "  transform.structured.vectorize " << fill
+           << " : !transform.any_op\n";
+    }
     tileAndVectorizeMatmul(h, {1}, m, n, k, mt, nt);
   }
 
-  /// Splits the first outer dim with room for the threads, unless the op
+  /// Splits the first outer dim with room for the threads (of those tiled
+  /// to 1 in `whole`, when given), unless the op
   /// has so few elements that forking them costs more than it saves (a
   /// padded buffer's border); returns the op inside the forall.
-  std::string splitOverThreads(const std::string &h,
-                               ArrayRef<int64_t> bounds) {
+  std::string splitOverThreads(const std::string &h, ArrayRef<int64_t> bounds,
+                               ArrayRef<int64_t> whole = {}) {
     int64_t work = 1;
     for (int64_t b : bounds)
       work *= b;
     size_t rank = bounds.size();
     for (size_t d = 0; work >= kMinParallelWork && d + 1 < rank; ++d)
-      if (int64_t c = chunksFor(bounds[d]); c > 1)
+      if (int64_t c = chunksFor(bounds[d]);
+          c > 1 && (whole.empty() || whole[d] == 1))
         return s.forall(h, rank, d, c);
     return h;
   }
@@ -536,18 +565,34 @@ struct ScheduleBuilder {
 
   /// All-parallel generics, fills, copies, broadcasts and transposes: rows
   /// of one vector along the innermost dim.
+  ///
+  /// A small dim (up to 16) the body picks by `linalg.index` stays whole in
+  /// the vector, one register per index (the Winograd transforms, which
+  /// pick a formula per element of the tile): each lane's pick is then a
+  /// constant, and LLVM keeps only the picked formula. Tiled to 1, the pick
+  /// would be a select between all of them at run time.
   void elementwise(linalg::LinalgOp op) {
     if (op.getNumReductionLoops() != 0 || op.getNumLoops() == 0)
       return;
     SmallVector<int64_t> bounds = op.getStaticLoopRanges();
     int64_t rank = bounds.size();
+    SmallVector<int64_t> sizes(rank, 1);
+    bool picks = false;
+    op.getBlock()->walk([&](linalg::IndexOp index) {
+      uint64_t d = index.getDim();
+      if (d + 1 < (uint64_t)rank && bounds[d] <= 16 &&
+          !ShapedType::isDynamic(bounds[d])) {
+        sizes[d] = bounds[d];
+        picks = true;
+      }
+    });
     int64_t inner = bounds.back();
-    int64_t vt = largestDivisor(inner, {64, 48, 32, 16, 8});
+    int64_t vt = picks ? largestDivisor(inner, {regs.lanes})
+                       : largestDivisor(inner, {64, 48, 32, 16, 8});
     if (!vt)
       return;
     std::string h = claim(op);
-    h = splitOverThreads(h, bounds);
-    SmallVector<int64_t> sizes(rank, 1);
+    h = splitOverThreads(h, bounds, sizes);
     sizes.back() = vt;
     h = s.tile(h, sizes);
     s.os << "  transform.structured.vectorize " << h << " : !transform.any_op\n";
@@ -613,8 +658,8 @@ LogicalResult applyScript(ModuleOp module, StringRef script) {
 std::string rep::buildScheduleScript(ModuleOp module,
                                      const CpuCodeGenOptions &options) {
   ScheduleBuilder sb{options};
-  // Convs and matmuls with epilogues first: they claim their epilogues and
-  // accumulator producers.
+  // Convs and matmuls first: they claim their epilogues and accumulator
+  // producers.
   DenseSet<Operation *> done;
   module.walk([&](linalg::LinalgOp op) {
     if (!op.hasPureTensorSemantics())
@@ -624,8 +669,13 @@ std::string rep::buildScheduleScript(ModuleOp module,
       // Pools iterate like depthwise convs: (n, oh, ow, c, kh, kw).
       sb.conv(op, !isa<linalg::Conv2DNhwcHwcfOp>(op));
       done.insert(op);
-    } else if (auto mm = dyn_cast<linalg::MatmulOp>(op.getOperation());
-               mm && sb.matmulWithEpilogue(mm)) {
+    } else if (auto mm = dyn_cast<linalg::MatmulOp>(op.getOperation())) {
+      // Before the elementwise kernels: a matmul claims its fill.
+      if (!sb.matmulWithEpilogue(mm))
+        sb.matmul(mm);
+      done.insert(op);
+    } else if (auto bmm = dyn_cast<linalg::BatchMatmulOp>(op.getOperation())) {
+      sb.batchMatmul(bmm);
       done.insert(op);
     }
   });
@@ -634,8 +684,6 @@ std::string rep::buildScheduleScript(ModuleOp module,
         sb.claimed.contains(op) || done.contains(op))
       return;
     TypeSwitch<Operation *>(op.getOperation())
-        .Case([&](linalg::MatmulOp c) { sb.matmul(c); })
-        .Case([&](linalg::BatchMatmulOp c) { sb.batchMatmul(c); })
         .Case([&](linalg::GenericOp g) {
           if (g.getNumReductionLoops())
             sb.rowReduction(g);

@@ -110,6 +110,10 @@ cl::opt<std::string> weightsFile(
 cl::opt<bool> noSchedules(
     "no-schedules", cl::Hidden,
     cl::desc("Compile every kernel as plain loops (debugging)"));
+cl::opt<bool> noWinograd(
+    "no-winograd",
+    cl::desc("Compute 3x3 convs directly, not as Winograd F(2x2, 3x3) "
+             "(--target=cpu; results differ from it by a few ulps)"));
 cl::opt<bool> forceMerge(
     "force-merge",
     cl::desc("Apply merges the cost model refuses (they raise FLOPs or "
@@ -374,6 +378,7 @@ int compile(ModuleOp module) {
   options.cpu = targetCpu;
   options.fixedEntry = emit != Emit::Obj;
   options.schedules = !noSchedules;
+  options.winograd = !noWinograd;
   options.weightsFile = weightsFile;
   if (options.symbol.empty() || isdigit((unsigned char)options.symbol[0]) ||
       llvm::any_of(options.symbol, [](char c) { return !isalnum((unsigned char)c) && c != '_'; }))

@@ -3,7 +3,7 @@
 // times its size: RepVGG-A0's stage-3 convs at batch 8). Which split runs
 // is all this checks; CodeGen/ops/convs.mlir and slabs.test check both
 // splits' numbers.
-// RUN: repc %s --no-fold -o %t.so --rep-print-scheduled 2>&1 | FileCheck %s
+// RUN: repc %s --no-fold --no-winograd -o %t.so --rep-print-scheduled 2>&1 | FileCheck %s
 // The 288 KB filter: 2 images x 40 rows, one row per work item.
 // CHECK: tile_using_forall %{{.*}} num_threads [2, 40, 0, 0, 0, 0, 0]
 // The 1.2 MB filter: four 64-filter slabs.

@@ -70,6 +70,9 @@ struct CpuCodeGenOptions {
   std::string weightsFile;
   /// Use the tuned kernel schedules (off: plain loops, for debugging).
   bool schedules = true;
+  /// Compute stride-1 3x3 convs as Winograd F(2x2, 3x3) (rep-winograd-conv;
+  /// with the schedules only).
+  bool winograd = true;
   /// Called on every PassManager the back end runs, so that a tool can
   /// apply its IR printing and timing options.
   std::function<LogicalResult(PassManager &)> configurePassManager;
