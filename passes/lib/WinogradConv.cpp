@@ -35,8 +35,8 @@ namespace {
 
 // F(2x2, 3x3), as in Lavin and Gray, "Fast Algorithms for Convolutional
 // Neural Networks" (2016).
-constexpr int kBT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0},
-                           {0, 1, 0, -1}};
+constexpr int kBT[4][4] = {
+    {1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
 constexpr double kG[4][3] = {
     {1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
 constexpr int kAT[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
@@ -105,9 +105,9 @@ struct ConvToWinograd : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
     if (y[1] % 2 || y[2] % 2)
       return rewriter.notifyMatchFailure(op, "odd output height or width");
     int64_t c = w[2], f = w[3], n = y[0], th = y[1] / 2, tw = y[2] / 2;
-    if (c < minChannels)
+    if (std::min(c, f) < minChannels)
       return rewriter.notifyMatchFailure(
-          op, "too few input channels for the transforms to pay");
+          op, "too few channels for the transforms to pay");
     DenseElementsAttr filter;
     if (!matchPattern(op.getDpsInputs()[1], m_Constant(&filter)))
       return rewriter.notifyMatchFailure(op, "filter is not a constant");
@@ -140,12 +140,11 @@ struct ConvToWinograd : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
     /// Element k = i * size + j of every tile of an NHWC tensor: a
     /// [N, tH, tW, ch] view with steps of 2.
     auto tileElements = [&](Value nhwc, int64_t size, int64_t ch) {
-      return slicesOf(
-          rewriter, loc, nhwc, size * size, {n, th, tw, ch},
-          [&](int64_t k) {
-            return SmallVector<int64_t>{0, k / size, k % size, 0};
-          },
-          {n, th, tw, ch}, {1, 2, 2, 1});
+      return slicesOf(rewriter, loc, nhwc, size * size, {n, th, tw, ch},
+                      [&](int64_t k) {
+                        return SmallVector<int64_t>{0, k / size, k % size, 0};
+                      },
+                      {n, th, tw, ch}, {1, 2, 2, 1});
     };
 
     // 1. V = B^T d B into [16, N, tH, tW, C], element k = a * 4 + b of
@@ -170,8 +169,8 @@ struct ConvToWinograd : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
             choices[k], picked);
       return picked;
     };
-    SmallVector<AffineMap> vMaps(16, AffineMap::get(5, 0, {e1, e2, e3, e4},
-                                                    ctx));
+    SmallVector<AffineMap> vMaps(16,
+                                 AffineMap::get(5, 0, {e1, e2, e3, e4}, ctx));
     vMaps.push_back(rewriter.getMultiDimIdentityMap(5));
     Value vInit = rewriter.create<tensor::EmptyOp>(
         loc, ArrayRef<int64_t>{16, n, th, tw, c}, f32);
@@ -184,9 +183,9 @@ struct ConvToWinograd : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
           Value t[4][4], v[16];
           for (int a = 0; a < 4; ++a)
             for (int j = 0; j < 4; ++j)
-              t[a][j] = combine(b, l, kBT[a],
-                                {args[j], args[4 + j], args[8 + j],
-                                 args[12 + j]});
+              t[a][j] =
+                  combine(b, l, kBT[a],
+                          {args[j], args[4 + j], args[8 + j], args[12 + j]});
           for (int a = 0; a < 4; ++a)
             for (int bb = 0; bb < 4; ++bb)
               v[a * 4 + bb] = combine(b, l, kBT[bb], t[a]);
@@ -196,22 +195,21 @@ struct ConvToWinograd : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
     // 2. M = V U, 16 matmuls [tiles, C] x [C, F] in one batch.
     int64_t tiles = n * th * tw;
     SmallVector<ReassociationIndices> byTile = {{0}, {1, 2, 3}, {4}};
-    Value v = rewriter.create<tensor::CollapseShapeOp>(loc, vOp.getResult(0),
-                                                       byTile);
+    Value v =
+        rewriter.create<tensor::CollapseShapeOp>(loc, vOp.getResult(0), byTile);
     Value uConst = rewriter.create<arith::ConstantOp>(
         loc, DenseElementsAttr::get(RankedTensorType::get({16, c, f}, f32),
                                     ArrayRef<float>(u)));
-    Value zero = rewriter.create<arith::ConstantOp>(
-        loc, rewriter.getF32FloatAttr(0.0f));
-    Value mInit =
-        rewriter
-            .create<linalg::FillOp>(
-                loc, zero,
-                rewriter
-                    .create<tensor::EmptyOp>(
-                        loc, ArrayRef<int64_t>{16, tiles, f}, f32)
-                    .getResult())
-            .getResult(0);
+    Value zero =
+        rewriter.create<arith::ConstantOp>(loc, rewriter.getF32FloatAttr(0.0f));
+    Value mInit = rewriter
+                      .create<linalg::FillOp>(
+                          loc, zero,
+                          rewriter
+                              .create<tensor::EmptyOp>(
+                                  loc, ArrayRef<int64_t>{16, tiles, f}, f32)
+                              .getResult())
+                      .getResult(0);
     Value m = rewriter
                   .create<linalg::BatchMatmulOp>(
                       loc, TypeRange{mInit.getType()}, ValueRange{v, uConst},
@@ -219,16 +217,18 @@ struct ConvToWinograd : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
                   .getResult(0);
     m = rewriter.create<tensor::ExpandShapeOp>(
         loc, RankedTensorType::get({16, n, th, tw, f}, f32), m, byTile);
-    SmallVector<Value> ms = slicesOf(
-        rewriter, loc, m, 16, {n, th, tw, f},
-        [](int64_t k) { return SmallVector<int64_t>{k, 0, 0, 0, 0}; },
-        {1, n, th, tw, f});
-
+    SmallVector<Value> ms =
+        slicesOf(rewriter, loc, m, 16, {n, th, tw, f},
+                 [](int64_t k) {
+                   return SmallVector<int64_t>{k, 0, 0, 0, 0};
+                 },
+                 {1, n, th, tw, f});
 
     // 3. Y = A^T M A + the accumulator, one generic over (i, j, n, th, tw,
     // f) into [N, tH, 2, tW, 2, F], which is NHWC [N, H, W, F] as it lies
-    // in memory; the row and column i, j in the tile pick the sums. A bias broadcast or a fill
-    // is read as the bias vector or scalar, not as a whole tensor.
+    // in memory; the row and column i, j in the tile pick the sums. A bias
+    // broadcast or a fill is read as the bias vector or scalar, not as a whole
+    // tensor.
     SmallVector<Value> ins(ms);
     SmallVector<AffineMap> yMaps(16,
                                  AffineMap::get(6, 0, {e2, e3, e4, e5}, ctx));
@@ -261,12 +261,12 @@ struct ConvToWinograd : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
           // t = M A (columns), then y = A^T t (rows); A's two columns are
           // the two choices for the tile's column j, and A^T's rows for i.
           Value one = b.create<arith::ConstantIndexOp>(l, 1);
-          Value i1 = b.create<arith::CmpIOp>(
-              l, arith::CmpIPredicate::eq, b.create<linalg::IndexOp>(l, 0),
-              one);
-          Value j1 = b.create<arith::CmpIOp>(
-              l, arith::CmpIPredicate::eq, b.create<linalg::IndexOp>(l, 1),
-              one);
+          Value i1 =
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,
+                                      b.create<linalg::IndexOp>(l, 0), one);
+          Value j1 =
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,
+                                      b.create<linalg::IndexOp>(l, 1), one);
           auto pick = [&](Value second, ArrayRef<Value> values) {
             return b.create<arith::SelectOp>(l, second,
                                              combine(b, l, kAT[1], values),
@@ -297,8 +297,8 @@ struct WinogradConvPass : rep::impl::WinogradConvBase<WinogradConvPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<ConvToWinograd>(&getContext(), minChannels);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(),
-                                            std::move(patterns))))
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };

@@ -1,6 +1,6 @@
 """Prints a rep model whose 3x3 convs the CPU back end computes as Winograd
 F(2x2, 3x3) (CodeGen/ops/winograd.test): a padded conv with a bias on
-non-square 10x12 maps, 32 -> 48 channels, then ReLU; an unpadded conv
+non-square 10x12 maps, 48 channels, then ReLU; an unpadded conv
 without bias whose 40 filters are padded to 48 and sliced off after; and,
 after a stride-2 conv, a conv on 4x5 maps (odd width), which stays direct. Random weights, so that a tap,
 channel or tile taken from the wrong place changes the output."""
@@ -27,10 +27,10 @@ def conv(out, x, w, bias, xs, ws, ys, pads, strides=(1, 1)):
              types, t(ys)))
 
 
-print('func.func @main(%x: tensor<2x32x10x12xf32>) -> tensor<2x16x4x5xf32> {')
-print(const('w1', (48, 32, 3, 3)))
+print('func.func @main(%x: tensor<2x48x10x12xf32>) -> tensor<2x16x4x5xf32> {')
+print(const('w1', (48, 48, 3, 3)))
 print(const('b1', (48,)))
-conv('c1', 'x', 'w1', 'b1', (2, 32, 10, 12), (48, 32, 3, 3), (2, 48, 10, 12),
+conv('c1', 'x', 'w1', 'b1', (2, 48, 10, 12), (48, 48, 3, 3), (2, 48, 10, 12),
      (1, 1, 1, 1))
 print('  %r1 = rep.relu %c1 : tensor<2x48x10x12xf32>')
 print(const('w2', (40, 48, 3, 3)))

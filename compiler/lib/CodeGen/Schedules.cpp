@@ -607,6 +607,10 @@ transform.named_sequence @__transform_main(%root: !transform.any_op {transform.r
 /// the reduction loops (tensor level, innermost loops first).
 constexpr const char *kEpilogue = R"(  %funcs = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
   transform.apply_patterns to %funcs {
+    transform.apply_patterns.vector.transfer_permutation_patterns
+    transform.apply_patterns.vector.reduction_to_contract
+  } : !transform.any_op
+  transform.apply_patterns to %funcs {
     transform.apply_patterns.canonicalization
     transform.apply_patterns.linalg.tiling_canonicalization
   } : !transform.any_op
@@ -623,6 +627,9 @@ constexpr const char *kEpilogue = R"(  %funcs = transform.structured.match ops{[
 constexpr const char *kVectorLowering = R"(module attributes {transform.with_named_sequence} {
 transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
   %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+  transform.apply_patterns to %f {
+    transform.apply_patterns.vector.cast_away_vector_leading_one_dim
+  } : !transform.any_op
   transform.apply_patterns to %f {
     transform.apply_patterns.vector.lower_contraction lowering_strategy = "outerproduct"
     transform.apply_patterns.vector.transfer_permutation_patterns

@@ -361,7 +361,7 @@ def WinogradConv : Pass<"rep-winograd-conv", "func::FuncOp"> {
     On the CPU path, before the kernel schedules: a
     `linalg.conv_2d_nhwc_hwcf` with a constant 3x3 filter, stride and
     dilation 1, even output height and width and at least `min-channels`
-    input channels becomes three kernels over 2x2 output tiles:
+    input and output channels becomes three kernels over 2x2 output tiles:
 
     1. the input transform `V = B^T d B` of every 4x4 input tile, one
        `linalg.generic` with an output per element of V (only adds and
@@ -396,8 +396,8 @@ def WinogradConv : Pass<"rep-winograd-conv", "func::FuncOp"> {
     ```
   }];
   let options = [
-    Option<"minChannels", "min-channels", "int64_t", /*default=*/"32",
-           "Fewest input channels for which the transforms pay">,
+    Option<"minChannels", "min-channels", "int64_t", /*default=*/"48",
+           "Fewest input and output channels for which the transforms pay">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
