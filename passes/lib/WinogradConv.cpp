@@ -59,8 +59,8 @@ using OffsetFn = function_ref<SmallVector<int64_t>(int64_t)>;
 
 /// Slices `count` rank-reduced `[shape]` tensors out of `whole` at
 /// `offsetOf(k)` (unit sizes where `shape` has no dim), with `strides`
-/// (default 1). The transforms read and write them through identity maps,
-/// the only kind the vectorizer takes.
+/// (default 1). The transforms read them through identity maps, the only
+/// kind the vectorizer takes.
 SmallVector<Value> slicesOf(OpBuilder &b, Location loc, Value whole,
                             int64_t count, ArrayRef<int64_t> shape,
                             OffsetFn offsetOf, ArrayRef<int64_t> sizes,

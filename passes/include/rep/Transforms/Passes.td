@@ -363,14 +363,18 @@ def WinogradConv : Pass<"rep-winograd-conv", "func::FuncOp"> {
     dilation 1, even output height and width and at least `min-channels`
     input and output channels becomes three kernels over 2x2 output tiles:
 
-    1. the input transform `V = B^T d B` of every 4x4 input tile, one
-       `linalg.generic` with an output per element of V (only adds and
-       subtracts), into `[16, tiles, C]`;
-    2. a `linalg.batch_matmul` of V with the filter transformed at compile
-       time, `U = G g G^T` (`[16, C, F]`, computed in double);
-    3. the output transform `Y = A^T M A` plus the conv's accumulator (its
-       bias), one generic with an output per element of the 2x2 tile,
-       written into the NHWC result.
+    1. the input transform `V = B^T d B` of every 4x4 input tile into
+       `[16, N, tH, tW, C]`, one `linalg.generic` over (k, n, th, tw, c)
+       that reads 16 stride-2 views of the input, computes the 16 sums
+       (adds and subtracts only) and picks element k (the CPU schedule
+       keeps k whole in the vector, so the pick folds away);
+    2. a `linalg.batch_matmul` of V, as `[16, tiles, C]`, with the filter
+       transformed at compile time, `U = G g G^T` (`[16, C, F]`, computed
+       in double);
+    3. the output transform `Y = A^T M A` plus the conv's accumulator (a
+       bias vector, a scalar fill, or any tensor), one generic over
+       (i, j, n, th, tw, f) into `[N, tH, 2, tW, 2, F]`, which is the NHWC
+       result as it lies in memory.
 
     That is 16 multiplies per tile and channel pair instead of 36, 2.25x
     fewer. B and A hold only 0 and +-1 and G only 0, +-1/2 and 1, so the
@@ -385,14 +389,17 @@ def WinogradConv : Pass<"rep-winograd-conv", "func::FuncOp"> {
     ```
     becomes
     ```mlir
-    %v:16 = linalg.generic ... ins(%x, %x, ... : tensor<1x30x30x64xf32>, ...)
-        outs(... : tensor<1x14x14x64xf32>, ...)     // V = B^T d B
-    %m = linalg.batch_matmul ins(%v16, %u : tensor<16x196x64xf32>,
-                                            tensor<16x64x64xf32>) ...
-    %y:4 = linalg.generic ... ins(%m5, ..., %bias ...)
-        outs(... : tensor<1x14x14x64xf32>, ...)     // Y = A^T M A + bias
-    %r = tensor.collapse_shape ... tensor<1x14x2x14x2x64xf32>
-        into tensor<1x28x28x64xf32>
+    %d00 = tensor.extract_slice %x[0, 0, 0, 0] [1, 14, 14, 64] [1, 2, 2, 1]
+    ...                                                  // 16 views
+    %v = linalg.generic ... ins(%d00, ..., %d33 : ...)
+        outs(%e : tensor<16x1x14x14x64xf32>)             // V = B^T d B
+    %vc = tensor.collapse_shape %v [[0], [1, 2, 3], [4]]
+    %m = linalg.batch_matmul ins(%vc, %u : tensor<16x196x64xf32>,
+                                           tensor<16x64x64xf32>) ...
+    %y6 = linalg.generic ... ins(%m0, ..., %m15, %bias ...)
+        outs(%e6 : tensor<1x14x2x14x2x64xf32>)           // A^T M A + bias
+    %y = tensor.collapse_shape %y6 [[0], [1, 2], [3, 4], [5]]
+        : tensor<1x14x2x14x2x64xf32> into tensor<1x28x28x64xf32>
     ```
   }];
   let options = [
