@@ -11,7 +11,8 @@
 // instead of 36. The elementwise products over all tiles and channels are
 // 16 matmuls [tiles, C] x [C, F], which run at the matmul kernels' speed.
 // F(2x2, 3x3) and not F(4x4, 3x3): its B and A hold only 0 and +-1, so the
-// transforms are exact adds; F(4x4)'s larger constants lose bits.
+// transforms only add and subtract (G halves, exactly); F(4x4)'s constants
+// (1/6, 1/24, ...) round and its sums grow.
 //
 //===----------------------------------------------------------------------===//
 
@@ -53,6 +54,20 @@ Value combine(OpBuilder &b, Location loc, ArrayRef<int> coeffs,
     if (c == -1)
       acc = b.create<arith::SubFOp>(loc, acc, v);
   return acc;
+}
+
+/// In a generic's body: `choices[i]` where i is the loop index `dim`.
+Value pickBy(OpBuilder &b, Location loc, unsigned dim,
+             ArrayRef<Value> choices) {
+  Value index = b.create<linalg::IndexOp>(loc, dim);
+  Value picked = choices.back();
+  for (int64_t k = choices.size() - 2; k >= 0; --k)
+    picked = b.create<arith::SelectOp>(
+        loc,
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, index,
+                                b.create<arith::ConstantIndexOp>(loc, k)),
+        choices[k], picked);
+  return picked;
 }
 
 using OffsetFn = function_ref<SmallVector<int64_t>(int64_t)>;
@@ -157,18 +172,6 @@ struct ConvToWinograd : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
     MLIRContext *ctx = rewriter.getContext();
     AffineExpr e0, e1, e2, e3, e4, e5;
     bindDims(ctx, e0, e1, e2, e3, e4, e5);
-    auto pickBy = [](OpBuilder &b, Location l, unsigned dim,
-                     ArrayRef<Value> choices) {
-      Value index = b.create<linalg::IndexOp>(l, dim);
-      Value picked = choices.back();
-      for (int64_t k = choices.size() - 2; k >= 0; --k)
-        picked = b.create<arith::SelectOp>(
-            l,
-            b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, index,
-                                    b.create<arith::ConstantIndexOp>(l, k)),
-            choices[k], picked);
-      return picked;
-    };
     SmallVector<AffineMap> vMaps(16,
                                  AffineMap::get(5, 0, {e1, e2, e3, e4}, ctx));
     vMaps.push_back(rewriter.getMultiDimIdentityMap(5));
@@ -260,22 +263,15 @@ struct ConvToWinograd : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
         [&](OpBuilder &b, Location l, ValueRange args) {
           // t = M A (columns), then y = A^T t (rows); A's two columns are
           // the two choices for the tile's column j, and A^T's rows for i.
-          Value one = b.create<arith::ConstantIndexOp>(l, 1);
-          Value i1 =
-              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,
-                                      b.create<linalg::IndexOp>(l, 0), one);
-          Value j1 =
-              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,
-                                      b.create<linalg::IndexOp>(l, 1), one);
-          auto pick = [&](Value second, ArrayRef<Value> values) {
-            return b.create<arith::SelectOp>(l, second,
-                                             combine(b, l, kAT[1], values),
-                                             combine(b, l, kAT[0], values));
+          auto pick = [&](unsigned dim, ArrayRef<Value> values) {
+            return pickBy(
+                b, l, dim,
+                {combine(b, l, kAT[0], values), combine(b, l, kAT[1], values)});
           };
           Value t[4];
           for (int a = 0; a < 4; ++a)
-            t[a] = pick(j1, SmallVector<Value>(args.slice(a * 4, 4)));
-          Value s = pick(i1, t);
+            t[a] = pick(1, SmallVector<Value>(args.slice(a * 4, 4)));
+          Value s = pick(0, t);
           if (initKind == kScalar)
             s = b.create<arith::AddFOp>(l, scalarInit, s);
           else if (initKind != kNone)

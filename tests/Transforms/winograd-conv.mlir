@@ -46,6 +46,31 @@ func.func @filter_transform(%x: tensor<1x4x4x1xf32>) -> tensor<1x2x2x1xf32> {
 
 // -----
 
+// Any other accumulator (here an argument, as for a residual) is read
+// whole through the output layout; a nonzero fill is added as its scalar.
+// CHECK-LABEL: func.func @accumulators
+// CHECK-SAME: (%{{[a-z0-9]+}}: tensor<1x6x6x4xf32>, %[[ACC:[a-z0-9]+]]: tensor<1x4x4x8xf32>)
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1.500000e+00 : f32
+// CHECK: %[[ACC6:.*]] = tensor.expand_shape %[[ACC]] {{\[}}[0], [1, 2], [3, 4], [5]] output_shape [1, 2, 2, 2, 2, 8]
+// CHECK: linalg.generic {{.*}} ins({{.*}}, %[[ACC6]] : {{.*}}tensor<1x2x2x2x2x8xf32>)
+// CHECK: linalg.batch_matmul
+// CHECK: linalg.generic
+// CHECK: arith.addf %{{.*}}, %[[ONE]] : f32
+// CHECK-NOT: linalg.conv_2d_nhwc_hwcf
+func.func @accumulators(%x: tensor<1x6x6x4xf32>, %acc: tensor<1x4x4x8xf32>) -> (tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) {
+  %w = arith.constant dense<0.5> : tensor<3x3x4x8xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x6x6x4xf32>, tensor<3x3x4x8xf32>) outs(%acc : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  %c = arith.constant 1.5 : f32
+  %e = tensor.empty() : tensor<1x4x4x8xf32>
+  %i = linalg.fill ins(%c : f32) outs(%e : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  %z = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x6x6x4xf32>, tensor<3x3x4x8xf32>) outs(%i : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  return %y, %z : tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>
+}
+
+// -----
+
 // Left direct: stride 2, an odd output width, a filter that is not a
 // constant, and (at the default threshold) too few channels.
 // CHECK-LABEL: func.func @refused

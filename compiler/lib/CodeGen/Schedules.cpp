@@ -384,6 +384,31 @@ struct ScheduleBuilder {
     return {m, n};
   }
 
+  /// The handle of the fill of (batch) matmul `op`'s accumulator (`h`, the
+  /// untiled op) when only `op` reads it, else empty.
+  std::string fillOf(linalg::LinalgOp op, const std::string &h) {
+    Operation *init = op.getDpsInits()[0].getDefiningOp();
+    if (!isa_and_nonnull<linalg::FillOp>(init) || !init->hasOneUse())
+      return {};
+    return s.producerOfInit(h, op.getDpsInputs().size());
+  }
+
+  /// Fuses `fill` (fillOf()) into the thread split just made and vectorizes
+  /// it row by row: each thread fills its chunk just before its matmul
+  /// reads it from cache. Left alone, equal fills of equal shapes are
+  /// merged by CSE once vectorized, and bufferization copies the one result
+  /// for each reader (a Winograd conv's 16 matmuls, when they were apart).
+  void fuseFill(linalg::LinalgOp op, const std::string &fill) {
+    if (fill.empty())
+      return;
+    claimed.insert(op.getDpsInits()[0].getDefiningOp());
+    SmallVector<int64_t> rows(op.getNumParallelLoops(), 1);
+    rows.back() = 0;
+    std::string h = s.tile(s.fuseInto(fill), rows);
+    s.os << "  transform.structured.vectorize " << h
+         << " : !transform.any_op\n";
+  }
+
   /// matmul [m, n, k]: cache tiles, then a register block over k steps.
   void matmul(linalg::MatmulOp op) {
     auto out = cast<ShapedType>(op.getDpsInits()[0].getType()).getShape();
@@ -393,22 +418,10 @@ struct ScheduleBuilder {
     if (!nt)
       return;
     std::string h = claim(op);
-    // A fill of the accumulator only this matmul reads is done by the same
-    // thread, chunk by chunk, just before its matmul reads it from cache.
-    // Left alone, equal fills of equal shapes are merged by CSE once
-    // vectorized, and bufferization copies the one result for each reader
-    // (the 16 matmuls of a Winograd conv).
-    std::string fill;
-    Operation *initDef = op.getDpsInits()[0].getDefiningOp();
-    if (isa_and_nonnull<linalg::FillOp>(initDef) && initDef->hasOneUse())
-      fill = s.producerOfInit(h, 2);
+    std::string fill = fillOf(op, h);
     auto [mChunk, nChunk] = splitMatmul(h, 3, m, n, mt, nt);
-    if (!fill.empty() && (mChunk < m || nChunk < n)) {
-      claimed.insert(initDef);
-      fill = s.tile(s.fuseInto(fill), {1, 0});
-      s.os << "  transform.structured.vectorize " << fill
-           << " : !transform.any_op\n";
-    }
+    if (mChunk < m || nChunk < n)
+      fuseFill(op, fill);
     tileAndVectorizeMatmul(h, {}, mChunk, nChunk, k, mt, nt);
   }
 
@@ -482,27 +495,18 @@ struct ScheduleBuilder {
     if (!nt)
       return;
     std::string h = claim(op);
-    // The accumulator's fill, as in matmul(), batch item by batch item.
-    std::string fill;
-    Operation *initDef = op.getDpsInits()[0].getDefiningOp();
-    if (batch > 1 && isa_and_nonnull<linalg::FillOp>(initDef) &&
-        initDef->hasOneUse())
-      fill = s.producerOfInit(h, 2);
-    if (batch > 1)
+    std::string fill = fillOf(op, h);
+    if (batch > 1) {
       h = s.forall(h, 4, 0, batch);
-    if (!fill.empty()) {
-      claimed.insert(initDef);
-      fill = s.tile(s.fuseInto(fill), {1, 1, 0});
-      s.os << "  transform.structured.vectorize " << fill
-           << " : !transform.any_op\n";
+      fuseFill(op, fill);
     }
     tileAndVectorizeMatmul(h, {1}, m, n, k, mt, nt);
   }
 
   /// Splits the first outer dim with room for the threads (of those tiled
-  /// to 1 in `whole`, when given), unless the op
-  /// has so few elements that forking them costs more than it saves (a
-  /// padded buffer's border); returns the op inside the forall.
+  /// to 1 in `whole`, when given), unless the op has so few elements that
+  /// forking them costs more than it saves (a padded buffer's border);
+  /// returns the op inside the forall.
   std::string splitOverThreads(const std::string &h, ArrayRef<int64_t> bounds,
                                ArrayRef<int64_t> whole = {}) {
     int64_t work = 1;

@@ -378,8 +378,8 @@ def WinogradConv : Pass<"rep-winograd-conv", "func::FuncOp"> {
 
     That is 16 multiplies per tile and channel pair instead of 36, 2.25x
     fewer. B and A hold only 0 and +-1 and G only 0, +-1/2 and 1, so the
-    transforms add no rounding beyond reassociating the sums (the result
-    agrees with the direct conv to a few ulps).
+    transforms only add, subtract and halve: no constant that rounds, and
+    the result agrees with the direct conv to a few ulps.
 
     ```mlir
     %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>,
