@@ -18,6 +18,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -49,8 +50,15 @@ int64_t slabWidthOf(tensor::ExtractSliceOp slice, RankedTensorType type) {
     return 0;
   if (!ShapedType::isDynamic(offsets.back()))
     return offsets.back() % b ? 0 : b;
-  // A dynamic offset: a thread's slab index times a multiple of `b`.
-  auto apply = slice.getOffsets().back().getDefiningOp<affine::AffineApplyOp>();
+  // A dynamic offset: a thread's slab index times a multiple of `b`, or a
+  // cache tile loop's counter that starts at and steps by multiples of it.
+  Value offset = slice.getOffsets().back();
+  if (scf::ForOp loop = scf::getForInductionVarOwner(offset)) {
+    std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+    std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+    return lb && step && *lb % b == 0 && *step % b == 0 ? b : 0;
+  }
+  auto apply = offset.getDefiningOp<affine::AffineApplyOp>();
   if (!apply || apply.getAffineMap().getNumResults() != 1 ||
       !apply.getAffineMap().getResult(0).isMultipleOf(b))
     return 0;
@@ -117,15 +125,19 @@ struct PackConstantSlabsPass
       OpFoldResult index;
       int64_t offset = slice.getStaticOffsets().back();
       if (ShapedType::isDynamic(offset)) {
-        auto apply =
-            slice.getOffsets().back().getDefiningOp<affine::AffineApplyOp>();
-        AffineMap map = apply.getAffineMap();
+        Value dynamic = slice.getOffsets().back();
+        AffineMap map = builder.getDimIdentityMap();
+        ValueRange operands = dynamic;
+        if (auto apply = dynamic.getDefiningOp<affine::AffineApplyOp>()) {
+          map = apply.getAffineMap();
+          operands = apply.getOperands();
+        }
         index = builder
                     .create<affine::AffineApplyOp>(
                         loc,
                         AffineMap::get(map.getNumDims(), map.getNumSymbols(),
                                        map.getResult(0).floorDiv(b)),
-                        apply.getOperands())
+                        operands)
                     .getResult();
       } else {
         index = builder.getIndexAttr(offset / b);

@@ -43,6 +43,53 @@ func.func @filter_slabs(%i: index) -> tensor<1x2x3x2xf32> {
 
 // -----
 
+// A cache tile loop's counter (from 0, by 4) takes slab iv / 4 of the
+// packed [2, 2, 4] constant, as the forall's index does.
+// CHECK: #[[QUARTER:.*]] = affine_map<(d0) -> (d0 floordiv 4)>
+// CHECK-LABEL: func @loop_slabs
+// CHECK: %[[W:.*]] = arith.constant dense<{{\[\[\[}}0.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00], [1.000000e+01, 1.100000e+01, 1.200000e+01, 1.300000e+01]], {{\[\[}}4.000000e+00, 5.000000e+00, 6.000000e+00, 7.000000e+00], [1.400000e+01, 1.500000e+01, 1.600000e+01, 1.700000e+01]]]> : tensor<2x2x4xf32>
+// CHECK: scf.for %[[IV:.*]] = %c0 to %c8 step %c4
+// CHECK: %[[J:.*]] = affine.apply #[[QUARTER]](%[[IV]])
+// CHECK: tensor.extract_slice %[[W]][%[[J]], 0, 0] [1, 2, 4] [1, 1, 1] : tensor<2x2x4xf32> to tensor<2x4xf32>
+func.func @loop_slabs(%out: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %w = arith.constant dense<[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], [10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0]]> : tensor<2x8xf32>
+  %r = scf.for %i = %c0 to %c8 step %c4 iter_args(%o = %out) -> (tensor<2x8xf32>) {
+    %s = tensor.extract_slice %w[0, %i] [2, 4] [1, 1] : tensor<2x8xf32> to tensor<2x4xf32>
+    %n = tensor.insert_slice %s into %o[0, %i] [2, 4] [1, 1] : tensor<2x4xf32> into tensor<2x8xf32>
+    scf.yield %n : tensor<2x8xf32>
+  }
+  return %r : tensor<2x8xf32>
+}
+
+// -----
+
+// Left alone: loops whose slices could straddle two slabs, one stepping
+// by 2 and one starting at 2, with 4-column slices.
+// CHECK-LABEL: func @loop_kept
+// CHECK-COUNT-2: arith.constant {{.*}} : tensor<2x8xf32>
+// CHECK-NOT: tensor<2x2x4xf32>
+func.func @loop_kept(%out: tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %step = arith.constant dense<[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]]> : tensor<2x8xf32>
+  %r = scf.for %i = %c0 to %c4 step %c2 iter_args(%o = %out) -> (tensor<2x4xf32>) {
+    %s = tensor.extract_slice %step[0, %i] [2, 4] [1, 1] : tensor<2x8xf32> to tensor<2x4xf32>
+    scf.yield %s : tensor<2x4xf32>
+  }
+  %start = arith.constant dense<[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], [2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0]]> : tensor<2x8xf32>
+  %q = scf.for %i = %c2 to %c4 step %c4 iter_args(%o = %out) -> (tensor<2x4xf32>) {
+    %s = tensor.extract_slice %start[0, %i] [2, 4] [1, 1] : tensor<2x8xf32> to tensor<2x4xf32>
+    scf.yield %s : tensor<2x4xf32>
+  }
+  return %r, %q : tensor<2x4xf32>, tensor<2x4xf32>
+}
+
+// -----
+
 // Static offsets work too: columns 2-3 are slab 1.
 // CHECK-LABEL: func @static_slabs
 // CHECK: %[[W:.*]] = arith.constant dense<{{\[\[\[}}1.000000e+00, 2.000000e+00]], {{\[\[}}3.000000e+00, 4.000000e+00]]]> : tensor<2x1x2xf32>
