@@ -97,7 +97,10 @@ def measure_peak(env, work):
     with open(src, 'w') as f:
         f.write(PEAK_C)
     sh(['cc', '-O3', '-march=native', '-ffp-contract=fast', '-fopenmp', src, '-o', exe])
-    return float(sh(['taskset', '-c', env['PIN'], exe], env=env).stdout)
+    # The best of five: a neighbour's burst on a shared host once measured
+    # half the peak, which doubled every model's percentage.
+    return max(float(sh(['taskset', '-c', env['PIN'], exe], env=env).stdout)
+               for _ in range(5))
 
 
 def ensure_ort():
