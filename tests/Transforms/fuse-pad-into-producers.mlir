@@ -145,3 +145,25 @@ func.func @kept(%x: tensor<1x2x2x1xf32>) -> (tensor<1x4x4x1xf32>, tensor<1x4x4x1
   } : tensor<1x2x2x1xf32> to tensor<1x4x4x1xf32>
   return %p, %q : tensor<1x4x4x1xf32>, tensor<1x4x4x1xf32>
 }
+
+// -----
+
+// Kept: a pad of a tensor whose batch size is dynamic (the padded buffer
+// would need its size at run time).
+// CHECK-LABEL: func @dynamic
+// CHECK: linalg.generic
+// CHECK: tensor.pad
+// WHY: rep-fuse-pad-into-producers: refused at ?: dynamic shapes
+func.func @dynamic(%x: tensor<?x2x2x1xf32>) -> tensor<?x4x4x1xf32> {
+  %zero = arith.constant 0.0 : f32
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<?x2x2x1xf32>) outs(%x : tensor<?x2x2x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<?x2x2x1xf32>
+  %p = tensor.pad %r low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<?x2x2x1xf32> to tensor<?x4x4x1xf32>
+  return %p : tensor<?x4x4x1xf32>
+}
