@@ -17,12 +17,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "rep/Transforms/Passes.h"
+#include "rep/Transforms/Utils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::rep {
 #define GEN_PASS_DEF_WINOGRADCONV
@@ -293,8 +293,8 @@ struct WinogradConvPass : rep::impl::WinogradConvBase<WinogradConvPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<ConvToWinograd>(&getContext(), minChannels);
-    if (failed(
-            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyRepPatterns(getOperation(), std::move(patterns),
+                                getArgument())))
       signalPassFailure();
   }
 };

@@ -1,4 +1,5 @@
 // RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-winograd-conv{min-channels=1}))" -split-input-file | FileCheck %s
+// RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-winograd-conv{min-channels=1}))" -split-input-file -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
 
 // A padded conv with a bias: the input transform over (k, n, th, tw, c)
 // from 16 stride-2 views, one batch of 16 matmuls with the transformed
@@ -72,11 +73,15 @@ func.func @accumulators(%x: tensor<1x6x6x4xf32>, %acc: tensor<1x4x4x8xf32>) -> (
 // -----
 
 // Left direct: stride 2, an odd output width, a filter that is not a
-// constant, and (at the default threshold) too few channels.
+// constant, a 5x5 filter, and (at the default threshold) too few channels.
 // CHECK-LABEL: func.func @refused
-// CHECK-COUNT-3: linalg.conv_2d_nhwc_hwcf
+// CHECK-COUNT-4: linalg.conv_2d_nhwc_hwcf
 // CHECK-NOT: linalg.batch_matmul
-func.func @refused(%x: tensor<1x9x9x4xf32>, %wd: tensor<3x3x4x8xf32>) -> (tensor<1x4x4x8xf32>, tensor<1x7x7x8xf32>, tensor<1x6x6x8xf32>) {
+// WHY-DAG: rep-winograd-conv: refused at {{.*}}: strided or dilated
+// WHY-DAG: rep-winograd-conv: refused at {{.*}}: odd output height or width
+// WHY-DAG: rep-winograd-conv: refused at {{.*}}: filter is not a constant
+// WHY-DAG: rep-winograd-conv: refused at {{.*}}: not a 3x3 filter
+func.func @refused(%x: tensor<1x9x9x4xf32>, %wd: tensor<3x3x4x8xf32>) -> (tensor<1x4x4x8xf32>, tensor<1x7x7x8xf32>, tensor<1x6x6x8xf32>, tensor<1x4x4x8xf32>) {
   %w = arith.constant dense<0.5> : tensor<3x3x4x8xf32>
   %z = arith.constant 0.0 : f32
   %e1 = tensor.empty() : tensor<1x4x4x8xf32>
@@ -92,7 +97,11 @@ func.func @refused(%x: tensor<1x9x9x4xf32>, %wd: tensor<3x3x4x8xf32>) -> (tensor
   %i3 = linalg.fill ins(%z : f32) outs(%e3 : tensor<1x6x6x8xf32>) -> tensor<1x6x6x8xf32>
   %dyn = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x8, %wd : tensor<1x8x8x4xf32>, tensor<3x3x4x8xf32>) outs(%i3 : tensor<1x6x6x8xf32>) -> tensor<1x6x6x8xf32>
-  return %s2, %odd, %dyn : tensor<1x4x4x8xf32>, tensor<1x7x7x8xf32>, tensor<1x6x6x8xf32>
+  %w5 = arith.constant dense<0.5> : tensor<5x5x4x8xf32>
+  %x5 = tensor.extract_slice %x[0, 0, 0, 0] [1, 8, 8, 4] [1, 1, 1, 1] : tensor<1x9x9x4xf32> to tensor<1x8x8x4xf32>
+  %five = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x5, %w5 : tensor<1x8x8x4xf32>, tensor<5x5x4x8xf32>) outs(%i1 : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  return %s2, %odd, %dyn, %five : tensor<1x4x4x8xf32>, tensor<1x7x7x8xf32>, tensor<1x6x6x8xf32>, tensor<1x4x4x8xf32>
 }
 
 // -----
@@ -101,6 +110,8 @@ func.func @refused(%x: tensor<1x9x9x4xf32>, %wd: tensor<3x3x4x8xf32>) -> (tensor
 // RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-winograd-conv))" -split-input-file | FileCheck %s --check-prefix=DEFAULT
 // DEFAULT-LABEL: func.func @few_channels
 // DEFAULT: linalg.conv_2d_nhwc_hwcf
+// RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-winograd-conv))" -split-input-file -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=DEFAULT-WHY
+// DEFAULT-WHY: rep-winograd-conv: refused at {{.*}}: too few channels for the transforms to pay
 func.func @few_channels(%x: tensor<1x8x8x32xf32>) -> tensor<1x6x6x64xf32> {
   %w = arith.constant dense<0.5> : tensor<3x3x32x64xf32>
   %z = arith.constant 0.0 : f32

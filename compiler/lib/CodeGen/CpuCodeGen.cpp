@@ -130,7 +130,8 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
       llvm::errs() << buildScheduleScript(module, options) << "\n";
     if (failed(applyKernelSchedules(module, options)))
       return failure();
-    // Threads split weights by columns; each thread's slab contiguous.
+    // Weights that threads or cache tiles read by columns: each slab
+    // contiguous.
     if (failed(runCodeGenPipeline(module, options,
                                   "func.func(rep-pack-constant-slabs)")))
       return failure();
