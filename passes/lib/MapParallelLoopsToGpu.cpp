@@ -36,13 +36,14 @@ namespace {
 bool staysOnHost(Operation *op) {
   return isMemoryEffectFree(op) ||
          isa<memref::AllocOp, memref::AllocaOp, memref::DeallocOp>(op) ||
-         op->hasTrait<OpTrait::IsTerminator>();
+         // Kernels rep-tile-contractions-for-gpu built.
+         isa<gpu::LaunchOp>(op) || op->hasTrait<OpTrait::IsTerminator>();
 }
 
 std::optional<int64_t> tripCount(scf::ParallelOp loop) {
   int64_t n = 1;
-  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
-                                       loop.getUpperBound(), loop.getStep())) {
+  for (auto [lb, ub, step] :
+       llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
     auto l = getConstantIntValue(lb), u = getConstantIntValue(ub),
          s = getConstantIntValue(step);
     if (!l || !u || !s || *s <= 0)
@@ -113,7 +114,8 @@ struct MapParallelLoopsToGpuPass
       if (!llvm::equal(order, llvm::seq<unsigned>(0, order.size()))) {
         auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
         if (!generic) {
-          FailureOr<linalg::GenericOp> g = linalg::generalizeNamedOp(rewriter, op);
+          FailureOr<linalg::GenericOp> g =
+              linalg::generalizeNamedOp(rewriter, op);
           if (failed(g))
             return op.emitError("cannot generalize this op to reorder its "
                                 "loops for the GPU");

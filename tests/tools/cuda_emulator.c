@@ -11,12 +11,21 @@
  * implements the driver calls runtime/lib/cuda.c makes, with host memory
  * for device memory, and runs a kernel by calling the host build of it
  * that `repc --target=cuda --gpu-host-kernels` exports under the kernel's
- * name from the model library that holds the PTX. Kernels use no shared
- * memory or barriers, so running their threads one after another is exact.
+ * name from the model library that holds the PTX, once per thread.
+ *
+ * A kernel without shared memory has no barriers either, and its threads
+ * run one after another. A kernel with shared memory gets a fresh block of
+ * garbage for each block, and its threads run as fibers (ucontext): each
+ * runs until it reaches the barrier, then the next; when all have, they go
+ * on. The order alternates (forward, then backward) with every phase and
+ * every block, so a thread that reads shared memory another thread writes
+ * without a barrier in between reads garbage in one of the orders.
  *
  * What it checks, as a driver would fail: every kernel a launch names is an
- * .entry of the loaded PTX; launches are 1-D with at most 1024 threads; and
- * every pointer argument points into a live allocation.
+ * .entry of the loaded PTX; launches are 1-D with at most 1024 threads and
+ * at most 48 KiB of shared memory; every pointer argument points into a
+ * live allocation; and either all threads of a block reach a barrier or
+ * none does.
  *
  * REP_CUDA_EMULATOR_DEVICES=N: the number of devices it reports (default
  * 1), to test how the runtime handles a machine without a GPU.
@@ -32,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ucontext.h>
 
 typedef int CUresult;
 typedef unsigned long long CUdeviceptr;
@@ -211,14 +221,74 @@ CUresult cuStreamSynchronize(void *stream) {
   return CUDA_SUCCESS;
 }
 
-typedef void (*host_kernel)(void **params, unsigned grid, unsigned block);
+typedef void (*host_kernel)(void **params, uint64_t block, uint64_t thread,
+                            void *shared, void (*barrier)(void));
+
+/* One block's threads as fibers; thread-local, as runtimes on several
+   threads may launch at once. */
+typedef struct fibers {
+  ucontext_t scheduler, *threads;
+  char *stacks;
+  unsigned char *finished;
+  unsigned capacity, current;
+  host_kernel kernel;
+  void **params;
+  uint64_t block;
+  char *shared;
+} fibers;
+
+enum { kStackBytes = 256 * 1024 };
+static __thread fibers self;
+
+static void noBarrier(void) {
+  fprintf(stderr, "cuda emulator: a barrier in a kernel without shared "
+                  "memory\n");
+  abort();
+}
+
+static void barrier(void) {
+  swapcontext(&self.threads[self.current], &self.scheduler);
+}
+
+static void fiberMain(int thread) {
+  self.kernel(self.params, self.block, (uint64_t)thread, self.shared, barrier);
+  self.finished[thread] = 1;
+}
+
+/* Runs the block self.block of `n` threads; 0, or -1 where its threads
+   disagree about a barrier. */
+static int runBlock(unsigned n) {
+  for (unsigned t = 0; t < n; ++t) {
+    ucontext_t *c = &self.threads[t];
+    getcontext(c);
+    c->uc_stack.ss_sp = self.stacks + (size_t)t * kStackBytes;
+    c->uc_stack.ss_size = kStackBytes;
+    c->uc_link = &self.scheduler;
+    makecontext(c, (void (*)(void))fiberMain, 1, (int)t);
+    self.finished[t] = 0;
+  }
+  for (unsigned phase = 0;; ++phase) {
+    int backward = (phase + self.block) & 1;
+    for (unsigned i = 0; i < n; ++i) {
+      self.current = backward ? n - 1 - i : i;
+      swapcontext(&self.scheduler, &self.threads[self.current]);
+    }
+    unsigned done = 0;
+    for (unsigned t = 0; t < n; ++t)
+      done += self.finished[t];
+    if (done == n)
+      return 0;
+    if (done)
+      return -1;
+  }
+}
 
 CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
                         unsigned bx, unsigned by, unsigned bz, unsigned shared,
                         void *stream, void **params, void **extra) {
   (void)stream;
   if (!function || gy != 1 || gz != 1 || by != 1 || bz != 1 || !gx || !bx ||
-      bx > 1024 || shared || extra)
+      bx > 1024 || shared > 48 * 1024 || extra)
     return CUDA_ERROR_INVALID_VALUE;
   /* Every argument repc passes is a device pointer; the host kernel knows
      how many. Check those the launch table filled in. */
@@ -229,8 +299,41 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
     if (p - params > 64)
       break;
   }
-  ((host_kernel)function)(params, gx, bx);
-  return CUDA_SUCCESS;
+  host_kernel kernel = (host_kernel)function;
+  if (!shared) {
+    char none;
+    for (uint64_t b = 0; b < gx; ++b)
+      for (uint64_t t = 0; t < bx; ++t)
+        kernel(params, b, t, &none, noBarrier);
+    return CUDA_SUCCESS;
+  }
+  if (self.capacity < bx) {
+    free(self.threads);
+    free(self.stacks);
+    free(self.finished);
+    self.threads = calloc(bx, sizeof *self.threads);
+    self.stacks = malloc((size_t)bx * kStackBytes);
+    self.finished = calloc(bx, 1);
+    self.capacity = self.threads && self.stacks && self.finished ? bx : 0;
+    if (!self.capacity)
+      return CUDA_ERROR_OUT_OF_MEMORY;
+  }
+  char *memory = malloc(shared);
+  if (!memory)
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  self.kernel = kernel;
+  self.params = params;
+  self.shared = memory;
+  CUresult r = CUDA_SUCCESS;
+  for (uint64_t b = 0; b < gx && r == CUDA_SUCCESS; ++b) {
+    /* Garbage, as on a GPU. */
+    memset(memory, 0x5a, shared);
+    self.block = b;
+    if (runBlock(bx))
+      r = CUDA_ERROR_LAUNCH_FAILED;
+  }
+  free(memory);
+  return r;
 }
 
 CUresult cuGetErrorString(CUresult r, const char **s) {
@@ -243,7 +346,7 @@ CUresult cuGetErrorString(CUresult r, const char **s) {
     break;
   case CUDA_ERROR_LAUNCH_FAILED:
     *s = "unspecified launch failure (emulator: a pointer argument outside "
-         "every allocation)";
+         "every allocation, or a barrier some threads of a block skip)";
     break;
   default:
     *s = "error (emulator)";

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -19,9 +20,9 @@
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/IR/Constants.h"
+#include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/Linker/Linker.h"
-#include "llvm/IR/GlobalVariable.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
@@ -110,9 +111,10 @@ private:
       return it->second;
     auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
         get, get.getNameAttr());
-    auto init = global ? dyn_cast_or_null<DenseElementsAttr>(
-                             global.getInitialValueAttr())
-                       : nullptr;
+    auto init =
+        global
+            ? dyn_cast_or_null<DenseElementsAttr>(global.getInitialValueAttr())
+            : nullptr;
     Type elt = global ? global.getType().getElementType() : Type();
     if (!init || !global.getConstant() || !elt.isIntOrFloat() ||
         elt.getIntOrFloatBitWidth() % 8)
@@ -136,8 +138,8 @@ private:
 
   LogicalResult addLaunch(gpu::LaunchFuncOp launch) {
     CudaProgram::Launch l{};
-    auto [it, fresh] = kernels.try_emplace(launch.getKernelName(),
-                                           program.kernels.size());
+    auto [it, fresh] =
+        kernels.try_emplace(launch.getKernelName(), program.kernels.size());
     if (fresh)
       program.kernels.push_back(launch.getKernelName().str());
     l.kernel = it->second;
@@ -186,8 +188,8 @@ private:
       if (root->offset < 0 || end > root->size)
         return launch.emitError("internal error: kernel argument ")
                << type << " reaches past its buffer";
-      program.args.push_back({root->buffer, root->index,
-                              uint64_t(root->offset)});
+      program.args.push_back(
+          {root->buffer, root->index, uint64_t(root->offset)});
     }
     l.numArgs = program.args.size() - l.firstArg;
     // The runtime passes at most 64 (runtime/lib/cuda.c).
@@ -218,9 +220,11 @@ void allowContraction(gpu::GPUModuleOp kernels) {
 }
 
 /// The kernels of `kernels` as host functions `K_body(args..., block,
-/// thread)`, lowered to the LLVM dialect with bare-pointer memrefs (the
-/// kernels' own calling convention). Each kernel has one launch, whose
-/// sizes replace the kernel's grid and block dimension queries.
+/// thread, shared, barrier)`, lowered to the LLVM dialect with bare-pointer
+/// memrefs (the kernels' own calling convention): `shared` is the block's
+/// dynamic shared memory and `barrier` a function the emulator switches
+/// threads in. Each kernel has one launch, whose sizes replace the
+/// kernel's grid and block dimension queries.
 FailureOr<OwningOpRef<ModuleOp>>
 kernelsForHost(gpu::GPUModuleOp kernels, const CudaProgram &program,
                const CpuCodeGenOptions &options) {
@@ -231,15 +235,30 @@ kernelsForHost(gpu::GPUModuleOp kernels, const CudaProgram &program,
   for (const CudaProgram::Launch &l : program.launches)
     launchOf[program.kernels[l.kernel]] = &l;
   Type index = IndexType::get(ctx);
+  auto barrierType = FunctionType::get(ctx, {}, {});
+  // The host has one address space.
+  AttrTypeReplacer flatten;
+  flatten.addReplacement([](MemRefType type) -> std::optional<Type> {
+    if (!isa_and_nonnull<gpu::AddressSpaceAttr>(type.getMemorySpace()))
+      return std::nullopt;
+    return MemRefType::get(type.getShape(), type.getElementType(),
+                           type.getLayout());
+  });
   for (auto kernel : kernels.getOps<gpu::GPUFuncOp>()) {
     const CudaProgram::Launch *launch = launchOf.lookup(kernel.getName());
     if (!launch)
       continue;
     if (launch->grid[1] * launch->grid[2] * launch->block[1] *
-            launch->block[2] != 1)
+            launch->block[2] !=
+        1)
       return kernel.emitError("host kernels map the x dimension only");
+    if (!kernel.getWorkgroupAttributions().empty() ||
+        !kernel.getPrivateAttributions().empty())
+      return kernel.emitError("host kernels take no memory attributions");
+    auto sharedType = MemRefType::get(
+        {std::max<int64_t>(1, launch->sharedBytes)}, IntegerType::get(ctx, 8));
     SmallVector<Type> types(kernel.getArgumentTypes());
-    types.append({index, index});
+    types.append({index, index, sharedType, barrierType});
     auto func = func::FuncOp::create(loc, (kernel.getName() + "_body").str(),
                                      FunctionType::get(ctx, types, {}));
     host->push_back(func);
@@ -248,12 +267,18 @@ kernelsForHost(gpu::GPUModuleOp kernels, const CudaProgram &program,
     Block &entry = func.getBody().front();
     Value blockId = entry.addArgument(index, loc);
     Value threadId = entry.addArgument(index, loc);
+    Value shared = entry.addArgument(sharedType, loc);
+    Value barrier = entry.addArgument(barrierType, loc);
     OpBuilder b = OpBuilder::atBlockBegin(&entry);
     auto constant = [&](int64_t v) -> Value {
       return b.create<arith::ConstantIndexOp>(loc, v);
     };
     Value zero = constant(0), one = constant(1);
-    Value gridX = constant(launch->grid[0]), blockX = constant(launch->block[0]);
+    Value gridX = constant(launch->grid[0]),
+          blockX = constant(launch->block[0]);
+    Value dynamicShared = b.create<memref::CastOp>(
+        loc, MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 8)),
+        shared);
     SmallVector<Operation *> dead;
     func.walk([&](Operation *op) {
       auto pick = [&](gpu::Dimension d, Value x, Value other) {
@@ -268,7 +293,13 @@ kernelsForHost(gpu::GPUModuleOp kernels, const CudaProgram &program,
         pick(dim.getDimension(), gridX, one);
       else if (auto dim = dyn_cast<gpu::BlockDimOp>(op))
         pick(dim.getDimension(), blockX, one);
-      else if (isa<gpu::ReturnOp>(op)) {
+      else if (isa<gpu::DynamicSharedMemoryOp>(op)) {
+        op->getResult(0).replaceAllUsesWith(dynamicShared);
+        dead.push_back(op);
+      } else if (isa<gpu::BarrierOp>(op)) {
+        OpBuilder(op).create<func::CallIndirectOp>(op->getLoc(), barrier);
+        dead.push_back(op);
+      } else if (isa<gpu::ReturnOp>(op)) {
         OpBuilder rb(op);
         rb.create<func::ReturnOp>(op->getLoc());
         dead.push_back(op);
@@ -276,6 +307,9 @@ kernelsForHost(gpu::GPUModuleOp kernels, const CudaProgram &program,
     });
     for (Operation *op : dead)
       op->erase();
+    flatten.recursivelyReplaceElementsIn(func, /*replaceAttrs=*/true,
+                                         /*replaceLocs=*/false,
+                                         /*replaceTypes=*/true);
   }
   if (failed(runCodeGenPipeline(
           *host, options,
@@ -288,9 +322,10 @@ kernelsForHost(gpu::GPUModuleOp kernels, const CudaProgram &program,
   return std::move(host);
 }
 
-/// Links the host kernels into `m` and wraps each as the emulator calls it:
-/// `void K(void **params, uint32_t grid, uint32_t block)`, where params[i]
-/// points to a device pointer, as for cuLaunchKernel.
+/// Links the host kernels into `m` and wraps each as the emulator calls it,
+/// once per thread: `void K(void **params, uint64_t block, uint64_t thread,
+/// void *shared, void (*barrier)(void))`, where params[i] points to a
+/// device pointer, as for cuLaunchKernel.
 llvm::Error addHostKernels(llvm::Module &m, ModuleOp hostKernels,
                            const CudaProgram &program) {
   llvm::LLVMContext &ctx = m.getContext();
@@ -304,50 +339,26 @@ llvm::Error addHostKernels(llvm::Module &m, ModuleOp hostKernels,
     return llvm::createStringError("linking the host kernels failed");
   llvm::IRBuilder<> b(ctx);
   auto *ptr = b.getPtrTy();
-  auto *i32 = b.getInt32Ty();
   auto *i64 = b.getInt64Ty();
   for (const std::string &name : program.kernels) {
     llvm::Function *body = m.getFunction(name + "_body");
     if (!body)
       return llvm::createStringError("no host kernel " + name);
     auto *wrapper = llvm::Function::Create(
-        llvm::FunctionType::get(b.getVoidTy(), {ptr, i32, i32}, false),
+        llvm::FunctionType::get(b.getVoidTy(), {ptr, i64, i64, ptr, ptr},
+                                false),
         llvm::GlobalValue::ExternalLinkage, name, m);
-    auto *entry = llvm::BasicBlock::Create(ctx, "entry", wrapper);
-    auto *blocks = llvm::BasicBlock::Create(ctx, "blocks", wrapper);
-    auto *threads = llvm::BasicBlock::Create(ctx, "threads", wrapper);
-    auto *nextBlock = llvm::BasicBlock::Create(ctx, "next_block", wrapper);
-    auto *done = llvm::BasicBlock::Create(ctx, "done", wrapper);
-    b.SetInsertPoint(entry);
+    b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", wrapper));
     SmallVector<llvm::Value *> args;
-    unsigned numBuffers = body->arg_size() - 2;
+    unsigned numBuffers = body->arg_size() - 4;
     for (unsigned i = 0; i < numBuffers; ++i) {
       llvm::Value *slot =
           b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, wrapper->getArg(0), i));
       args.push_back(b.CreateIntToPtr(b.CreateLoad(i64, slot), ptr));
     }
-    llvm::Value *grid = b.CreateZExt(wrapper->getArg(1), i64);
-    llvm::Value *block = b.CreateZExt(wrapper->getArg(2), i64);
-    b.CreateCondBr(b.CreateICmpEQ(b.CreateMul(grid, block), b.getInt64(0)),
-                   done, blocks);
-    b.SetInsertPoint(blocks);
-    llvm::PHINode *bx = b.CreatePHI(i64, 2);
-    bx->addIncoming(b.getInt64(0), entry);
-    b.CreateBr(threads);
-    b.SetInsertPoint(threads);
-    llvm::PHINode *tx = b.CreatePHI(i64, 2);
-    tx->addIncoming(b.getInt64(0), blocks);
-    args.resize(numBuffers);
-    args.append({bx, tx});
+    for (unsigned i = 1; i < 5; ++i)
+      args.push_back(wrapper->getArg(i));
     b.CreateCall(body, args);
-    llvm::Value *tNext = b.CreateAdd(tx, b.getInt64(1));
-    tx->addIncoming(tNext, threads);
-    b.CreateCondBr(b.CreateICmpULT(tNext, block), threads, nextBlock);
-    b.SetInsertPoint(nextBlock);
-    llvm::Value *bNext = b.CreateAdd(bx, b.getInt64(1));
-    bx->addIncoming(bNext, nextBlock);
-    b.CreateCondBr(b.CreateICmpULT(bNext, grid), blocks, done);
-    b.SetInsertPoint(done);
     b.CreateRetVoid();
   }
   return llvm::Error::success();
@@ -378,6 +389,7 @@ FailureOr<CudaProgram> rep::lowerLinalgToCuda(ModuleOp module,
   if (failed(runCodeGenPipeline(
           module, options,
           "rep-copy-to-linalg{loops=false},canonicalize,cse,"
+          "func.func(rep-tile-contractions-for-gpu),"
           "func.func(rep-map-parallel-loops-to-gpu{block-size=" +
               std::to_string(cuda.blockSize) +
               "}),"
@@ -451,8 +463,8 @@ rep::buildCudaHostModule(const CudaProgram &program, llvm::LLVMContext &ctx,
     launches.push_back(llvm::ConstantArray::get(
         launchType,
         {u32(l.kernel), u32(l.grid[0]), u32(l.grid[1]), u32(l.grid[2]),
-         u32(l.block[0]), u32(l.block[1]), u32(l.block[2]),
-         u32(l.sharedBytes), u32(l.firstArg), u32(l.numArgs)}));
+         u32(l.block[0]), u32(l.block[1]), u32(l.block[2]), u32(l.sharedBytes),
+         u32(l.firstArg), u32(l.numArgs)}));
   auto *argType = llvm::StructType::get(ctx, {i32, i32, i64});
   SmallVector<llvm::Constant *> args;
   for (const CudaProgram::Arg &a : program.args)
@@ -464,8 +476,8 @@ rep::buildCudaHostModule(const CudaProgram &program, llvm::LLVMContext &ctx,
       StringRef(program.weights.data(), program.weights.size()),
       program.weights.size(), llvm::Type::getInt8Ty(ctx));
 
-  auto *programType = llvm::StructType::get(
-      ctx, {ptr, ptr, i32, i32, ptr, ptr, ptr, ptr, i64});
+  auto *programType =
+      llvm::StructType::get(ctx, {ptr, ptr, i32, i32, ptr, ptr, ptr, ptr, i64});
   llvm::Constant *cudaProgram = global(
       llvm::ConstantStruct::get(
           programType,

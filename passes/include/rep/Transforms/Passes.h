@@ -51,6 +51,7 @@ void populateInjectLocalityPatterns(RewritePatternSet &patterns, bool force);
 void populateFusePadIntoProducersPatterns(RewritePatternSet &patterns);
 void populateFuseElementwisePatterns(RewritePatternSet &patterns);
 void populateCopyToLinalgPatterns(RewritePatternSet &patterns);
+void populateTileContractionsForGpuPatterns(RewritePatternSet &patterns);
 
 /// What runs right after import: recognise decomposed ops.
 void buildImportCleanupPipeline(OpPassManager &pm);

@@ -657,6 +657,63 @@ def MapParallelLoopsToGpu
                            "::mlir::scf::SCFDialect"];
 }
 
+def TileContractionsForGpu
+    : Pass<"rep-tile-contractions-for-gpu", "func::FuncOp"> {
+  let summary = "Compute each conv and matmul as a shared-memory tiled GPU "
+                "kernel";
+  let description = [{
+    After bufferization, on the GPU path: a top-level linalg op whose body
+    is `out + a * b` on static f32 buffers and that is a GEMM in disguise
+    becomes one `gpu.launch`. The output's last dimension is the GEMM's
+    columns and must index exactly one input, `b` (a depthwise conv, whose
+    channel indexes both, stays with `rep-map-parallel-loops-to-gpu`); the
+    other parallel dimensions that only `a` reads are its rows (batch and
+    pixels of an NHWC conv), those `b` reads too are independent GEMMs
+    (groups), and the reductions are its depth (kh, kw, c: an implicit
+    im2col, nothing materialized).
+
+    Each block computes 128 rows by 64, 32 or 16 columns (the widest that
+    divides the columns) with 4 threads per column of registers: each
+    thread holds 8 x 4 accumulators in registers. Each round stages a
+    16-deep slice of `a` and of `b` in dynamic shared memory (zeros past
+    the edges; neighbouring threads load neighbouring addresses), a
+    barrier, 16 rank-1 updates from shared memory, a barrier. Every output
+    starts from its value in `out` and adds its products in the depth's
+    order, as the sequential loop does: the result is the same to the bit
+    but for the fused multiply-adds, which the other kernels use too.
+
+    ```mlir
+    linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>,
+                              strides = dense<2> : tensor<2xi64>}
+        ins(%x, %w : memref<2x35x35x3xf32>, memref<3x3x3x16xf32>)
+        outs(%y : memref<2x17x17x16xf32>)
+    ```
+    becomes
+    ```mlir
+    gpu.launch blocks(...) in (%gx = %c5, ...) threads(...) in (%tx = %c64, ...)
+        dynamic_shared_memory_size %c9280_i32 {
+      %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+      %ta = memref.view %smem[%c0][] ... to memref<16x129xf32, #gpu.address_space<workgroup>>
+      %tb = memref.view %smem[%c8256][] ... to memref<16x16xf32, #gpu.address_space<workgroup>>
+      ... 32 accumulators loaded from %y (guarded past row 578)
+      scf.for %k0 = %c0 to %c32 step %c16 iter_args(...) {
+        ... %x at the im2col position of (row, %k0 + depth) -> %ta
+        ... %w at (%k0 + depth, column) -> %tb
+        gpu.barrier
+        scf.for %k = %c0 to %c16 step %c1 iter_args(...) { 8 + 4 loads, 32 FMAs }
+        gpu.barrier
+      }
+      ... 32 guarded stores to %y
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def OutlineGpuKernels : Pass<"rep-outline-gpu-kernels", "ModuleOp"> {
   let summary = "Outline every gpu.launch into one gpu.module, constants sunk";
   let description = [{

@@ -1,0 +1,59 @@
+"""Prints a rep model whose convs and matmuls the GPU back end computes as
+shared-memory tiled kernels (CodeGen/cuda/contractions.test), at the
+borders: odd input sizes; a stride-2, dilated, asymmetrically padded conv
+with 308 output pixels (three 128-row tiles, the last partial) and a depth
+of 45 (three 16-deep rounds, the last partial); a grouped conv (groups as
+independent GEMMs) with 20 filters per group (a 24-column tile, guarded);
+a pointwise conv to 136 channels (no tile of whole warps divides it: three
+64-column tiles, the last guarded); an fc on a 2-row input with 48 outputs;
+and a batched matmul to 33 columns. Random weights, so that an operand
+staged from the wrong place changes the output."""
+import numpy as np
+
+rng = np.random.RandomState(11)
+
+
+def const(name, shape, scale=1.0):
+    data = (rng.randn(*shape) * scale).astype('<f4')
+    ty = 'tensor<%sxf32>' % 'x'.join(map(str, shape))
+    return '  %%%s = rep.constant dense<"0x%s"> : %s' % (
+        name, data.tobytes().hex().upper(), ty)
+
+
+def conv(out, x, w, b, xs, ws, ys, groups=1, pads=(0, 0, 0, 0),
+         strides=(1, 1), dilations=(1, 1)):
+    t = lambda s: 'tensor<%sxf32>' % 'x'.join(map(str, s))
+    print('  %%%s = rep.conv2d %%%s, %%%s, %%%s {dilations = array<i64: %d, %d>, '
+          'groups = %d : i64, pads = array<i64: %d, %d, %d, %d>, '
+          'strides = array<i64: %d, %d>} : (%s, %s, %s) -> %s' % (
+              out, x, w, b, *dilations, groups, *pads, *strides, t(xs), t(ws),
+              t((ws[0],)), t(ys)))
+
+
+print('func.func @main(%x: tensor<2x5x29x23xf32>) -> tensor<2x3x33xf32> {')
+print(const('w0', (24, 5, 3, 3), 0.3))
+print(const('b0', (24,)))
+conv('c0', 'x', 'w0', 'b0', (2, 5, 29, 23), (24, 5, 3, 3), (2, 24, 14, 11),
+     pads=(1, 0, 2, 1), strides=(2, 2), dilations=(2, 1))
+print('  %r0 = rep.relu %c0 : tensor<2x24x14x11xf32>')
+print(const('w1', (40, 12, 3, 3), 0.2))
+print(const('b1', (40,)))
+conv('c1', 'r0', 'w1', 'b1', (2, 24, 14, 11), (40, 12, 3, 3), (2, 40, 14, 11),
+     groups=2, pads=(1, 1, 1, 1))
+print(const('w2', (136, 40, 1, 1), 0.2))
+print(const('b2', (136,)))
+conv('c2', 'c1', 'w2', 'b2', (2, 40, 14, 11), (136, 40, 1, 1),
+     (2, 136, 14, 11))
+print('  %m = rep.reduce_mean %c2 {axes = array<i64: 2, 3>, keepdims = false} '
+      ': (tensor<2x136x14x11xf32>) -> tensor<2x136xf32>')
+print(const('w3', (48, 136), 0.1))
+print(const('b3', (48,)))
+print('  %f = rep.fc %m, %w3, %b3 : (tensor<2x136xf32>, tensor<48x136xf32>, '
+      'tensor<48xf32>) -> tensor<2x48xf32>')
+print('  %s = rep.reshape %f {shape = array<i64: 2, 3, 16>} : '
+      '(tensor<2x48xf32>) -> tensor<2x3x16xf32>')
+print(const('w4', (16, 33)))
+print('  %y = rep.matmul %s, %w4 : (tensor<2x3x16xf32>, tensor<16x33xf32>) '
+      '-> tensor<2x3x33xf32>')
+print('  return %y : tensor<2x3x33xf32>')
+print('}')

@@ -1,0 +1,103 @@
+// RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-tile-contractions-for-gpu))" -split-input-file | FileCheck %s
+// RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-tile-contractions-for-gpu))" -split-input-file -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
+// Numerically: tests/CodeGen/cuda/contractions.test runs these kernels at
+// the borders (host builds, the CUDA driver emulator) against the
+// interpreter.
+
+// A 200x40 by 40x64 matmul: two 128-row tiles of 64 columns, 256 threads,
+// a 16x129 and a 16x64 slice in shared memory; 32 accumulators start from
+// the output and go through three 16-deep rounds, two barriers each; the
+// last row tile and the last round are guarded.
+// CHECK-LABEL: func.func @matmul
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c2, %{{.*}} = %c1, %{{.*}} = %c1) threads({{.*}}) in (%{{.*}} = %c256, %{{.*}} = %c1, %{{.*}} = %c1) dynamic_shared_memory_size %c12352_i32
+// CHECK: %[[SMEM:.*]] = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+// CHECK: %[[A:.*]] = memref.view %[[SMEM]][%c0][] : {{.*}} to memref<16x129xf32, #gpu.address_space<workgroup>>
+// CHECK: %[[B:.*]] = memref.view %[[SMEM]][%c8256][] : {{.*}} to memref<16x64xf32, #gpu.address_space<workgroup>>
+// CHECK: arith.cmpi ult, %{{.*}}, %c200
+// CHECK: memref.load %arg2
+// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c16 iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
+// CHECK:   arith.cmpi ult, %{{.*}}, %c40
+// CHECK:   memref.load %arg0
+// CHECK:   memref.store %{{.*}}, %[[A]]
+// CHECK:   memref.load %arg1
+// CHECK:   memref.store %{{.*}}, %[[B]]
+// CHECK:   gpu.barrier
+// CHECK-COUNT-16: memref.load %[[A]][%c{{[0-9]+}}
+// CHECK:   arith.mulf
+// CHECK:   arith.addf
+// CHECK:   gpu.barrier
+// CHECK:   scf.yield
+// CHECK: memref.store %{{.*}}, %arg2
+// CHECK-NOT: linalg.matmul
+func.func @matmul(%a: memref<200x40xf32>, %b: memref<40x64xf32>, %c: memref<200x64xf32>) {
+  linalg.matmul ins(%a, %b : memref<200x40xf32>, memref<40x64xf32>) outs(%c : memref<200x64xf32>)
+  return
+}
+
+// -----
+
+// A stride-2 NHWC conv is an implicit im2col: rows (n, oh, ow), depth
+// (kh, kw, c) read at oh * 2 + kh; 16 columns, so 128 threads of 4 x 4.
+// CHECK-DAG: #[[H:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1 * 2 + d4)>
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d2 * 2 + d5)>
+// CHECK-LABEL: func.func @conv
+// CHECK: gpu.launch {{.*}} in (%{{.*}} = %c1, {{.*}} threads({{.*}}) in (%{{.*}} = %c128,
+// CHECK: scf.for
+// CHECK:   %[[OH:.*]] = affine.apply #[[H]](
+// CHECK:   %[[OW:.*]] = affine.apply #[[W]](
+// CHECK:   memref.load %arg0[%{{.*}}, %[[OH]], %[[OW]], %{{.*}}] : memref<2x9x9x8xf32>
+// CHECK-NOT: linalg.conv_2d_nhwc_hwcf
+func.func @conv(%x: memref<2x9x9x8xf32>, %w: memref<3x3x8x16xf32>, %y: memref<2x4x4x16xf32>) {
+  linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : memref<2x9x9x8xf32>, memref<3x3x8x16xf32>) outs(%y : memref<2x4x4x16xf32>)
+  return
+}
+
+// -----
+
+// A grouped conv (n, oh, ow, g, f): the group indexes both inputs, so each
+// of the 3 groups is its own GEMM, a block each; 24 filters per group.
+// CHECK-LABEL: func.func @grouped
+// CHECK: gpu.launch {{.*}} in (%{{.*}} = %c3, {{.*}} threads({{.*}}) in (%{{.*}} = %c192,
+func.func @grouped(%x: memref<1x6x6x3x4xf32>, %w: memref<3x3x3x4x24xf32>, %y: memref<1x4x4x3x24xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 + d5, d2 + d6, d3, d7)>, affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d3, d5, d6, d7, d4)>, affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<1x6x6x3x4xf32>, memref<3x3x3x4x24xf32>) outs(%y : memref<1x4x4x3x24xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// Left to rep-map-parallel-loops-to-gpu: a depthwise conv (its channel is
+// both the output's columns and the input's), too few columns, tensors,
+// dynamic shapes and anything that is not a multiply-accumulate.
+// CHECK-LABEL: func.func @kept
+// CHECK: linalg.depthwise_conv_2d_nhwc_hwc
+// CHECK: linalg.matmul {{.*}} outs(%{{.*}} : memref<8x4xf32>)
+// CHECK: linalg.matmul {{.*}} -> tensor<8x16xf32>
+// CHECK: linalg.matmul {{.*}} outs(%{{.*}} : memref<?x16xf32>)
+// CHECK: linalg.generic
+// CHECK-NOT: gpu.launch
+// WHY-DAG: rep-tile-contractions-for-gpu: refused at {{.*}}: both inputs are indexed by the output's last dimension (depthwise)
+// WHY-DAG: rep-tile-contractions-for-gpu: refused at {{.*}}: fewer than 16 output columns
+// WHY-DAG: rep-tile-contractions-for-gpu: refused at {{.*}}: not on buffers
+// WHY-DAG: rep-tile-contractions-for-gpu: refused at {{.*}}: not static f32
+// WHY-DAG: rep-tile-contractions-for-gpu: refused at {{.*}}: not a multiply-accumulate
+func.func @kept(%x: memref<1x6x6x16xf32>, %dw: memref<3x3x16xf32>, %dy: memref<1x4x4x16xf32>,
+                %a: memref<8x8xf32>, %b: memref<8x4xf32>, %c: memref<8x4xf32>,
+                %ta: tensor<8x8xf32>, %tb: tensor<8x16xf32>, %tc: tensor<8x16xf32>,
+                %da: memref<?x8xf32>, %db: memref<8x16xf32>, %dc: memref<?x16xf32>,
+                %e: memref<8x16xf32>) -> tensor<8x16xf32> {
+  linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %dw : memref<1x6x6x16xf32>, memref<3x3x16xf32>) outs(%dy : memref<1x4x4x16xf32>)
+  linalg.matmul ins(%a, %b : memref<8x8xf32>, memref<8x4xf32>) outs(%c : memref<8x4xf32>)
+  %t = linalg.matmul ins(%ta, %tb : tensor<8x8xf32>, tensor<8x16xf32>) outs(%tc : tensor<8x16xf32>) -> tensor<8x16xf32>
+  linalg.matmul ins(%da, %db : memref<?x8xf32>, memref<8x16xf32>) outs(%dc : memref<?x16xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%db, %db : memref<8x16xf32>, memref<8x16xf32>) outs(%e : memref<8x16xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    linalg.yield %0 : f32
+  }
+  return %t : tensor<8x16xf32>
+}
