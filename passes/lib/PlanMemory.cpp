@@ -16,6 +16,7 @@
 #include "rep/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
@@ -35,7 +36,9 @@ namespace {
 
 constexpr int64_t kAlignment = 64;
 
-int64_t alignUp(int64_t n) { return (n + kAlignment - 1) / kAlignment * kAlignment; }
+int64_t alignUp(int64_t n) {
+  return (n + kAlignment - 1) / kAlignment * kAlignment;
+}
 
 struct Buffer {
   memref::AllocOp alloc;
@@ -45,8 +48,7 @@ struct Buffer {
 };
 
 /// Bytes of a buffer this pass may place, or nullopt with the reason.
-std::optional<int64_t> placeableBytes(memref::AllocOp alloc,
-                                      std::string &why) {
+std::optional<int64_t> placeableBytes(memref::AllocOp alloc, std::string &why) {
   MemRefType type = alloc.getType();
   if (!type.hasStaticShape()) {
     why = "dynamic shape";
@@ -131,7 +133,8 @@ int64_t place(MutableArrayRef<Buffer> buffers) {
     for (Buffer *p : placed)
       if (p->begin <= b->end && b->begin <= p->end)
         live.push_back(p);
-    llvm::sort(live, [](Buffer *x, Buffer *y) { return x->offset < y->offset; });
+    llvm::sort(live,
+               [](Buffer *x, Buffer *y) { return x->offset < y->offset; });
     int64_t offset = 0;
     for (Buffer *p : live) {
       if (offset + b->bytes <= p->offset)
@@ -155,8 +158,7 @@ void hoistOutOfSequentialLoops(FunctionOpInterface func) {
   SmallVector<memref::AllocOp> allocs;
   func.walk([&](memref::AllocOp alloc) {
     // A buffer carried to the next iteration must stay fresh per iteration.
-    if (alloc->getNumOperands() == 0 &&
-        isa<scf::ForOp>(alloc->getParentOp()) &&
+    if (alloc->getNumOperands() == 0 && isa<scf::ForOp>(alloc->getParentOp()) &&
         forEachAliasUser(alloc.getResult(), [](Operation *user) {
           return !user->hasTrait<OpTrait::IsTerminator>();
         }))
@@ -171,6 +173,7 @@ void hoistOutOfSequentialLoops(FunctionOpInterface func) {
 }
 
 struct PlanMemoryPass : rep::impl::PlanMemoryBase<PlanMemoryPass> {
+  using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTableCollection symbols;
@@ -199,6 +202,17 @@ struct PlanMemoryPass : rep::impl::PlanMemoryBase<PlanMemoryPass> {
     unsigned i = 0;
     for (Operation &op : body)
       position[&op] = i++;
+    if (liveThroughEpilogues)
+      for (auto op : body.getOps<linalg::LinalgOp>()) {
+        if (op.getNumReductionLoops() == 0)
+          continue;
+        Operation *next = op->getNextNode();
+        for (int skipped = 0;
+             next && skipped < 16 && !isa<linalg::GenericOp>(next); ++skipped)
+          next = next->getNextNode();
+        if (isa_and_nonnull<linalg::GenericOp>(next))
+          position[op] = position[next];
+      }
 
     SmallVector<Buffer> buffers;
     for (auto alloc : body.getOps<memref::AllocOp>()) {
@@ -231,11 +245,12 @@ struct PlanMemoryPass : rep::impl::PlanMemoryBase<PlanMemoryPass> {
     MLIRContext *ctx = func.getContext();
     auto wsType = MemRefType::get({total}, IntegerType::get(ctx, 8));
     unsigned argIndex = func.getNumArguments();
-    func.insertArgument(argIndex, wsType,
-                        DictionaryAttr::get(ctx, {NamedAttribute(
-                                                     StringAttr::get(ctx, "rep.workspace"),
-                                                     UnitAttr::get(ctx))}),
-                        func.getLoc());
+    func.insertArgument(
+        argIndex, wsType,
+        DictionaryAttr::get(
+            ctx, {NamedAttribute(StringAttr::get(ctx, "rep.workspace"),
+                                 UnitAttr::get(ctx))}),
+        func.getLoc());
     Value ws = body.getArgument(argIndex);
     OpBuilder b(ctx);
     for (Buffer &buf : buffers) {

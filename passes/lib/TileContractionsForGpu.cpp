@@ -15,7 +15,9 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::rep {
 #define GEN_PASS_DEF_TILECONTRACTIONSFORGPU
@@ -150,6 +152,21 @@ public:
   Location loc;
 };
 
+/// `body`'s value where `guard` holds (always if null), else 0.
+Value guarded(Builder &h, Value guard, function_ref<Value()> body) {
+  if (!guard)
+    return body();
+  auto branch = h.b.create<scf::IfOp>(h.loc, TypeRange{h.b.getF32Type()}, guard,
+                                      /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard g(h.b);
+  h.b.setInsertionPointToEnd(branch.thenBlock());
+  h.b.create<scf::YieldOp>(h.loc, body());
+  h.b.setInsertionPointToEnd(branch.elseBlock());
+  Value zero = h.b.create<arith::ConstantOp>(h.loc, h.b.getF32FloatAttr(0));
+  h.b.create<scf::YieldOp>(h.loc, zero);
+  return branch.getResult(0);
+}
+
 /// Runs `body` where `guard` holds (always if null).
 void storeSlice(Builder &h, Value guard, function_ref<void()> body) {
   if (!guard)
@@ -158,6 +175,231 @@ void storeSlice(Builder &h, Value guard, function_ref<void()> body) {
   OpBuilder::InsertionGuard g(h.b);
   h.b.setInsertionPoint(branch.thenBlock()->getTerminator());
   body();
+}
+
+/// The bytes a memref reaches, from the start of the allocation it views:
+/// a function argument or a global.
+struct Extent {
+  Value root;
+  int64_t begin, end;
+  /// The row-major array the view is a box of (its first view source with
+  /// an identity layout), and the box's first index and sizes in it.
+  Value array;
+  SmallVector<int64_t> first, sizes;
+};
+
+std::optional<Extent> extentOf(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (!type || !type.hasStaticShape() ||
+      failed(getStridesAndOffset(type, strides, offset)) ||
+      ShapedType::isDynamic(offset) ||
+      llvm::any_of(strides, ShapedType::isDynamic))
+    return std::nullopt;
+  int64_t bytes = llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  int64_t last = offset;
+  for (auto [size, stride] : llvm::zip(type.getShape(), strides))
+    last += (size - 1) * stride;
+  Extent e{v, offset * bytes, (last + 1) * bytes, Value(), {}, {}};
+  // Views other than memref.view keep their source's base pointer.
+  auto boxIn = [&](Value array) {
+    auto arrayType = cast<MemRefType>(array.getType());
+    if (e.array || !arrayType.getLayout().isIdentity() ||
+        arrayType.getRank() != type.getRank() ||
+        SmallVector<int64_t>(computeStrides(arrayType.getShape())) != strides)
+      return;
+    e.array = array;
+    int64_t rest = offset;
+    for (int64_t stride : strides) {
+      e.first.push_back(rest / stride);
+      rest %= stride;
+    }
+    e.sizes.assign(type.getShape().begin(), type.getShape().end());
+  };
+  if (type.getLayout().isIdentity())
+    boxIn(v);
+  while (Operation *def = e.root.getDefiningOp()) {
+    if (isa<memref::SubViewOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
+            memref::ReinterpretCastOp, memref::CastOp>(def)) {
+      e.root = def->getOperand(0);
+      boxIn(e.root);
+      continue;
+    }
+    if (auto view = dyn_cast<memref::ViewOp>(def)) {
+      std::optional<int64_t> shift = getConstantIntValue(view.getByteShift());
+      if (!shift)
+        return std::nullopt;
+      e.begin += *shift;
+      e.end += *shift;
+      e.root = view.getSource();
+      continue;
+    }
+    if (!isa<memref::GetGlobalOp>(def))
+      return std::nullopt;
+    break;
+  }
+  return e;
+}
+
+/// Whether `a` and `b` may share bytes (true where either is unknown).
+bool mayOverlap(Value a, Value b) {
+  std::optional<Extent> x = extentOf(a), y = extentOf(b);
+  if (!x || !y)
+    return true;
+  if (x->root != y->root) {
+    // Two reads of one global are the same memory; globals are never
+    // written, so only arguments matter, and those are distinct buffers.
+    auto gx = x->root.getDefiningOp<memref::GetGlobalOp>();
+    auto gy = y->root.getDefiningOp<memref::GetGlobalOp>();
+    return gx && gy && gx.getName() == gy.getName();
+  }
+  if (x->begin >= y->end || y->begin >= x->end)
+    return false;
+  // Boxes of one array (a padded buffer's interior and its borders) overlap
+  // only where they do in every dimension.
+  if (!x->array || x->array != y->array)
+    return true;
+  for (auto [f1, s1, f2, s2] :
+       llvm::zip_equal(x->first, x->sizes, y->first, y->sizes))
+    if (f1 + s1 <= f2 || f2 + s2 <= f1)
+      return false;
+  return true;
+}
+
+/// An elementwise op over all of `out`'s elements, in its index order.
+bool isElementwiseOver(linalg::LinalgOp op, Value out, bool asInit) {
+  if (!op || !isa<func::FuncOp>(op->getParentOp()) ||
+      !op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != op.getNumParallelLoops() ||
+      op.getNumLoops() != cast<MemRefType>(out.getType()).getRank() ||
+      !op.getDpsInitOperand(0)->get().getType().isa<MemRefType>() ||
+      !cast<MemRefType>(op.getDpsInitOperand(0)->get().getType())
+           .getElementType()
+           .isF32())
+    return false;
+  if (!op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity())
+    return false;
+  if (asInit && op.getDpsInitOperand(0)->get() != out)
+    return false;
+  bool hasIndex = false;
+  op.getBlock()->walk([&](linalg::IndexOp) { hasIndex = true; });
+  if (hasIndex)
+    return false;
+  // Scalars must be constants, which the kernels rematerialize.
+  for (OpOperand *in : op.getDpsInputOperands())
+    if (!isa<MemRefType>(in->get().getType()) &&
+        !in->get().getDefiningOp<arith::ConstantOp>())
+      return false;
+  return true;
+}
+
+/// The op before `op` that only computes `op`'s accumulator (a bias
+/// broadcast, a fill), or null.
+linalg::LinalgOp prologueOf(linalg::LinalgOp op, Value out) {
+  auto prev = dyn_cast_or_null<linalg::LinalgOp>(op->getPrevNode());
+  if (!isElementwiseOver(prev, out, /*asInit=*/true) ||
+      prev.payloadUsesValueFromOperand(prev.getDpsInitOperand(0)))
+    return {};
+  for (OpOperand *in : prev.getDpsInputOperands())
+    if (isa<MemRefType>(in->get().getType()) && mayOverlap(in->get(), out))
+      return {};
+  return prev;
+}
+
+/// The op after `op` that reads `op`'s output element by element (ReLU,
+/// GELU, a residual add) into another buffer, or null. Each thread applies
+/// it to its accumulators, so it must not write what `op` reads, nor read
+/// what other threads write. Ops in between (the zero borders of the next
+/// conv's padded input) may stay behind if they touch none of the
+/// epilogue's buffers; `views` gets the pure ops in between, which the
+/// fused kernel needs before it.
+linalg::LinalgOp epilogueOf(linalg::LinalgOp op, Value out,
+                            SmallVectorImpl<Operation *> &views) {
+  constexpr int kMaxSkipped = 16;
+  SmallVector<Operation *> skipped;
+  Operation *next = op->getNextNode();
+  for (; next && skipped.size() < kMaxSkipped; next = next->getNextNode()) {
+    if (isa<linalg::GenericOp>(next) || next->hasTrait<OpTrait::IsTerminator>())
+      break;
+    skipped.push_back(next);
+  }
+  auto epilogue = dyn_cast_or_null<linalg::LinalgOp>(next);
+  if (!isElementwiseOver(epilogue, out, /*asInit=*/false))
+    return {};
+  Value dest = epilogue.getDpsInitOperand(0)->get();
+  if (cast<MemRefType>(dest.getType()).getShape() !=
+      cast<MemRefType>(out.getType()).getShape())
+    return {};
+  for (OpOperand *in : op.getDpsInputOperands())
+    if (mayOverlap(in->get(), dest))
+      return {};
+  bool readsOut = false;
+  SmallVector<Value> buffers{dest};
+  for (OpOperand *in : epilogue.getDpsInputOperands()) {
+    Value v = in->get();
+    if (!isa<MemRefType>(v.getType()))
+      continue;
+    buffers.push_back(v);
+    bool identity = epilogue.getMatchingIndexingMap(in).isIdentity();
+    if (v == out && identity) {
+      readsOut = true;
+      continue;
+    }
+    if (mayOverlap(v, out) || (mayOverlap(v, dest) && !(v == dest && identity)))
+      return {};
+  }
+  if (!readsOut)
+    return {};
+  // The epilogue now runs before the skipped ops that touch memory.
+  SmallPtrSet<Operation *, 16> moved;
+  for (Operation *x : skipped) {
+    if (isMemoryEffectFree(x) && x->getNumRegions() == 0) {
+      if (llvm::any_of(x->getOperands(), [&](Value v) {
+            Operation *def = v.getDefiningOp();
+            return def && def->getBlock() == op->getBlock() &&
+                   op->isBeforeInBlock(def) && !moved.contains(def);
+          }))
+        return {};
+      moved.insert(x);
+      continue;
+    }
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(x);
+    if (!linalgOp || !linalgOp.hasPureBufferSemantics())
+      return {};
+    for (Value v : x->getOperands())
+      if (isa<MemRefType>(v.getType()) &&
+          llvm::any_of(buffers, [&](Value b) { return mayOverlap(v, b); }))
+        return {};
+  }
+  for (Operation *x : skipped)
+    if (moved.contains(x))
+      views.push_back(x);
+  return epilogue;
+}
+
+/// `op`'s scalar result at `indices` of its iteration space, with `known`
+/// operands' values given and the others loaded.
+Value evaluateAt(Builder &h, linalg::LinalgOp op, ArrayRef<Value> indices,
+                 function_ref<Value(OpOperand *)> known) {
+  IRMapping map;
+  Block *body = op.getBlock();
+  for (OpOperand &operand : op->getOpOperands()) {
+    BlockArgument arg = body->getArgument(operand.getOperandNumber());
+    if (arg.use_empty())
+      continue;
+    Value v = known(&operand);
+    if (!v && !isa<MemRefType>(operand.get().getType()))
+      v = h.b.clone(*operand.get().getDefiningOp())->getResult(0);
+    if (!v)
+      v = h.load(operand.get(),
+                 h.apply(op.getMatchingIndexingMap(&operand), indices),
+                 Value());
+    map.map(arg, v);
+  }
+  for (Operation &inner : body->without_terminator())
+    h.b.clone(inner, map);
+  return map.lookupOrDefault(body->getTerminator()->getOperand(0));
 }
 
 struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
@@ -180,8 +422,18 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     FailureOr<Gemm> gemm = asGemm(op, rewriter);
     if (failed(gemm))
       return failure();
-    build(op, *gemm, rewriter);
+    Value out = op.getDpsInitOperand(0)->get();
+    linalg::LinalgOp prologue = prologueOf(op, out);
+    SmallVector<Operation *> views;
+    linalg::LinalgOp epilogue = epilogueOf(op, out, views);
+    for (Operation *view : views)
+      rewriter.moveOpBefore(view, op);
+    build(op, *gemm, prologue, epilogue, rewriter);
     rewriter.eraseOp(op);
+    if (prologue)
+      rewriter.eraseOp(prologue);
+    if (epilogue)
+      rewriter.eraseOp(epilogue);
     return success();
   }
 
@@ -248,6 +500,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
   /// the edges), then accumulates it: every output sums its depth in
   /// order, as the sequential loop would.
   static void build(linalg::LinalgOp op, const Gemm &g,
+                    linalg::LinalgOp prologue, linalg::LinalgOp epilogue,
                     PatternRewriter &rewriter) {
     Location loc = op.getLoc();
     Builder h(rewriter, loc);
@@ -314,7 +567,15 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
         SmallVector<Value> loops;
         Value inside;
         outputAt(i, j, loops, inside);
-        init.push_back(h.load(out, h.apply(maps[2], loops), inside));
+        SmallVector<Value> indices = h.apply(maps[2], loops);
+        if (!prologue) {
+          init.push_back(h.load(out, indices, inside));
+          continue;
+        }
+        init.push_back(guarded(h, inside, [&] {
+          return evaluateAt(h, prologue, indices,
+                            [](OpOperand *) { return Value(); });
+        }));
       }
 
     auto rounds = rewriter.create<scf::ForOp>(
@@ -388,8 +649,18 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
         outputAt(i, j, loops, inside);
         Value v = rounds.getResult(i * kRegN + j);
         storeSlice(h, inside, [&] {
-          rewriter.create<memref::StoreOp>(loc, v, out,
-                                           h.apply(maps[2], loops));
+          SmallVector<Value> indices = h.apply(maps[2], loops);
+          // The output stays written: other kernels may read it.
+          rewriter.create<memref::StoreOp>(loc, v, out, indices);
+          if (!epilogue)
+            return;
+          Value e = evaluateAt(h, epilogue, indices, [&](OpOperand *operand) {
+            return operand->get() == out && !epilogue.isDpsInit(operand)
+                       ? v
+                       : Value();
+          });
+          rewriter.create<memref::StoreOp>(
+              loc, e, epilogue.getDpsInitOperand(0)->get(), indices);
         });
       }
   }

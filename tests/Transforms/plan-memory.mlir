@@ -1,5 +1,6 @@
 // RUN: rep-opt %s -rep-plan-memory -split-input-file | FileCheck %s
 // RUN: rep-opt %s -rep-plan-memory -split-input-file -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
+// RUN: rep-opt %s --pass-pipeline="builtin.module(rep-plan-memory{live-through-epilogues})" -split-input-file | FileCheck %s --check-prefix=EPI
 // Numerically: every model test under CodeGen/Models runs through this
 // pass and compares its compiled outputs with PyTorch's.
 
@@ -158,4 +159,36 @@ func.func @carried(%arg0: memref<4xf32>) -> memref<4xf32> {
     scf.yield %t : memref<4xf32>
   }
   return %r : memref<4xf32>
+}
+
+// -----
+
+// A matmul's epilogue (the generic after it, past a fill) may become part
+// of its GPU kernel, so with live-through-epilogues its input %a stays live
+// through the generic and %c gets bytes of its own; otherwise %c reuses
+// %a's.
+// CHECK-LABEL: func @epilogue
+// CHECK: %[[A:.*]] = memref.view %{{.*}}[%c0{{.*}}][] : memref<{{.*}}xi8> to memref<16x16xf32>
+// CHECK: %[[C:.*]] = memref.view %{{.*}}[%c0{{.*}}][] : memref<{{.*}}xi8> to memref<16x16xf32>
+// CHECK: linalg.generic {{.*}} outs(%[[C]]
+// EPI-LABEL: func @epilogue
+// EPI: memref.view %{{.*}}[%c0{{.*}}][] : memref<3072xi8> to memref<16x16xf32>
+// EPI-NOT: memref.view %{{.*}}[%c0{{.*}}][]
+// EPI: linalg.generic
+func.func @epilogue(%arg0: memref<16x16xf32>, %w: memref<16x16xf32>, %arg1: memref<16xf32>, %arg2: memref<16x16xf32>) {
+  %cst = arith.constant 0.0 : f32
+  %a = memref.alloc() : memref<16x16xf32>
+  linalg.copy ins(%arg0 : memref<16x16xf32>) outs(%a : memref<16x16xf32>)
+  %b = memref.alloc() : memref<16x16xf32>
+  linalg.fill ins(%cst : f32) outs(%b : memref<16x16xf32>)
+  linalg.matmul ins(%a, %w : memref<16x16xf32>, memref<16x16xf32>) outs(%b : memref<16x16xf32>)
+  linalg.fill ins(%cst : f32) outs(%arg1 : memref<16xf32>)
+  %c = memref.alloc() : memref<16x16xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%b : memref<16x16xf32>) outs(%c : memref<16x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %cst : f32
+    linalg.yield %r : f32
+  }
+  linalg.copy ins(%c : memref<16x16xf32>) outs(%arg2 : memref<16x16xf32>)
+  return
 }

@@ -101,3 +101,65 @@ func.func @kept(%x: memref<1x6x6x16xf32>, %dw: memref<3x3x16xf32>, %dy: memref<1
   }
   return %t : tensor<8x16xf32>
 }
+
+// -----
+
+// The bias broadcast before the conv becomes the accumulators' start and
+// the ReLU after it is applied to them, past the zero border of the next
+// conv's padded input (left in place: it touches neither buffer), into its
+// interior; the conv's output is still written for other readers. Neither
+// op remains as a kernel of its own.
+// CHECK-LABEL: func.func @fused
+// CHECK-NOT: linalg.broadcast
+// CHECK: gpu.launch
+// CHECK-NOT: memref.load %arg3
+// CHECK: memref.load %arg2[%{{.*}}] : memref<16xf32>
+// CHECK: scf.for
+// CHECK: memref.store %[[ACC:.*]], %[[OUT:.*]][{{.*}}] : memref<2x4x4x16xf32>
+// CHECK-NEXT: %[[R:.*]] = arith.maximumf %[[ACC]], %{{.*}} : f32
+// CHECK-NEXT: memref.store %[[R]], %{{.*}} : memref<2x4x4x16xf32, strided<[576, 96, 16, 1], offset: 112>>
+// CHECK: gpu.terminator
+// CHECK-NEXT: }
+// CHECK-NEXT: linalg.fill
+// CHECK-NOT: linalg.generic
+func.func @fused(%x: memref<2x9x9x8xf32>, %w: memref<3x3x8x16xf32>, %b: memref<16xf32>, %ws: memref<8192xi8>, %next: memref<2x6x6x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %y = memref.view %ws[%c0][] : memref<8192xi8> to memref<2x4x4x16xf32>
+  linalg.broadcast ins(%b : memref<16xf32>) outs(%y : memref<2x4x4x16xf32>) dimensions = [0, 1, 2]
+  linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : memref<2x9x9x8xf32>, memref<3x3x8x16xf32>) outs(%y : memref<2x4x4x16xf32>)
+  %border = memref.subview %next[0, 0, 0, 0] [2, 1, 6, 16] [1, 1, 1, 1] : memref<2x6x6x16xf32> to memref<2x1x6x16xf32, strided<[576, 96, 16, 1]>>
+  linalg.fill ins(%zero : f32) outs(%border : memref<2x1x6x16xf32, strided<[576, 96, 16, 1]>>)
+  %inner = memref.subview %next[0, 1, 1, 0] [2, 4, 4, 16] [1, 1, 1, 1] : memref<2x6x6x16xf32> to memref<2x4x4x16xf32, strided<[576, 96, 16, 1], offset: 112>>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%y : memref<2x4x4x16xf32>) outs(%inner : memref<2x4x4x16xf32, strided<[576, 96, 16, 1], offset: 112>>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// Not fused: the ReLU writes where the conv reads its input (the memory
+// plan reused it), which other blocks may still be reading; nor the
+// broadcast into a buffer its input overlaps.
+// CHECK-LABEL: func.func @overlapping
+// CHECK: gpu.launch
+// CHECK: gpu.terminator
+// CHECK: linalg.generic
+func.func @overlapping(%ws: memref<16384xi8>, %w: memref<3x3x8x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c8192 = arith.constant 8192 : index
+  %zero = arith.constant 0.0 : f32
+  %x = memref.view %ws[%c0][] : memref<16384xi8> to memref<2x9x9x8xf32>
+  %y = memref.view %ws[%c8192][] : memref<16384xi8> to memref<2x4x4x16xf32>
+  linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : memref<2x9x9x8xf32>, memref<3x3x8x16xf32>) outs(%y : memref<2x4x4x16xf32>)
+  %r = memref.view %ws[%c0][] : memref<16384xi8> to memref<2x4x4x16xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%y : memref<2x4x4x16xf32>) outs(%r : memref<2x4x4x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  }
+  return
+}

@@ -175,7 +175,8 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
 
 LogicalResult rep::bufferizeAndPlanMemory(ModuleOp module,
                                           const CpuCodeGenOptions &options,
-                                          ModelSignature *sig) {
+                                          ModelSignature *sig,
+                                          bool liveThroughEpilogues) {
   if (failed(runCodeGenPipeline(
           module, options,
           "canonicalize,cse,"
@@ -185,7 +186,7 @@ LogicalResult rep::bufferizeAndPlanMemory(ModuleOp module,
           // CSE first: a tile written in place is copied onto itself
           // through two equal subviews, which canonicalize then drops.
           "cse,canonicalize",
-          createPlanMemory())))
+          createPlanMemory(PlanMemoryOptions{liveThroughEpilogues}))))
     return failure();
   for (auto func : module.getOps<func::FuncOp>())
     if (auto size = func->getAttrOfType<IntegerAttr>("rep.workspace_size")) {

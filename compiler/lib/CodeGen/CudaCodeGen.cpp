@@ -373,7 +373,8 @@ FailureOr<CudaProgram> rep::lowerLinalgToCuda(ModuleOp module,
   std::string error;
   if (failed(checkGpuArch(cuda.arch, error)))
     return emitError(module.getLoc(), error);
-  if (failed(bufferizeAndPlanMemory(module, options, &sig)))
+  if (failed(bufferizeAndPlanMemory(module, options, &sig,
+                                    /*liveThroughEpilogues=*/true)))
     return failure();
   auto funcs = llvm::to_vector(module.getOps<func::FuncOp>());
   if (funcs.size() != 1)

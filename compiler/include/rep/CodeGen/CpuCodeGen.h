@@ -92,10 +92,13 @@ LogicalResult lowerLinalgToLLVM(ModuleOp module,
                                 ModelSignature *sig = nullptr);
 
 /// Bufferizes the model function and places its buffers in one workspace
-/// (rep-plan-memory); records the workspace size in `sig`.
+/// (rep-plan-memory); records the workspace size in `sig`. The GPU path
+/// keeps reductions' operands live through their epilogues, which its
+/// kernels fuse.
 LogicalResult bufferizeAndPlanMemory(ModuleOp module,
                                      const CpuCodeGenOptions &options,
-                                     ModelSignature *sig);
+                                     ModelSignature *sig,
+                                     bool liveThroughEpilogues = false);
 
 /// Runs rep-externalize-weights and moves the weights file it built into
 /// `sig` (for `options.weightsFile`).
