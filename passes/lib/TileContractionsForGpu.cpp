@@ -445,7 +445,11 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
     AffineMap out = maps[2];
     unsigned numParallel = op.getNumParallelLoops();
-    if (!out.isProjectedPermutation() || out.getNumResults() != numParallel)
+    if (!out.isProjectedPermutation() || out.getNumResults() != numParallel ||
+        llvm::any_of(llvm::seq<unsigned>(0, numParallel), [&](unsigned i) {
+          return iterators[out.getDimPosition(i)] !=
+                 utils::IteratorType::parallel;
+        }))
       return rewriter.notifyMatchFailure(
           op, "the output is not indexed by every parallel loop once");
     if (numParallel == 0 || numParallel == op.getNumLoops())

@@ -679,15 +679,26 @@ def TileContractionsForGpu
     (groups), and the reductions are its depth (kh, kw, c: an implicit
     im2col, nothing materialized).
 
-    Each block computes 128 rows by 64, 32 or 16 columns (the widest that
-    divides the columns) with 4 threads per column of registers: each
-    thread holds 8 x 4 accumulators in registers. Each round stages a
-    16-deep slice of `a` and of `b` in dynamic shared memory (zeros past
-    the edges; neighbouring threads load neighbouring addresses), a
-    barrier, 16 rank-1 updates from shared memory, a barrier. Every output
-    starts from its value in `out` and adds its products in the depth's
-    order, as the sequential loop does: the result is the same to the bit
-    but for the fused multiply-adds, which the other kernels use too.
+    Each block computes 128 rows by the widest tile of whole warps (16 to
+    64 columns, a multiple of 8) that divides the columns; each thread
+    holds 8 x 4 accumulators in registers (4 x 4 under 48 columns). Each
+    round stages a 16-deep slice of `a` and of `b` in dynamic shared
+    memory (zeros past the edges; neighbouring threads load neighbouring
+    addresses), a barrier, 16 unrolled rank-1 updates from shared memory,
+    a barrier. Every output starts from its value in `out` and adds its
+    products in the depth's order, as the sequential loop does: the result
+    is the same to the bit but for the fused multiply-adds, which the other
+    kernels use too.
+
+    The op right before that only fills `out` (a bias broadcast) gives the
+    accumulators their start instead, and the elementwise op after it that
+    reads `out` element by element (ReLU, GELU, an affine, a residual add)
+    is applied to the accumulators and stored to its own output, besides
+    `out`, if that output overlaps neither input of the kernel nor what
+    the op reads, and if the ops in between (the zero borders of a padded
+    buffer) touch none of its buffers. Both ops are erased.
+    `rep-plan-memory{live-through-epilogues}` keeps the memory plan from
+    placing that output over the kernel's inputs.
 
     ```mlir
     linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>,
@@ -697,20 +708,20 @@ def TileContractionsForGpu
     ```
     becomes
     ```mlir
-    gpu.launch blocks(...) in (%gx = %c5, ...) threads(...) in (%tx = %c64, ...)
+    gpu.launch blocks(...) in (%gx = %c5, ...) threads(...) in (%tx = %c128, ...)
         dynamic_shared_memory_size %c9280_i32 {
       %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
       %ta = memref.view %smem[%c0][] ... to memref<16x129xf32, #gpu.address_space<workgroup>>
       %tb = memref.view %smem[%c8256][] ... to memref<16x16xf32, #gpu.address_space<workgroup>>
-      ... 32 accumulators loaded from %y (guarded past row 578)
+      ... 16 accumulators loaded from %y (guarded past row 578)
       scf.for %k0 = %c0 to %c32 step %c16 iter_args(...) {
         ... %x at the im2col position of (row, %k0 + depth) -> %ta
         ... %w at (%k0 + depth, column) -> %tb
         gpu.barrier
-        scf.for %k = %c0 to %c16 step %c1 iter_args(...) { 8 + 4 loads, 32 FMAs }
+        16 x { 4 + 4 loads from %ta, %tb; 16 FMAs }
         gpu.barrier
       }
-      ... 32 guarded stores to %y
+      ... 16 guarded stores to %y
     }
     ```
   }];
