@@ -207,8 +207,9 @@ struct PlanMemoryPass : rep::impl::PlanMemoryBase<PlanMemoryPass> {
         if (op.getNumReductionLoops() == 0)
           continue;
         Operation *next = op->getNextNode();
-        for (int skipped = 0;
-             next && skipped < 16 && !isa<linalg::GenericOp>(next); ++skipped)
+        for (unsigned skipped = 0; next && skipped < kMaxOpsBeforeEpilogue &&
+                                   !isa<linalg::GenericOp>(next);
+             ++skipped)
           next = next->getNextNode();
         if (isa_and_nonnull<linalg::GenericOp>(next))
           position[op] = position[next];

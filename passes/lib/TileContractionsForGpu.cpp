@@ -133,49 +133,39 @@ public:
 
   /// memref[indices], or 0 where `inside` (if any) is false.
   Value load(Value memref, ArrayRef<Value> indices, Value inside) {
-    if (!inside)
-      return b.create<memref::LoadOp>(loc, memref, indices);
+    return guarded(inside, [&] {
+      return b.create<memref::LoadOp>(loc, memref, indices).getResult();
+    });
+  }
+
+  /// `body`'s value where `guard` holds (always if null), else 0.
+  Value guarded(Value guard, function_ref<Value()> body) {
+    if (!guard)
+      return body();
+    auto branch = b.create<scf::IfOp>(loc, TypeRange{b.getF32Type()}, guard,
+                                      /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToEnd(branch.thenBlock());
+    b.create<scf::YieldOp>(loc, body());
+    b.setInsertionPointToEnd(branch.elseBlock());
     Value zero = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0));
-    auto branch = b.create<scf::IfOp>(
-        loc, inside,
-        [&](OpBuilder &then, Location l) {
-          Value v = then.create<memref::LoadOp>(l, memref, indices);
-          then.create<scf::YieldOp>(l, v);
-        },
-        [&](OpBuilder &other, Location l) {
-          other.create<scf::YieldOp>(l, zero);
-        });
+    b.create<scf::YieldOp>(loc, zero);
     return branch.getResult(0);
+  }
+
+  /// Runs `body` where `guard` holds (always if null).
+  void only(Value guard, function_ref<void()> body) {
+    if (!guard)
+      return body();
+    auto branch = b.create<scf::IfOp>(loc, guard, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(branch.thenBlock()->getTerminator());
+    body();
   }
 
   OpBuilder &b;
   Location loc;
 };
-
-/// `body`'s value where `guard` holds (always if null), else 0.
-Value guarded(Builder &h, Value guard, function_ref<Value()> body) {
-  if (!guard)
-    return body();
-  auto branch = h.b.create<scf::IfOp>(h.loc, TypeRange{h.b.getF32Type()}, guard,
-                                      /*withElseRegion=*/true);
-  OpBuilder::InsertionGuard g(h.b);
-  h.b.setInsertionPointToEnd(branch.thenBlock());
-  h.b.create<scf::YieldOp>(h.loc, body());
-  h.b.setInsertionPointToEnd(branch.elseBlock());
-  Value zero = h.b.create<arith::ConstantOp>(h.loc, h.b.getF32FloatAttr(0));
-  h.b.create<scf::YieldOp>(h.loc, zero);
-  return branch.getResult(0);
-}
-
-/// Runs `body` where `guard` holds (always if null).
-void storeSlice(Builder &h, Value guard, function_ref<void()> body) {
-  if (!guard)
-    return body();
-  auto branch = h.b.create<scf::IfOp>(h.loc, guard, /*withElse=*/false);
-  OpBuilder::InsertionGuard g(h.b);
-  h.b.setInsertionPoint(branch.thenBlock()->getTerminator());
-  body();
-}
 
 /// The bytes a memref reaches, from the start of the allocation it views:
 /// a function argument or a global.
@@ -316,10 +306,10 @@ linalg::LinalgOp prologueOf(linalg::LinalgOp op, Value out) {
 /// fused kernel needs before it.
 linalg::LinalgOp epilogueOf(linalg::LinalgOp op, Value out,
                             SmallVectorImpl<Operation *> &views) {
-  constexpr int kMaxSkipped = 16;
   SmallVector<Operation *> skipped;
   Operation *next = op->getNextNode();
-  for (; next && skipped.size() < kMaxSkipped; next = next->getNextNode()) {
+  for (; next && skipped.size() < rep::kMaxOpsBeforeEpilogue;
+       next = next->getNextNode()) {
     if (isa<linalg::GenericOp>(next) || next->hasTrait<OpTrait::IsTerminator>())
       break;
     skipped.push_back(next);
@@ -576,7 +566,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
           init.push_back(h.load(out, indices, inside));
           continue;
         }
-        init.push_back(guarded(h, inside, [&] {
+        init.push_back(h.guarded(inside, [&] {
           return evaluateAt(h, prologue, indices,
                             [](OpOperand *) { return Value(); });
         }));
@@ -591,35 +581,37 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     // NHWC inputs and row-major matrices); b: consecutive columns.
     // The threads are whole multiples of both slices' rows (assert below),
     // so each thread keeps its depth column in a and its column in b.
-    Value kA = h.rem(tid, kTileK), mA = h.div(tid, kTileK);
+    Value kk = h.rem(tid, kTileK), mA = h.div(tid, kTileK);
+    Value kA = h.add(k0, kk);
+    Value depthA = g.depth % kTileK ? h.below(kA, g.depth) : Value();
+    SmallVector<Value> atDepth = base;
+    h.delinearize(kA, g.depthDims, g.ranges, atDepth);
     for (int64_t e = 0; e < kTileM * kTileK; e += threads) {
-      Value m = h.add(mA, e / kTileK), kk = kA;
-      Value row = h.add(row0, m), k = h.add(k0, kk);
-      SmallVector<Value> loops = base;
+      Value m = h.add(mA, e / kTileK), row = h.add(row0, m);
+      SmallVector<Value> loops = atDepth;
       h.delinearize(row, g.rowDims, g.ranges, loops);
-      h.delinearize(k, g.depthDims, g.ranges, loops);
-      Value inside = h.both(g.rows % kTileM ? h.below(row, g.rows) : Value(),
-                            g.depth % kTileK ? h.below(k, g.depth) : Value());
-      storeSlice(
-          h, e + threads > kTileM * kTileK ? h.below(m, kTileM) : Value(), [&] {
-            Value v = h.load(inA, h.apply(maps[g.a], loops), inside);
-            rewriter.create<memref::StoreOp>(loc, v, tileA, ValueRange{kk, m});
-          });
+      Value inside =
+          h.both(g.rows % kTileM ? h.below(row, g.rows) : Value(), depthA);
+      h.only(e + threads > kTileM * kTileK ? h.below(m, kTileM) : Value(), [&] {
+        Value v = h.load(inA, h.apply(maps[g.a], loops), inside);
+        rewriter.create<memref::StoreOp>(loc, v, tileA, ValueRange{kk, m});
+      });
     }
-    Value nB = h.rem(tid, tileN), kB = h.div(tid, tileN);
+    Value n = h.rem(tid, tileN), kB = h.div(tid, tileN);
+    Value col = h.add(col0, n);
+    Value colB = g.cols % tileN ? h.below(col, g.cols) : Value();
+    SmallVector<Value> atCol = base;
+    atCol[g.col] = col;
     for (int64_t e = 0; e < kTileK * tileN; e += threads) {
-      Value kk = h.add(kB, e / tileN), n = nB;
-      Value col = h.add(col0, n), k = h.add(k0, kk);
-      SmallVector<Value> loops = base;
-      loops[g.col] = col;
+      Value kk = h.add(kB, e / tileN), k = h.add(k0, kk);
+      SmallVector<Value> loops = atCol;
       h.delinearize(k, g.depthDims, g.ranges, loops);
-      Value inside = h.both(g.cols % tileN ? h.below(col, g.cols) : Value(),
-                            g.depth % kTileK ? h.below(k, g.depth) : Value());
-      storeSlice(
-          h, e + threads > kTileK * tileN ? h.below(kk, kTileK) : Value(), [&] {
-            Value v = h.load(inB, h.apply(maps[g.b], loops), inside);
-            rewriter.create<memref::StoreOp>(loc, v, tileB, ValueRange{kk, n});
-          });
+      Value inside =
+          h.both(colB, g.depth % kTileK ? h.below(k, g.depth) : Value());
+      h.only(e + threads > kTileK * tileN ? h.below(kk, kTileK) : Value(), [&] {
+        Value v = h.load(inB, h.apply(maps[g.b], loops), inside);
+        rewriter.create<memref::StoreOp>(loc, v, tileB, ValueRange{kk, n});
+      });
     }
     rewriter.create<gpu::BarrierOp>(loc);
     // The 16 steps unrolled: shared-memory addresses become immediates
@@ -652,7 +644,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
         Value inside;
         outputAt(i, j, loops, inside);
         Value v = rounds.getResult(i * kRegN + j);
-        storeSlice(h, inside, [&] {
+        h.only(inside, [&] {
           SmallVector<Value> indices = h.apply(maps[2], loops);
           // The output stays written: other kernels may read it.
           rewriter.create<memref::StoreOp>(loc, v, out, indices);

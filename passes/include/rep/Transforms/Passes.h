@@ -38,6 +38,12 @@ uint64_t writeWeightsHeader(MutableArrayRef<char> file);
 /// and the CPU kernel schedules both use it.
 constexpr int64_t kMinParallelWork = 16384;
 
+/// How many ops (a padded buffer's zero borders) may stand between a conv
+/// or matmul and the elementwise op that rep-tile-contractions-for-gpu
+/// fuses into its kernel; rep-plan-memory{live-through-epilogues} keeps the
+/// kernel's operands live that far.
+constexpr unsigned kMaxOpsBeforeEpilogue = 16;
+
 void populateRaiseGeluPatterns(RewritePatternSet &patterns);
 void populateRaiseLayerNormPatterns(RewritePatternSet &patterns);
 void populateFoldConstantsPatterns(RewritePatternSet &patterns);

@@ -322,7 +322,8 @@ def PlanMemory : Pass<"rep-plan-memory", "ModuleOp"> {
     Option<"liveThroughEpilogues", "live-through-epilogues", "bool",
            /*default=*/"false",
            "Keep a reduction's operands live until the next linalg.generic "
-           "(up to 16 ops on), which rep-tile-contractions-for-gpu may fuse "
+           "(up to kMaxOpsBeforeEpilogue ops on), which "
+           "rep-tile-contractions-for-gpu may fuse "
            "into it as an epilogue that must not overwrite them">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
