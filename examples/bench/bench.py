@@ -19,7 +19,9 @@ are what to compare.
 
 times the same models on an NVIDIA GPU instead: repc --target=cuda (run by
 rep-run --device=cuda), PyTorch eager (cuDNN) and torch.compile, fp32 with
-TF32 off, interleaved, and checks repc's output against PyTorch's.
+TF32 off, interleaved, and checks repc's output against PyTorch's. Every
+time is host to host, as rep_run is: the input copied to the GPU, the
+model, the output copied back (PyTorch: model(x.cuda()).cpu()).
 """
 
 import argparse
@@ -240,7 +242,7 @@ def main_gpu(args):
             build, _ = repc_models.FAMILIES[family]['paper']
             torch.manual_seed(0)
             model = build().eval().cuda()
-            x = torch.from_numpy(np.load(stem + '.input.npy')).cuda()
+            x = torch.from_numpy(np.load(stem + '.input.npy'))
             compiled = torch.compile(model)
 
             def timed(fn, repeat=args.per_round, warmup=2):
@@ -249,7 +251,7 @@ def main_gpu(args):
                     for i in range(warmup + repeat):
                         torch.cuda.synchronize()
                         t = time.perf_counter()
-                        fn(x)
+                        fn(x.cuda()).cpu()
                         torch.cuda.synchronize()
                         if i >= warmup:
                             times.append((time.perf_counter() - t) * 1e3)

@@ -27,8 +27,11 @@ typedef struct CUctx_st *CUcontext;
 typedef struct CUmod_st *CUmodule;
 typedef struct CUfunc_st *CUfunction;
 typedef struct CUstream_st *CUstream;
+typedef struct CUgraph_st *CUgraph;
+typedef struct CUgraphExec_st *CUgraphExec;
 typedef unsigned long long CUdeviceptr;
 enum { CUDA_SUCCESS = 0 };
+enum { CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1 };
 enum { CU_JIT_ERROR_LOG_BUFFER = 5, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6 };
 enum { CU_STREAM_NON_BLOCKING = 1 };
 
@@ -55,6 +58,13 @@ typedef struct cuda_api {
                            unsigned, unsigned, unsigned, CUstream, void **,
                            void **);
   CUresult (*getErrorString)(CUresult, const char **);
+  /* CUDA graphs (optional: without them, runs launch one by one). */
+  CUresult (*streamBeginCapture)(CUstream, int);
+  CUresult (*streamEndCapture)(CUstream, CUgraph *);
+  CUresult (*graphInstantiate)(CUgraphExec *, CUgraph, unsigned long long);
+  CUresult (*graphLaunch)(CUgraphExec, CUstream);
+  CUresult (*graphExecDestroy)(CUgraphExec);
+  CUresult (*graphDestroy)(CUgraph);
 } cuda_api;
 
 struct rep_cuda_model {
@@ -69,6 +79,7 @@ struct rep_cuda_model {
   CUdeviceptr weights, workspace;
   CUdeviceptr *io; /* inputs, then outputs */
   size_t *ioBytes;
+  CUgraphExec graph; /* every launch, captured once; NULL: launch each */
   pthread_mutex_t lock;
 };
 
@@ -122,14 +133,31 @@ static rep_status loadApi(cuda_api *api, char *err, size_t n) {
   for (size_t i = 0; i < sizeof syms / sizeof syms[0]; ++i) {
     *syms[i].slot = dlsym(api->library, syms[i].name);
     if (!*syms[i].slot) {
-      rep_status s = fail(err, n, REP_ERROR_DEVICE,
-                          "libcuda.so.1 has no %s: the driver is too old",
-                          syms[i].name);
+      rep_status s =
+          fail(err, n, REP_ERROR_DEVICE,
+               "libcuda.so.1 has no %s: the driver is too old", syms[i].name);
       dlclose(api->library);
       api->library = NULL;
       return s;
     }
   }
+  struct {
+    void **slot;
+    const char *name;
+  } graphSyms[] = {
+      {(void **)&api->streamBeginCapture, "cuStreamBeginCapture_v2"},
+      {(void **)&api->streamEndCapture, "cuStreamEndCapture"},
+      {(void **)&api->graphInstantiate, "cuGraphInstantiateWithFlags"},
+      {(void **)&api->graphLaunch, "cuGraphLaunch"},
+      {(void **)&api->graphExecDestroy, "cuGraphExecDestroy"},
+      {(void **)&api->graphDestroy, "cuGraphDestroy"},
+  };
+  int graphs = 1;
+  for (size_t i = 0; i < sizeof graphSyms / sizeof graphSyms[0]; ++i)
+    graphs &=
+        (*graphSyms[i].slot = dlsym(api->library, graphSyms[i].name)) != NULL;
+  if (!graphs)
+    api->graphLaunch = NULL;
   return REP_OK;
 }
 
@@ -153,6 +181,8 @@ static size_t numel(const rep_model_abi *abi, uint32_t t) {
   return n;
 }
 
+static void captureGraph(rep_cuda_model *m);
+
 static rep_status setUp(rep_cuda_model *m, char *err, size_t errSize) {
   const rep_model_abi *abi = m->abi;
   const rep_cuda_program *p = abi->cuda;
@@ -170,8 +200,7 @@ static rep_status setUp(rep_cuda_model *m, char *err, size_t errSize) {
   CHECK(m, "cuCtxSetCurrent", m->api.ctxSetCurrent(m->context));
 
   char log[4096] = "";
-  int options[] = {CU_JIT_ERROR_LOG_BUFFER,
-                   CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+  int options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
   void *values[] = {log, (void *)(uintptr_t)sizeof log};
   CUresult r = m->api.moduleLoadDataEx(&m->module, p->ptx, 2, options, values);
   if (r != CUDA_SUCCESS)
@@ -212,6 +241,7 @@ static rep_status setUp(rep_cuda_model *m, char *err, size_t errSize) {
           m->api.memAlloc(&m->io[t], m->ioBytes[t] ? m->ioBytes[t] : 4));
   }
   CHECK(m, "uploading the weights", m->api.streamSynchronize(m->stream));
+  captureGraph(m);
   return REP_OK;
 }
 
@@ -251,16 +281,9 @@ static CUdeviceptr bufferOf(const rep_cuda_model *m, const rep_cuda_arg *a) {
   }
 }
 
-static rep_status runLocked(rep_cuda_model *m, const float *const *inputs,
-                            float *const *outputs, char *err,
-                            size_t errSize) {
-  const rep_model_abi *abi = m->abi;
-  const rep_cuda_program *p = abi->cuda;
-  CHECK(m, "cuCtxSetCurrent", m->api.ctxSetCurrent(m->context));
-  for (uint32_t i = 0; i < abi->num_inputs; ++i)
-    CHECK(m, "copying an input to the GPU",
-          m->api.memcpyHtoDAsync(m->io[i], inputs[i], m->ioBytes[i],
-                                 m->stream));
+/* Enqueues every launch of the table on the model's stream. */
+static rep_status launchAll(rep_cuda_model *m, char *err, size_t errSize) {
+  const rep_cuda_program *p = m->abi->cuda;
   CUdeviceptr values[64];
   void *params[65];
   for (uint32_t l = 0; l < p->num_launches; ++l) {
@@ -277,18 +300,59 @@ static rep_status runLocked(rep_cuda_model *m, const float *const *inputs,
     params[k->num_args] = NULL;
     CHECK(m, p->kernel_names[k->kernel],
           m->api.launchKernel(m->kernels[k->kernel], k->grid[0], k->grid[1],
-                              k->grid[2], k->block[0], k->block[1],
-                              k->block[2], k->shared_bytes, m->stream, params,
-                              NULL));
+                              k->grid[2], k->block[0], k->block[1], k->block[2],
+                              k->shared_bytes, m->stream, params, NULL));
+  }
+  return REP_OK;
+}
+
+/* Every buffer a launch names is fixed when the model opens, so the whole
+   table is captured once into a CUDA graph, and a run is one cuGraphLaunch
+   instead of a driver call per kernel. Where the driver has no graphs, or
+   capturing fails, runs launch one by one (and report any launch error
+   there). REP_CUDA_GRAPHS=0 turns graphs off. */
+static void captureGraph(rep_cuda_model *m) {
+  const char *env = getenv("REP_CUDA_GRAPHS");
+  if (!m->api.graphLaunch || (env && !strcmp(env, "0")))
+    return;
+  if (m->api.streamBeginCapture(
+          m->stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL) != CUDA_SUCCESS)
+    return;
+  char ignored[256];
+  rep_status launched = launchAll(m, ignored, sizeof ignored);
+  /* Ending the capture also ends a capture a failed launch invalidated. */
+  CUgraph graph = NULL;
+  CUresult ended = m->api.streamEndCapture(m->stream, &graph);
+  if (launched == REP_OK && ended == CUDA_SUCCESS && graph &&
+      m->api.graphInstantiate(&m->graph, graph, 0) != CUDA_SUCCESS)
+    m->graph = NULL;
+  if (graph)
+    m->api.graphDestroy(graph);
+}
+
+static rep_status runLocked(rep_cuda_model *m, const float *const *inputs,
+                            float *const *outputs, char *err, size_t errSize) {
+  const rep_model_abi *abi = m->abi;
+  CHECK(m, "cuCtxSetCurrent", m->api.ctxSetCurrent(m->context));
+  for (uint32_t i = 0; i < abi->num_inputs; ++i)
+    CHECK(
+        m, "copying an input to the GPU",
+        m->api.memcpyHtoDAsync(m->io[i], inputs[i], m->ioBytes[i], m->stream));
+  if (m->graph) {
+    CHECK(m, "launching the model's CUDA graph",
+          m->api.graphLaunch(m->graph, m->stream));
+  } else {
+    rep_status s = launchAll(m, err, errSize);
+    if (s != REP_OK)
+      return s;
   }
   for (uint32_t o = 0; o < abi->num_outputs; ++o) {
     uint32_t t = abi->num_inputs + o;
-    CHECK(m, "copying an output from the GPU",
-          m->api.memcpyDtoHAsync(outputs[o], m->io[t], m->ioBytes[t],
-                                 m->stream));
+    CHECK(
+        m, "copying an output from the GPU",
+        m->api.memcpyDtoHAsync(outputs[o], m->io[t], m->ioBytes[t], m->stream));
   }
-  CHECK(m, "running the model's kernels",
-        m->api.streamSynchronize(m->stream));
+  CHECK(m, "running the model's kernels", m->api.streamSynchronize(m->stream));
   return REP_OK;
 }
 
@@ -307,6 +371,8 @@ void rep_cuda_close(rep_cuda_model *m) {
     m->api.ctxSetCurrent(m->context);
     if (m->stream)
       m->api.streamSynchronize(m->stream);
+    if (m->graph)
+      m->api.graphExecDestroy(m->graph);
     uint32_t n = m->abi->num_inputs + m->abi->num_outputs;
     for (uint32_t t = 0; m->io && t < n; ++t)
       if (m->io[t])

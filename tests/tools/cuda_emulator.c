@@ -27,8 +27,17 @@
  * live allocation; and either all threads of a block reach a barrier or
  * none does.
  *
+ * CUDA graphs: launches on a capturing stream are recorded (arguments by
+ * value, as the driver does) and an instantiated graph replays them; a
+ * copy or a synchronize on a capturing stream fails, as a copy from
+ * pageable memory does on a GPU.
+ *
  * REP_CUDA_EMULATOR_DEVICES=N: the number of devices it reports (default
  * 1), to test how the runtime handles a machine without a GPU.
+ * REP_CUDA_EMULATOR_GRAPHS=none: capturing is not supported;
+ * =invalidate: the second launch of a capture fails and invalidates it.
+ * REP_CUDA_EMULATOR_TRACE=1: one line on stderr per kernel launch and
+ * per graph launch.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -54,6 +63,9 @@ enum {
   CUDA_ERROR_INVALID_IMAGE = 200,
   CUDA_ERROR_NOT_FOUND = 500,
   CUDA_ERROR_LAUNCH_FAILED = 719,
+  CUDA_ERROR_NOT_SUPPORTED = 801,
+  CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED = 900,
+  CUDA_ERROR_STREAM_CAPTURE_INVALIDATED = 901,
 };
 
 typedef struct module {
@@ -152,8 +164,7 @@ CUresult cuMemAlloc_v2(CUdeviceptr *ptr, size_t size) {
   pthread_mutex_lock(&lock);
   if (numAllocations == capAllocations) {
     capAllocations = capAllocations ? 2 * capAllocations : 16;
-    allocations =
-        realloc(allocations, capAllocations * sizeof *allocations);
+    allocations = realloc(allocations, capAllocations * sizeof *allocations);
   }
   allocations[numAllocations++] = (allocation){p, size};
   pthread_mutex_unlock(&lock);
@@ -187,9 +198,37 @@ static int isDevicePointer(CUdeviceptr p, size_t size) {
   return found;
 }
 
+/* One launch, its arguments copied. */
+typedef struct launch {
+  void *function;
+  unsigned grid, block, shared, numParams;
+  CUdeviceptr values[65];
+} launch;
+
+typedef struct graph {
+  launch *launches;
+  size_t size, capacity;
+} graph;
+
+/* The graph being captured on this thread's stream, if any. */
+static __thread graph *capturing;
+static __thread int captureInvalid;
+
+static const char *graphsMode(void) {
+  const char *env = getenv("REP_CUDA_EMULATOR_GRAPHS");
+  return env ? env : "";
+}
+
+static int tracing(void) {
+  const char *env = getenv("REP_CUDA_EMULATOR_TRACE");
+  return env && strcmp(env, "0");
+}
+
 CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n,
                               void *stream) {
   (void)stream;
+  if (capturing)
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
   if (!isDevicePointer(dst, n))
     return CUDA_ERROR_INVALID_VALUE;
   memcpy((void *)(uintptr_t)dst, src, n);
@@ -199,6 +238,8 @@ CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n,
 CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n,
                               void *stream) {
   (void)stream;
+  if (capturing)
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
   if (!isDevicePointer(src, n))
     return CUDA_ERROR_INVALID_VALUE;
   memcpy(dst, (const void *)(uintptr_t)src, n);
@@ -218,7 +259,7 @@ CUresult cuStreamDestroy_v2(void *stream) {
 
 CUresult cuStreamSynchronize(void *stream) {
   (void)stream;
-  return CUDA_SUCCESS;
+  return capturing ? CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED : CUDA_SUCCESS;
 }
 
 typedef void (*host_kernel)(void **params, uint64_t block, uint64_t thread,
@@ -283,13 +324,9 @@ static int runBlock(unsigned n) {
   }
 }
 
-CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
-                        unsigned bx, unsigned by, unsigned bz, unsigned shared,
-                        void *stream, void **params, void **extra) {
-  (void)stream;
-  if (!function || gy != 1 || gz != 1 || by != 1 || bz != 1 || !gx || !bx ||
-      bx > 1024 || shared > 48 * 1024 || extra)
-    return CUDA_ERROR_INVALID_VALUE;
+/* Runs one launch whose configuration cuLaunchKernel checked. */
+static CUresult run(void *function, unsigned gx, unsigned bx, unsigned shared,
+                    void **params) {
   /* Every argument repc passes is a device pointer; the host kernel knows
      how many. Check those the launch table filled in. */
   for (void **p = params; p && *p; ++p) {
@@ -336,6 +373,113 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   return r;
 }
 
+CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
+                        unsigned bx, unsigned by, unsigned bz, unsigned shared,
+                        void *stream, void **params, void **extra) {
+  (void)stream;
+  if (!function || gy != 1 || gz != 1 || by != 1 || bz != 1 || !gx || !bx ||
+      bx > 1024 || shared > 48 * 1024 || extra)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (!capturing) {
+    if (tracing())
+      fprintf(stderr, "cuda emulator: cuLaunchKernel\n");
+    return run(function, gx, bx, shared, params);
+  }
+  if (captureInvalid)
+    return CUDA_ERROR_STREAM_CAPTURE_INVALIDATED;
+  if (!strcmp(graphsMode(), "invalidate") && capturing->size == 1) {
+    captureInvalid = 1;
+    return CUDA_ERROR_STREAM_CAPTURE_INVALIDATED;
+  }
+  if (capturing->size == capturing->capacity) {
+    size_t n = capturing->capacity ? 2 * capturing->capacity : 64;
+    launch *l = realloc(capturing->launches, n * sizeof *l);
+    if (!l)
+      return CUDA_ERROR_OUT_OF_MEMORY;
+    capturing->launches = l;
+    capturing->capacity = n;
+  }
+  launch *l = &capturing->launches[capturing->size++];
+  *l = (launch){function, gx, bx, shared, 0, {0}};
+  for (void **p = params; p && *p && l->numParams < 64; ++p)
+    l->values[l->numParams++] = *(CUdeviceptr *)*p;
+  return CUDA_SUCCESS;
+}
+
+CUresult cuStreamBeginCapture_v2(void *stream, int mode) {
+  (void)stream, (void)mode;
+  if (!strcmp(graphsMode(), "none"))
+    return CUDA_ERROR_NOT_SUPPORTED;
+  if (capturing)
+    return CUDA_ERROR_INVALID_VALUE;
+  capturing = calloc(1, sizeof *capturing);
+  captureInvalid = 0;
+  return capturing ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;
+}
+
+CUresult cuGraphDestroy(graph *g) {
+  if (g)
+    free(g->launches);
+  free(g);
+  return CUDA_SUCCESS;
+}
+
+CUresult cuStreamEndCapture(void *stream, graph **out) {
+  (void)stream;
+  *out = NULL;
+  if (!capturing)
+    return CUDA_ERROR_INVALID_VALUE;
+  graph *g = capturing;
+  capturing = NULL;
+  if (captureInvalid) {
+    cuGraphDestroy(g);
+    return CUDA_ERROR_STREAM_CAPTURE_INVALIDATED;
+  }
+  *out = g;
+  return CUDA_SUCCESS;
+}
+
+/* An executable graph is a copy: the runtime destroys the graph after
+   instantiating it. */
+CUresult cuGraphInstantiateWithFlags(graph **exec, const graph *g,
+                                     unsigned long long flags) {
+  if (!g || flags)
+    return CUDA_ERROR_INVALID_VALUE;
+  graph *e = calloc(1, sizeof *e);
+  if (!e)
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  e->launches = malloc((g->size ? g->size : 1) * sizeof *e->launches);
+  if (!e->launches) {
+    free(e);
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  }
+  memcpy(e->launches, g->launches, g->size * sizeof *e->launches);
+  e->size = e->capacity = g->size;
+  *exec = e;
+  return CUDA_SUCCESS;
+}
+
+CUresult cuGraphExecDestroy(graph *exec) { return cuGraphDestroy(exec); }
+
+CUresult cuGraphLaunch(const graph *exec, void *stream) {
+  (void)stream;
+  if (!exec || capturing)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (tracing())
+    fprintf(stderr, "cuda emulator: cuGraphLaunch (%zu kernels)\n", exec->size);
+  for (size_t i = 0; i < exec->size; ++i) {
+    const launch *l = &exec->launches[i];
+    void *params[65];
+    for (unsigned a = 0; a < l->numParams; ++a)
+      params[a] = (void *)&l->values[a];
+    params[l->numParams] = NULL;
+    CUresult r = run(l->function, l->grid, l->block, l->shared, params);
+    if (r != CUDA_SUCCESS)
+      return r;
+  }
+  return CUDA_SUCCESS;
+}
+
 CUresult cuGetErrorString(CUresult r, const char **s) {
   switch (r) {
   case CUDA_ERROR_INVALID_VALUE:
@@ -343,6 +487,12 @@ CUresult cuGetErrorString(CUresult r, const char **s) {
     break;
   case CUDA_ERROR_NOT_FOUND:
     *s = "named symbol not found";
+    break;
+  case CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED:
+    *s = "operation not permitted when stream is capturing";
+    break;
+  case CUDA_ERROR_STREAM_CAPTURE_INVALIDATED:
+    *s = "operation failed due to a previous error during capture";
     break;
   case CUDA_ERROR_LAUNCH_FAILED:
     *s = "unspecified launch failure (emulator: a pointer argument outside "

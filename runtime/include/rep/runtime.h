@@ -154,7 +154,8 @@ typedef struct rep_tensor_info {
 typedef struct rep_model rep_model;
 
 /* Loads a model library (`repc --emit=lib`). A CUDA model also loads its
-   kernels and weights onto GPU 0 (REP_CUDA_DEVICE=N picks another), or
+   kernels and weights onto GPU 0 (REP_CUDA_DEVICE=N picks another) and
+   captures its launches into a CUDA graph (REP_CUDA_GRAPHS=0: none), or
    fails with REP_ERROR_DEVICE when there is no usable driver or GPU. */
 rep_status rep_model_open(const char *path, rep_model **model);
 /* Wraps a descriptor of a model linked into the program (`--emit=obj`,
