@@ -16,6 +16,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -28,9 +29,9 @@ using namespace mlir;
 
 namespace {
 
-/// A block computes kTileM rows x tileN columns, each thread regM x kRegN
+/// A block computes kTileM rows x tileN columns, each thread regM x regN
 /// of them in registers, kTileK deep per round through shared memory.
-constexpr int64_t kTileM = 128, kTileK = 16, kRegN = 4;
+constexpr int64_t kTileM = 128, kTileK = 16;
 constexpr int64_t kMinColumns = 16;
 
 /// `out + a * b`, in any operand order: the body of every conv and matmul.
@@ -70,9 +71,9 @@ struct Gemm {
   SmallVector<unsigned> batchDims, rowDims, depthDims;
   SmallVector<int64_t> ranges;
   int64_t batch = 1, rows = 1, cols = 1, depth = 1;
-  int64_t tileN, regM;
+  int64_t tileN, regM, regN;
 
-  int64_t threadsX() const { return tileN / kRegN; }
+  int64_t threadsX() const { return tileN / regN; }
   int64_t threadsY() const { return kTileM / regM; }
   int64_t threads() const { return threadsX() * threadsY(); }
 };
@@ -263,7 +264,7 @@ bool isElementwiseOver(linalg::LinalgOp op, Value out, bool asInit) {
       !op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
       op.getNumLoops() != op.getNumParallelLoops() ||
       op.getNumLoops() != cast<MemRefType>(out.getType()).getRank() ||
-      !op.getDpsInitOperand(0)->get().getType().isa<MemRefType>() ||
+      !isa<MemRefType>(op.getDpsInitOperand(0)->get().getType()) ||
       !cast<MemRefType>(op.getDpsInitOperand(0)->get().getType())
            .getElementType()
            .isF32())
@@ -482,29 +483,38 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
         g.tileN = n;
     if (!g.tileN)
       g.tileN = std::min<int64_t>(64, llvm::alignTo(g.cols, 8));
-    g.regM = g.tileN >= 48 ? 8 : 4;
+    // 8 x 8 accumulators take 4 vector loads from shared memory per 64
+    // FMAs, 8 x 4 take 4 per 32. Narrower tiles keep 4 columns per thread,
+    // so that blocks stay whole warps of at least 128 threads to stage the
+    // slices.
+    g.regN = g.tileN % 64 == 0 ? 8 : 4;
+    g.regM = g.tileN >= 32 ? 8 : 4;
     return g;
   }
 
   /// One gpu.launch: block (batch, row tile, column tile); each thread
-  /// regM x kRegN accumulators, rows ty + i * threadsY and columns
-  /// tx + j * tileN / kRegN so that neighbouring threads read neighbouring
-  /// shared-memory words and store neighbouring outputs. Each round loads a
-  /// kTileK-deep slice of both operands into shared memory (zeros past
-  /// the edges), then accumulates it: every output sums its depth in
-  /// order, as the sequential loop would.
+  /// regM x regN accumulators: regM / 2 consecutive rows in each half of
+  /// the block's rows and regN / 2 consecutive columns in each half of its
+  /// columns, so that each step reads them as 4 (or 2) shared-memory words
+  /// in a row, which the backend loads as one vector, and a warp's threads
+  /// read and store neighbouring words. Each round loads a kTileK-deep
+  /// slice of both operands into shared memory (zeros past the edges), then
+  /// accumulates it: every output sums its depth in order, as the
+  /// sequential loop would.
   static void build(linalg::LinalgOp op, const Gemm &g,
                     linalg::LinalgOp prologue, linalg::LinalgOp epilogue,
                     PatternRewriter &rewriter) {
     Location loc = op.getLoc();
     Builder h(rewriter, loc);
-    const int64_t tileN = g.tileN, regM = g.regM, threadsX = g.threadsX(),
-                  threadsY = g.threadsY(), threads = g.threads();
+    const int64_t tileN = g.tileN, regM = g.regM, regN = g.regN,
+                  threads = g.threads();
     assert(threads % 32 == 0 && threads % kTileK == 0 && threads % tileN == 0);
     const int64_t rowTiles = llvm::divideCeil(g.rows, kTileM),
                   colTiles = llvm::divideCeil(g.cols, tileN);
-    // a as [k][m] (padded against bank conflicts on its stores), b as [k][n].
-    const int64_t strideA = kTileM + 1;
+    // a as [k][m], b as [k][n]. a's rows are padded against bank
+    // conflicts on its stores, by a whole vector to keep steps' loads
+    // aligned.
+    const int64_t strideA = kTileM + 4;
     const int64_t sharedBytes = 4 * kTileK * (strideA + tileN);
 
     Value one = h.index(1);
@@ -520,7 +530,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     Value colTile = h.rem(block, colTiles);
     Value rowTile = h.rem(h.div(block, colTiles), rowTiles);
     Value batchIndex = h.div(block, colTiles * rowTiles);
-    Value tx = h.rem(tid, threadsX), ty = h.div(tid, threadsX);
+    Value tx = h.rem(tid, g.threadsX()), ty = h.div(tid, g.threadsX());
     Value row0 = h.mul(rowTile, kTileM), col0 = h.mul(colTile, tileN);
 
     auto workgroup = gpu::AddressSpaceAttr::get(
@@ -528,15 +538,22 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     Value shared = rewriter.create<gpu::DynamicSharedMemoryOp>(
         loc, MemRefType::get({ShapedType::kDynamic}, rewriter.getI8Type(),
                              MemRefLayoutAttrInterface(), workgroup));
-    auto tileType = [&](int64_t n) {
-      return MemRefType::get({kTileK, n}, rewriter.getF32Type(),
-                             MemRefLayoutAttrInterface(), workgroup);
+    // Each slice is stored word by word and read as vectors of a thread's
+    // consecutive rows (columns): a view whose elements are those vectors
+    // has their alignment, which the backend needs to load them whole.
+    auto view = [&](int64_t bytes, int64_t n, int64_t lanes) {
+      Type element = rewriter.getF32Type();
+      if (lanes > 1)
+        element = VectorType::get({lanes}, element);
+      auto type = MemRefType::get({kTileK, n / lanes}, element,
+                                  MemRefLayoutAttrInterface(), workgroup);
+      return rewriter.create<memref::ViewOp>(loc, type, shared, h.index(bytes),
+                                             ValueRange());
     };
-    Value tileA = rewriter.create<memref::ViewOp>(
-        loc, tileType(strideA), shared, h.index(0), ValueRange());
-    Value tileB = rewriter.create<memref::ViewOp>(loc, tileType(tileN), shared,
-                                                  h.index(4 * kTileK * strideA),
-                                                  ValueRange());
+    const int64_t bytesB = 4 * kTileK * strideA;
+    Value tileA = view(0, strideA, 1), tileB = view(bytesB, tileN, 1);
+    Value vectorsA = view(0, strideA, regM / 2),
+          vectorsB = view(bytesB, tileN, regN / 2);
 
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     Value inA = op->getOperand(g.a), inB = op->getOperand(g.b),
@@ -544,10 +561,18 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     // Loop indices for a (row, column) of this block's GEMM; depth later.
     SmallVector<Value> base(op.getNumLoops(), h.index(0));
     h.delinearize(batchIndex, g.batchDims, g.ranges, base);
+    // The tile row and column of accumulator (i, j).
+    Value rowOfTy = h.mul(ty, regM / 2), colOfTx = h.mul(tx, regN / 2);
+    auto tileRow = [&](int64_t i) {
+      return h.add(rowOfTy, i / (regM / 2) * (kTileM / 2) + i % (regM / 2));
+    };
+    auto tileCol = [&](int64_t j) {
+      return h.add(colOfTx, j / (regN / 2) * (tileN / 2) + j % (regN / 2));
+    };
     auto outputAt = [&](int64_t i, int64_t j, SmallVector<Value> &loops,
                         Value &inside) {
-      Value row = h.add(h.add(row0, ty), i * threadsY);
-      Value col = h.add(h.add(col0, tx), j * threadsX);
+      Value row = h.add(row0, tileRow(i));
+      Value col = h.add(col0, tileCol(j));
       loops = base;
       h.delinearize(row, g.rowDims, g.ranges, loops);
       loops[g.col] = col;
@@ -557,7 +582,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
 
     SmallVector<Value> init;
     for (int64_t i = 0; i < regM; ++i)
-      for (int64_t j = 0; j < kRegN; ++j) {
+      for (int64_t j = 0; j < regN; ++j) {
         SmallVector<Value> loops;
         Value inside;
         outputAt(i, j, loops, inside);
@@ -620,16 +645,22 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     SmallVector<Value> acc(rounds.getRegionIterArgs());
     for (int64_t kk = 0; kk < kTileK; ++kk) {
       SmallVector<Value> a, b;
+      auto loadHalves = [&](Value vectors, Value first, int64_t lanes,
+                            int64_t secondHalf, SmallVectorImpl<Value> &out) {
+        for (int64_t half = 0; half < 2; ++half) {
+          Value v = rewriter.create<memref::LoadOp>(
+              loc, vectors,
+              ValueRange{h.index(kk), h.add(first, half * secondHalf)});
+          for (int64_t l = 0; l < lanes; ++l)
+            out.push_back(rewriter.create<vector::ExtractOp>(loc, v, l));
+        }
+      };
+      loadHalves(vectorsA, ty, regM / 2, kTileM / regM, a);
+      loadHalves(vectorsB, tx, regN / 2, tileN / regN, b);
       for (int64_t i = 0; i < regM; ++i)
-        a.push_back(rewriter.create<memref::LoadOp>(
-            loc, tileA, ValueRange{h.index(kk), h.add(ty, i * threadsY)}));
-      for (int64_t j = 0; j < kRegN; ++j)
-        b.push_back(rewriter.create<memref::LoadOp>(
-            loc, tileB, ValueRange{h.index(kk), h.add(tx, j * threadsX)}));
-      for (int64_t i = 0; i < regM; ++i)
-        for (int64_t j = 0; j < kRegN; ++j) {
+        for (int64_t j = 0; j < regN; ++j) {
           Value p = rewriter.create<arith::MulFOp>(loc, a[i], b[j]);
-          Value &sum = acc[i * kRegN + j];
+          Value &sum = acc[i * regN + j];
           sum = rewriter.create<arith::AddFOp>(loc, sum, p);
         }
     }
@@ -639,11 +670,11 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
 
     rewriter.setInsertionPointAfter(rounds);
     for (int64_t i = 0; i < regM; ++i)
-      for (int64_t j = 0; j < kRegN; ++j) {
+      for (int64_t j = 0; j < regN; ++j) {
         SmallVector<Value> loops;
         Value inside;
         outputAt(i, j, loops, inside);
-        Value v = rounds.getResult(i * kRegN + j);
+        Value v = rounds.getResult(i * regN + j);
         h.only(inside, [&] {
           SmallVector<Value> indices = h.apply(maps[2], loops);
           // The output stays written: other kernels may read it.

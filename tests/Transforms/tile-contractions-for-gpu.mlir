@@ -4,27 +4,35 @@
 // the borders (host builds, the CUDA driver emulator) against the
 // interpreter.
 
-// A 200x40 by 40x64 matmul: two 128-row tiles of 64 columns, 256 threads,
-// a 16x129 and a 16x64 slice in shared memory; 32 accumulators start from
-// the output and go through three 16-deep rounds, two barriers each; the
-// last row tile and the last round are guarded.
+// A 200x40 by 40x64 matmul: two 128-row tiles of 64 columns, 128 threads
+// of 8 x 8 accumulators, a 16x132 and a 16x64 slice in shared memory, each
+// also viewed as vectors of 4; the accumulators start from the output and
+// go through three 16-deep rounds, two barriers each, where each of the 16
+// steps loads two vectors of a and two of b for 64 FMAs; the last row tile
+// and the last round are guarded.
 // CHECK-LABEL: func.func @matmul
-// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c2, %{{.*}} = %c1, %{{.*}} = %c1) threads({{.*}}) in (%{{.*}} = %c256, %{{.*}} = %c1, %{{.*}} = %c1) dynamic_shared_memory_size %c12352_i32
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c2, %{{.*}} = %c1, %{{.*}} = %c1) threads({{.*}}) in (%{{.*}} = %c128, %{{.*}} = %c1, %{{.*}} = %c1) dynamic_shared_memory_size %c12544_i32
 // CHECK: %[[SMEM:.*]] = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
-// CHECK: %[[A:.*]] = memref.view %[[SMEM]][%c0][] : {{.*}} to memref<16x129xf32, #gpu.address_space<workgroup>>
-// CHECK: %[[B:.*]] = memref.view %[[SMEM]][%c8256][] : {{.*}} to memref<16x64xf32, #gpu.address_space<workgroup>>
+// CHECK: %[[A:.*]] = memref.view %[[SMEM]][%c0][] : {{.*}} to memref<16x132xf32, #gpu.address_space<workgroup>>
+// CHECK: %[[B:.*]] = memref.view %[[SMEM]][%c8448][] : {{.*}} to memref<16x64xf32, #gpu.address_space<workgroup>>
+// CHECK: %[[VA:.*]] = memref.view %[[SMEM]][%c0][] : {{.*}} to memref<16x33xvector<4xf32>, #gpu.address_space<workgroup>>
+// CHECK: %[[VB:.*]] = memref.view %[[SMEM]][%c8448][] : {{.*}} to memref<16x16xvector<4xf32>, #gpu.address_space<workgroup>>
 // CHECK: arith.cmpi ult, %{{.*}}, %c200
 // CHECK: memref.load %arg2
-// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c16 iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
+// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c16 iter_args({{.*}}) -> ({{(f32, ){63}f32}}) {
 // CHECK:   arith.cmpi ult, %{{.*}}, %c40
 // CHECK:   memref.load %arg0
 // CHECK:   memref.store %{{.*}}, %[[A]]
 // CHECK:   memref.load %arg1
 // CHECK:   memref.store %{{.*}}, %[[B]]
 // CHECK:   gpu.barrier
-// CHECK-COUNT-16: memref.load %[[A]][%c{{[0-9]+}}
-// CHECK:   arith.mulf
-// CHECK:   arith.addf
+// CHECK-COUNT-2: memref.load %[[VA]][%c0,
+// CHECK-COUNT-2: memref.load %[[VB]][%c0,
+// CHECK-COUNT-64: arith.mulf
+// CHECK-COUNT-2: memref.load %[[VA]][%c15,
+// CHECK-COUNT-2: memref.load %[[VB]][%c15,
+// CHECK-COUNT-64: arith.mulf
+// CHECK-NOT: memref.load
 // CHECK:   gpu.barrier
 // CHECK:   scf.yield
 // CHECK: memref.store %{{.*}}, %arg2
@@ -37,7 +45,8 @@ func.func @matmul(%a: memref<200x40xf32>, %b: memref<40x64xf32>, %c: memref<200x
 // -----
 
 // A stride-2 NHWC conv is an implicit im2col: rows (n, oh, ow), depth
-// (kh, kw, c) read at oh * 2 + kh; 16 columns, so 128 threads of 4 x 4.
+// (kh, kw, c) read at oh * 2 + kh; 16 columns, so 128 threads of 4 x 4,
+// read as vectors of 2.
 // CHECK-DAG: #[[H:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1 * 2 + d4)>
 // CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d2 * 2 + d5)>
 // CHECK-LABEL: func.func @conv
@@ -46,6 +55,9 @@ func.func @matmul(%a: memref<200x40xf32>, %b: memref<40x64xf32>, %c: memref<200x
 // CHECK:   %[[OH:.*]] = affine.apply #[[H]](
 // CHECK:   %[[OW:.*]] = affine.apply #[[W]](
 // CHECK:   memref.load %arg0[%{{.*}}, %[[OH]], %[[OW]], %{{.*}}] : memref<2x9x9x8xf32>
+// CHECK:   gpu.barrier
+// CHECK:   memref.load {{.*}} : memref<16x66xvector<2xf32>, #gpu.address_space<workgroup>>
+// CHECK:   memref.load {{.*}} : memref<16x8xvector<2xf32>, #gpu.address_space<workgroup>>
 // CHECK-NOT: linalg.conv_2d_nhwc_hwcf
 func.func @conv(%x: memref<2x9x9x8xf32>, %w: memref<3x3x8x16xf32>, %y: memref<2x4x4x16xf32>) {
   linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : memref<2x9x9x8xf32>, memref<3x3x8x16xf32>) outs(%y : memref<2x4x4x16xf32>)

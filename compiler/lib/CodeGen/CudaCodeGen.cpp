@@ -219,6 +219,41 @@ void allowContraction(gpu::GPUModuleOp kernels) {
   });
 }
 
+/// Whether every index the kernels compute fits in 32 bits: every global
+/// buffer they touch is static with fewer than 2^31 elements up to its last
+/// one. 32-bit indices halve the registers addresses take, and the integer
+/// work on them, which 64-bit multiplies make several instructions.
+bool fitsIn32BitIndices(gpu::GPUModuleOp kernels) {
+  auto fits = [](Type type) {
+    auto memref = dyn_cast<MemRefType>(type);
+    if (!memref ||
+        isa_and_nonnull<gpu::AddressSpaceAttr>(memref.getMemorySpace()))
+      return true; // shared memory is at most 48 KiB
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (!memref.hasStaticShape() ||
+        failed(getStridesAndOffset(memref, strides, offset)) ||
+        ShapedType::isDynamic(offset) ||
+        llvm::any_of(strides, ShapedType::isDynamic))
+      return false;
+    int64_t last = offset;
+    for (auto [size, stride] : llvm::zip(memref.getShape(), strides))
+      last += (size - 1) * stride;
+    return last < std::numeric_limits<int32_t>::max();
+  };
+  WalkResult result = kernels.walk([&](Operation *op) {
+    for (Region &region : op->getRegions())
+      for (Block &block : region)
+        if (!llvm::all_of(block.getArgumentTypes(), fits))
+          return WalkResult::interrupt();
+    if (!llvm::all_of(op->getOperandTypes(), fits) ||
+        !llvm::all_of(op->getResultTypes(), fits))
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return !result.wasInterrupted();
+}
+
 /// The kernels of `kernels` as host functions `K_body(args..., block,
 /// thread, shared, barrier)`, lowered to the LLVM dialect with bare-pointer
 /// memrefs (the kernels' own calling convention): `shared` is the block's
@@ -314,8 +349,9 @@ kernelsForHost(gpu::GPUModuleOp kernels, const CudaProgram &program,
   if (failed(runCodeGenPipeline(
           *host, options,
           "canonicalize,expand-strided-metadata,lower-affine,"
-          "convert-scf-to-cf,convert-math-to-llvm,convert-math-to-libm,"
-          "finalize-memref-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,"
+          "convert-scf-to-cf,convert-vector-to-llvm,convert-math-to-llvm,"
+          "convert-math-to-libm,finalize-memref-to-llvm,convert-arith-to-llvm,"
+          "convert-cf-to-llvm,"
           "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
           "convert-index-to-llvm,reconcile-unrealized-casts")))
     return failure();
@@ -401,8 +437,11 @@ FailureOr<CudaProgram> rep::lowerLinalgToCuda(ModuleOp module,
   CudaProgram program;
   if (failed(LaunchTableBuilder(func, sig, program).run()))
     return failure();
+  unsigned indexBits = 32;
   for (auto kernels : module.getOps<gpu::GPUModuleOp>()) {
     allowContraction(kernels);
+    if (!fitsIn32BitIndices(kernels))
+      indexBits = 64;
     if (cuda.hostKernels) {
       auto host = kernelsForHost(kernels, program, options);
       if (failed(host))
@@ -415,10 +454,11 @@ FailureOr<CudaProgram> rep::lowerLinalgToCuda(ModuleOp module,
           llvm::formatv("nvvm-attach-target{{chip={0} features=+ptx78 O=3},"
                         "gpu.module(expand-strided-metadata,lower-affine,"
                         "convert-scf-to-cf,"
-                        "convert-gpu-to-nvvm{{use-bare-ptr-memref-call-conv},"
+                        "convert-gpu-to-nvvm{{use-bare-ptr-memref-call-conv "
+                        "index-bitwidth={2}},"
                         "canonicalize,cse,reconcile-unrealized-casts),"
                         "gpu-module-to-binary{{format=isa toolkit={1}}",
-                        cuda.arch, cuda.toolkit)
+                        cuda.arch, cuda.toolkit, indexBits)
               .str())))
     return failure();
   for (auto binary : module.getOps<gpu::BinaryOp>())

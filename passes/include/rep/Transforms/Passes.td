@@ -682,11 +682,15 @@ def TileContractionsForGpu
 
     Each block computes 128 rows by the widest tile of whole warps (16 to
     64 columns, a multiple of 8) that divides the columns; each thread
-    holds 8 x 4 accumulators in registers (4 x 4 under 48 columns). Each
-    round stages a 16-deep slice of `a` and of `b` in dynamic shared
-    memory (zeros past the edges; neighbouring threads load neighbouring
-    addresses), a barrier, 16 unrolled rank-1 updates from shared memory,
-    a barrier. Every output starts from its value in `out` and adds its
+    holds 8 x 8 accumulators in registers for 64 columns, 8 x 4 for 32 to
+    56, 4 x 4 under 32: half its rows and columns in each half of the
+    block's, consecutive. Each round stages a 16-deep slice of `a` and of
+    `b` in dynamic shared memory (zeros past the edges; neighbouring
+    threads load neighbouring addresses), a barrier, 16 unrolled rank-1
+    updates, a barrier. Each update reads a thread's rows and columns as
+    vectors of 4 (or 2) words, through views of the slices whose elements
+    are those vectors, so that the backend emits aligned vector loads
+    (`ld.shared.v4.f32`): 4 loads per 64 FMAs. Every output starts from its value in `out` and adds its
     products in the depth's order, as the sequential loop does: the result
     is the same to the bit but for the fused multiply-adds, which the other
     kernels use too.
@@ -710,16 +714,18 @@ def TileContractionsForGpu
     becomes
     ```mlir
     gpu.launch blocks(...) in (%gx = %c5, ...) threads(...) in (%tx = %c128, ...)
-        dynamic_shared_memory_size %c9280_i32 {
+        dynamic_shared_memory_size %c9472_i32 {
       %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
-      %ta = memref.view %smem[%c0][] ... to memref<16x129xf32, #gpu.address_space<workgroup>>
-      %tb = memref.view %smem[%c8256][] ... to memref<16x16xf32, #gpu.address_space<workgroup>>
+      %ta = memref.view %smem[%c0][] ... to memref<16x132xf32, #gpu.address_space<workgroup>>
+      %tb = memref.view %smem[%c8448][] ... to memref<16x16xf32, #gpu.address_space<workgroup>>
+      %va = memref.view %smem[%c0][] ... to memref<16x66xvector<2xf32>, #gpu.address_space<workgroup>>
+      %vb = memref.view %smem[%c8448][] ... to memref<16x8xvector<2xf32>, #gpu.address_space<workgroup>>
       ... 16 accumulators loaded from %y (guarded past row 578)
       scf.for %k0 = %c0 to %c32 step %c16 iter_args(...) {
         ... %x at the im2col position of (row, %k0 + depth) -> %ta
         ... %w at (%k0 + depth, column) -> %tb
         gpu.barrier
-        16 x { 4 + 4 loads from %ta, %tb; 16 FMAs }
+        16 x { 2 + 2 vector loads from %va, %vb; 16 FMAs }
         gpu.barrier
       }
       ... 16 guarded stores to %y
@@ -730,7 +736,8 @@ def TileContractionsForGpu
                            "::mlir::arith::ArithDialect",
                            "::mlir::gpu::GPUDialect",
                            "::mlir::memref::MemRefDialect",
-                           "::mlir::scf::SCFDialect"];
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def OutlineGpuKernels : Pass<"rep-outline-gpu-kernels", "ModuleOp"> {
