@@ -393,38 +393,90 @@ Value evaluateAt(Builder &h, linalg::LinalgOp op, ArrayRef<Value> indices,
   return map.lookupOrDefault(body->getTerminator()->getOperand(0));
 }
 
+/// What both kernels take: a top-level `out + a * b` on static f32 buffers.
+LogicalResult matchMultiplyAccumulate(linalg::LinalgOp op,
+                                      PatternRewriter &rewriter) {
+  if (!isa<func::FuncOp>(op->getParentOp()))
+    return rewriter.notifyMatchFailure(op, "not a kernel of the function");
+  if (!op.hasPureBufferSemantics())
+    return rewriter.notifyMatchFailure(op, "not on buffers");
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !isMultiplyAccumulate(*op.getBlock()))
+    return rewriter.notifyMatchFailure(op, "not a multiply-accumulate");
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "not static f32");
+  }
+  return success();
+}
+
+/// Builds `op`'s kernel with `build(prologue, epilogue)`, with the ops it
+/// fuses (either may be null), and erases what the kernel replaces.
+void replaceWithKernel(
+    linalg::LinalgOp op, PatternRewriter &rewriter,
+    function_ref<void(linalg::LinalgOp, linalg::LinalgOp)> build) {
+  Value out = op.getDpsInitOperand(0)->get();
+  linalg::LinalgOp prologue = prologueOf(op, out);
+  SmallVector<Operation *> views;
+  linalg::LinalgOp epilogue = epilogueOf(op, out, views);
+  for (Operation *view : views)
+    rewriter.moveOpBefore(view, op);
+  build(prologue, epilogue);
+  rewriter.eraseOp(op);
+  if (prologue)
+    rewriter.eraseOp(prologue);
+  if (epilogue)
+    rewriter.eraseOp(epilogue);
+}
+
+/// The value output element `indices` starts from: `prologue`'s there (a
+/// bias) if there is one, else what `out` holds; 0 where `inside` is false.
+Value startValue(Builder &h, Value out, linalg::LinalgOp prologue,
+                 ArrayRef<Value> indices, Value inside) {
+  if (!prologue)
+    return h.load(out, indices, inside);
+  return h.guarded(inside, [&] {
+    return evaluateAt(h, prologue, indices,
+                      [](OpOperand *) { return Value(); });
+  });
+}
+
+/// Stores `v` to output element (map `outMap` at) `loops`, and `epilogue`
+/// of it to the epilogue's output, where `inside` holds.
+void storeResult(Builder &h, Value out, AffineMap outMap,
+                 linalg::LinalgOp epilogue, ArrayRef<Value> loops, Value inside,
+                 Value v) {
+  h.only(inside, [&] {
+    SmallVector<Value> indices = h.apply(outMap, loops);
+    // The output stays written: other kernels may read it.
+    h.b.create<memref::StoreOp>(h.loc, v, out, indices);
+    if (!epilogue)
+      return;
+    Value e = evaluateAt(h, epilogue, indices, [&](OpOperand *operand) {
+      return operand->get() == out && !epilogue.isDpsInit(operand) ? v
+                                                                   : Value();
+    });
+    h.b.create<memref::StoreOp>(h.loc, e, epilogue.getDpsInitOperand(0)->get(),
+                                indices);
+  });
+}
+
 struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
   using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
 
   LogicalResult matchAndRewrite(linalg::LinalgOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!isa<func::FuncOp>(op->getParentOp()))
-      return rewriter.notifyMatchFailure(op, "not a kernel of the function");
-    if (!op.hasPureBufferSemantics())
-      return rewriter.notifyMatchFailure(op, "not on buffers");
-    if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-        !isMultiplyAccumulate(*op.getBlock()))
-      return rewriter.notifyMatchFailure(op, "not a multiply-accumulate");
-    for (OpOperand &operand : op->getOpOperands()) {
-      auto type = dyn_cast<MemRefType>(operand.get().getType());
-      if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
-        return rewriter.notifyMatchFailure(op, "not static f32");
-    }
+    if (failed(matchMultiplyAccumulate(op, rewriter)))
+      return failure();
     FailureOr<Gemm> gemm = asGemm(op, rewriter);
     if (failed(gemm))
       return failure();
-    Value out = op.getDpsInitOperand(0)->get();
-    linalg::LinalgOp prologue = prologueOf(op, out);
-    SmallVector<Operation *> views;
-    linalg::LinalgOp epilogue = epilogueOf(op, out, views);
-    for (Operation *view : views)
-      rewriter.moveOpBefore(view, op);
-    build(op, *gemm, prologue, epilogue, rewriter);
-    rewriter.eraseOp(op);
-    if (prologue)
-      rewriter.eraseOp(prologue);
-    if (epilogue)
-      rewriter.eraseOp(epilogue);
+    replaceWithKernel(
+        op, rewriter,
+        [&](linalg::LinalgOp prologue, linalg::LinalgOp epilogue) {
+          build(op, *gemm, prologue, epilogue, rewriter);
+        });
     return success();
   }
 
@@ -586,15 +638,8 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
         SmallVector<Value> loops;
         Value inside;
         outputAt(i, j, loops, inside);
-        SmallVector<Value> indices = h.apply(maps[2], loops);
-        if (!prologue) {
-          init.push_back(h.load(out, indices, inside));
-          continue;
-        }
-        init.push_back(h.guarded(inside, [&] {
-          return evaluateAt(h, prologue, indices,
-                            [](OpOperand *) { return Value(); });
-        }));
+        init.push_back(
+            startValue(h, out, prologue, h.apply(maps[2], loops), inside));
       }
 
     auto rounds = rewriter.create<scf::ForOp>(
@@ -674,22 +719,167 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
         SmallVector<Value> loops;
         Value inside;
         outputAt(i, j, loops, inside);
-        Value v = rounds.getResult(i * regN + j);
-        h.only(inside, [&] {
-          SmallVector<Value> indices = h.apply(maps[2], loops);
-          // The output stays written: other kernels may read it.
-          rewriter.create<memref::StoreOp>(loc, v, out, indices);
-          if (!epilogue)
-            return;
-          Value e = evaluateAt(h, epilogue, indices, [&](OpOperand *operand) {
-            return operand->get() == out && !epilogue.isDpsInit(operand)
-                       ? v
-                       : Value();
-          });
-          rewriter.create<memref::StoreOp>(
-              loc, e, epilogue.getDpsInitOperand(0)->get(), indices);
-        });
+        storeResult(h, out, maps[2], epilogue, loops, inside,
+                    rounds.getResult(i * regN + j));
       }
+  }
+};
+
+/// A depthwise conv (the channel indexes both inputs, so it is no GEMM):
+/// each thread computes one channel at regW consecutive output columns
+/// (ow), the reduction (kh, kw) unrolled, so that it loads each weight once
+/// for regW outputs and each input once for all the outputs whose windows
+/// share it, instead of a weight and an input per multiply-add. A warp's
+/// threads take neighbouring channels: neighbouring addresses.
+struct TileDepthwiseConv : OpInterfaceRewritePattern<linalg::LinalgOp> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+
+  static constexpr int64_t kMaxTaps = 128, kThreads = 256;
+
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(matchMultiplyAccumulate(op, rewriter)))
+      return failure();
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    AffineMap outMap = maps[2];
+    unsigned numParallel = op.getNumParallelLoops();
+    if (!outMap.isProjectedPermutation() ||
+        outMap.getNumResults() != numParallel || numParallel < 2 ||
+        numParallel == op.getNumLoops() ||
+        llvm::any_of(llvm::seq<unsigned>(0, numParallel), [&](unsigned i) {
+          return iterators[outMap.getDimPosition(i)] !=
+                 utils::IteratorType::parallel;
+        }))
+      return rewriter.notifyMatchFailure(
+          op, "not a depthwise conv: its output is not indexed by every "
+              "parallel loop once, or it has no reduction");
+    unsigned channel = outMap.getDimPosition(numParallel - 1);
+    if (!usesDim(maps[0], channel) || !usesDim(maps[1], channel))
+      return rewriter.notifyMatchFailure(
+          op, "not a depthwise conv: the output's last dimension does not "
+              "index both inputs");
+    unsigned column = outMap.getDimPosition(numParallel - 2);
+    bool in0 = usesDim(maps[0], column), in1 = usesDim(maps[1], column);
+    if (in0 == in1)
+      return rewriter.notifyMatchFailure(
+          op, "the output's second-last dimension indexes both inputs or "
+              "neither: no window to share");
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    SmallVector<unsigned> taps;
+    int64_t numTaps = 1;
+    for (auto [d, it] : llvm::enumerate(iterators))
+      if (it == utils::IteratorType::reduction) {
+        taps.push_back(d);
+        numTaps *= ranges[d];
+      }
+    if (numTaps > kMaxTaps)
+      return rewriter.notifyMatchFailure(op, "more than 128 taps to unroll");
+    // The most columns up to 8 that divide them, else 4 and a guard.
+    int64_t width = ranges[column], regW = 4;
+    for (int64_t r = 8; r >= 4; --r)
+      if (width % r == 0) {
+        regW = r;
+        break;
+      }
+    replaceWithKernel(
+        op, rewriter,
+        [&](linalg::LinalgOp prologue, linalg::LinalgOp epilogue) {
+          build(op, in0 ? 0 : 1, channel, column, taps, regW, prologue,
+                epilogue, rewriter);
+        });
+    return success();
+  }
+
+  static void build(linalg::LinalgOp op, unsigned a, unsigned channel,
+                    unsigned column, ArrayRef<unsigned> taps, int64_t regW,
+                    linalg::LinalgOp prologue, linalg::LinalgOp epilogue,
+                    PatternRewriter &rewriter) {
+    Location loc = op.getLoc();
+    Builder h(rewriter, loc);
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    AffineMap outMap = maps[2];
+    unsigned numParallel = outMap.getNumResults();
+    // Threads in the output's order, with its columns in tiles of regW.
+    SmallVector<unsigned> outer;
+    int64_t count = 1;
+    for (unsigned i = 0; i + 2 < numParallel; ++i) {
+      outer.push_back(outMap.getDimPosition(i));
+      count *= ranges[outer.back()];
+    }
+    const int64_t channels = ranges[channel],
+                  colTiles = llvm::divideCeil(ranges[column], regW);
+    const int64_t threads = count * colTiles * channels;
+
+    Value one = h.index(1);
+    auto launch = rewriter.create<gpu::LaunchOp>(
+        loc, h.index(llvm::divideCeil(threads, kThreads)), one, one,
+        h.index(std::min(threads, kThreads)), one, one);
+    Block &body = launch.getBody().front();
+    rewriter.setInsertionPointToStart(&body);
+    rewriter.create<gpu::TerminatorOp>(loc);
+    rewriter.setInsertionPointToStart(&body);
+    Value t =
+        h.add(h.mul(launch.getBlockIds().x, kThreads), launch.getThreadIds().x);
+    h.only(threads % kThreads ? h.below(t, threads) : Value(), [&] {
+      SmallVector<Value> loops(op.getNumLoops(), h.index(0));
+      loops[channel] = h.rem(t, channels);
+      Value rest = h.div(t, channels);
+      Value col0 = h.mul(h.rem(rest, colTiles), regW);
+      h.delinearize(h.div(rest, colTiles), outer, ranges, loops);
+      SmallVector<SmallVector<Value>> at;
+      SmallVector<Value> inside, acc;
+      for (int64_t r = 0; r < regW; ++r) {
+        at.push_back(loops);
+        at.back()[column] = h.add(col0, r);
+        inside.push_back(ranges[column] % regW
+                             ? h.below(at.back()[column], ranges[column])
+                             : Value());
+        acc.push_back(startValue(h, op.getDpsInitOperand(0)->get(), prologue,
+                                 h.apply(outMap, at.back()), inside.back()));
+      }
+      // Every tap in the sequential loop's order; the weight, which no
+      // column indexes, once for all columns. An input element two
+      // (column, tap) pairs share is loaded once: its indices as affine
+      // expressions of the first column and the other loops, taps and
+      // column offset folded in, are the key (with the column where its
+      // guard differs from the others').
+      SmallVector<int64_t> tapRanges;
+      for (unsigned d : taps)
+        tapRanges.push_back(ranges[d]);
+      SmallVector<int64_t> strides = computeStrides(tapRanges);
+      int64_t numTaps = computeProduct(tapRanges);
+      MLIRContext *ctx = rewriter.getContext();
+      SmallVector<AffineExpr> dims;
+      for (unsigned d = 0; d < op.getNumLoops(); ++d)
+        dims.push_back(getAffineDimExpr(d, ctx));
+      DenseMap<std::pair<int64_t, AffineMap>, Value> loaded;
+      for (int64_t tap = 0; tap < numTaps; ++tap) {
+        SmallVector<int64_t> point = delinearize(tap, strides);
+        SmallVector<AffineExpr> folded = dims;
+        for (auto [d, v] : llvm::zip_equal(taps, point)) {
+          folded[d] = getAffineConstantExpr(v, ctx);
+          for (SmallVector<Value> &indices : at)
+            indices[d] = h.index(v);
+        }
+        Value weight = rewriter.create<memref::LoadOp>(
+            loc, op->getOperand(1 - a), h.apply(maps[1 - a], at.front()));
+        for (int64_t r = 0; r < regW; ++r) {
+          folded[column] = dims[column] + r;
+          AffineMap map =
+              maps[a].replaceDimsAndSymbols(folded, {}, op.getNumLoops(), 0);
+          Value &x = loaded[{inside[r] ? r : -1, map}];
+          if (!x)
+            x = h.load(op->getOperand(a), h.apply(map, at.front()), inside[r]);
+          Value p = rewriter.create<arith::MulFOp>(loc, x, weight);
+          acc[r] = rewriter.create<arith::AddFOp>(loc, acc[r], p);
+        }
+      }
+      for (int64_t r = 0; r < regW; ++r)
+        storeResult(h, op.getDpsInitOperand(0)->get(), outMap, epilogue, at[r],
+                    inside[r], acc[r]);
+    });
   }
 };
 
@@ -707,5 +897,5 @@ struct TileContractionsForGpuPass
 } // namespace
 
 void rep::populateTileContractionsForGpuPatterns(RewritePatternSet &patterns) {
-  patterns.add<TileContraction>(patterns.getContext());
+  patterns.add<TileContraction, TileDepthwiseConv>(patterns.getContext());
 }

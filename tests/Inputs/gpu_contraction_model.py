@@ -4,10 +4,13 @@ borders: odd input sizes; a stride-2, dilated, asymmetrically padded conv
 with 308 output pixels (three 128-row tiles, the last partial) and a depth
 of 45 (three 16-deep rounds, the last partial); a grouped conv (groups as
 independent GEMMs) with 20 filters per group (a 24-column tile, guarded);
-a pointwise conv to 136 channels (no tile of whole warps divides it: three
-64-column tiles, the last guarded); an fc on a 2-row input with 48 outputs;
-and a batched matmul to 33 columns. Random weights, so that an operand
-staged from the wrong place changes the output."""
+a depthwise conv on 11 columns (one thread per channel and 4 columns:
+the last 3-column tile guarded); a pointwise conv to 136 channels (no tile
+of whole warps divides it: three 64-column tiles, the last guarded); a
+stride-2, dilated, asymmetrically padded depthwise conv to 5 columns (one
+tile of 5); an fc on a 2-row input with 48 outputs; and a batched matmul
+to 33 columns. Random weights, so that an operand staged from the wrong
+place changes the output."""
 import numpy as np
 
 rng = np.random.RandomState(11)
@@ -40,12 +43,21 @@ print(const('w1', (40, 12, 3, 3), 0.2))
 print(const('b1', (40,)))
 conv('c1', 'r0', 'w1', 'b1', (2, 24, 14, 11), (40, 12, 3, 3), (2, 40, 14, 11),
      groups=2, pads=(1, 1, 1, 1))
+print(const('wd1', (40, 1, 3, 3), 0.3))
+print(const('bd1', (40,)))
+conv('d1', 'c1', 'wd1', 'bd1', (2, 40, 14, 11), (40, 1, 3, 3),
+     (2, 40, 14, 11), groups=40, pads=(1, 1, 1, 1))
 print(const('w2', (136, 40, 1, 1), 0.2))
 print(const('b2', (136,)))
-conv('c2', 'c1', 'w2', 'b2', (2, 40, 14, 11), (136, 40, 1, 1),
+conv('c2', 'd1', 'w2', 'b2', (2, 40, 14, 11), (136, 40, 1, 1),
      (2, 136, 14, 11))
-print('  %m = rep.reduce_mean %c2 {axes = array<i64: 2, 3>, keepdims = false} '
-      ': (tensor<2x136x14x11xf32>) -> tensor<2x136xf32>')
+print(const('wd2', (136, 1, 3, 3), 0.3))
+print(const('bd2', (136,)))
+conv('d2', 'c2', 'wd2', 'bd2', (2, 136, 14, 11), (136, 1, 3, 3),
+     (2, 136, 7, 5), groups=136, pads=(1, 0, 2, 1), strides=(2, 2),
+     dilations=(2, 1))
+print('  %m = rep.reduce_mean %d2 {axes = array<i64: 2, 3>, keepdims = false} '
+      ': (tensor<2x136x7x5xf32>) -> tensor<2x136xf32>')
 print(const('w3', (48, 136), 0.1))
 print(const('b3', (48,)))
 print('  %f = rep.fc %m, %w3, %b3 : (tensor<2x136xf32>, tensor<48x136xf32>, '

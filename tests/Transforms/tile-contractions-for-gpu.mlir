@@ -82,27 +82,59 @@ func.func @grouped(%x: memref<1x6x6x3x4xf32>, %w: memref<3x3x3x4x24xf32>, %y: me
 
 // -----
 
-// Left to rep-map-parallel-loops-to-gpu: a depthwise conv (its channel is
-// both the output's columns and the input's), too few columns, tensors,
-// dynamic shapes and anything that is not a multiply-accumulate.
+// A depthwise conv: one thread per channel and 5 consecutive output
+// columns (10 = 2 x 5: no guard), 1 x 9 x 2 x 16 = 288 threads; its 3x3
+// taps unrolled, with 9 weight loads and each input element the 5 windows
+// share loaded once: 3 rows of 5 + 2, 21 loads for 45 multiply-adds.
+// CHECK-LABEL: func.func @depthwise
+// CHECK: gpu.launch {{.*}} in (%{{.*}} = %c2, {{.*}} threads({{.*}}) in (%{{.*}} = %c256,
+// CHECK: arith.cmpi ult, %{{.*}}, %c288
+// CHECK-COUNT-5: memref.load %arg2
+// CHECK: memref.load %arg1[%c0, %c0,
+// CHECK-COUNT-21: memref.load %arg0
+// CHECK-NOT: memref.load
+// CHECK-COUNT-5: memref.store %{{.*}}, %arg2
+// CHECK-NOT: linalg.depthwise_conv_2d_nhwc_hwc
+func.func @depthwise(%x: memref<1x11x12x16xf32>, %w: memref<3x3x16xf32>, %y: memref<1x9x10x16xf32>) {
+  linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : memref<1x11x12x16xf32>, memref<3x3x16xf32>) outs(%y : memref<1x9x10x16xf32>)
+  return
+}
+
+// -----
+
+// Left to rep-map-parallel-loops-to-gpu: a depthwise conv with more taps
+// than either kernel takes, a channel-wise dot product (no window), too
+// few columns, tensors, dynamic shapes and anything that is not a
+// multiply-accumulate.
 // CHECK-LABEL: func.func @kept
 // CHECK: linalg.depthwise_conv_2d_nhwc_hwc
+// CHECK: linalg.generic
 // CHECK: linalg.matmul {{.*}} outs(%{{.*}} : memref<8x4xf32>)
 // CHECK: linalg.matmul {{.*}} -> tensor<8x16xf32>
 // CHECK: linalg.matmul {{.*}} outs(%{{.*}} : memref<?x16xf32>)
 // CHECK: linalg.generic
 // CHECK-NOT: gpu.launch
 // WHY-DAG: rep-tile-contractions-for-gpu: refused at {{.*}}: both inputs are indexed by the output's last dimension (depthwise)
+// WHY-DAG: rep-tile-contractions-for-gpu: refused at {{.*}}: more than 128 taps to unroll
+// WHY-DAG: rep-tile-contractions-for-gpu: refused at {{.*}}: the output's second-last dimension indexes both inputs or neither: no window to share
+// WHY-DAG: rep-tile-contractions-for-gpu: refused at {{.*}}: not a depthwise conv: the output's last dimension does not index both inputs
 // WHY-DAG: rep-tile-contractions-for-gpu: refused at {{.*}}: fewer than 16 output columns
 // WHY-DAG: rep-tile-contractions-for-gpu: refused at {{.*}}: not on buffers
 // WHY-DAG: rep-tile-contractions-for-gpu: refused at {{.*}}: not static f32
 // WHY-DAG: rep-tile-contractions-for-gpu: refused at {{.*}}: not a multiply-accumulate
-func.func @kept(%x: memref<1x6x6x16xf32>, %dw: memref<3x3x16xf32>, %dy: memref<1x4x4x16xf32>,
+func.func @kept(%x: memref<1x14x14x16xf32>, %dw: memref<12x12x16xf32>, %dy: memref<1x3x3x16xf32>,
+                %p: memref<4x16x8xf32>, %q: memref<4x16x8xf32>, %pq: memref<4x16xf32>,
                 %a: memref<8x8xf32>, %b: memref<8x4xf32>, %c: memref<8x4xf32>,
                 %ta: tensor<8x8xf32>, %tb: tensor<8x16xf32>, %tc: tensor<8x16xf32>,
                 %da: memref<?x8xf32>, %db: memref<8x16xf32>, %dc: memref<?x16xf32>,
                 %e: memref<8x16xf32>) -> tensor<8x16xf32> {
-  linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %dw : memref<1x6x6x16xf32>, memref<3x3x16xf32>) outs(%dy : memref<1x4x4x16xf32>)
+  linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %dw : memref<1x14x14x16xf32>, memref<12x12x16xf32>) outs(%dy : memref<1x3x3x16xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%p, %q : memref<4x16x8xf32>, memref<4x16x8xf32>) outs(%pq : memref<4x16xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
   linalg.matmul ins(%a, %b : memref<8x8xf32>, memref<8x4xf32>) outs(%c : memref<8x4xf32>)
   %t = linalg.matmul ins(%ta, %tb : tensor<8x8xf32>, tensor<8x16xf32>) outs(%tc : tensor<8x16xf32>) -> tensor<8x16xf32>
   linalg.matmul ins(%da, %db : memref<?x8xf32>, memref<8x16xf32>) outs(%dc : memref<?x16xf32>)

@@ -667,14 +667,13 @@ def MapParallelLoopsToGpu
 
 def TileContractionsForGpu
     : Pass<"rep-tile-contractions-for-gpu", "func::FuncOp"> {
-  let summary = "Compute each conv and matmul as a shared-memory tiled GPU "
-                "kernel";
+  let summary = "Compute each conv and matmul as a tiled GPU kernel";
   let description = [{
     After bufferization, on the GPU path: a top-level linalg op whose body
     is `out + a * b` on static f32 buffers and that is a GEMM in disguise
     becomes one `gpu.launch`. The output's last dimension is the GEMM's
-    columns and must index exactly one input, `b` (a depthwise conv, whose
-    channel indexes both, stays with `rep-map-parallel-loops-to-gpu`); the
+    columns and must index exactly one input, `b` (for a depthwise conv,
+    whose channel indexes both, see below); the
     other parallel dimensions that only `a` reads are its rows (batch and
     pixels of an NHWC conv), those `b` reads too are independent GEMMs
     (groups), and the reductions are its depth (kh, kw, c: an implicit
@@ -704,6 +703,16 @@ def TileContractionsForGpu
     buffer) touch none of its buffers. Both ops are erased.
     `rep-plan-memory{live-through-epilogues}` keeps the memory plan from
     placing that output over the kernel's inputs.
+
+    A depthwise conv (the output's last dimension indexes both inputs, its
+    second-last, the columns, only the input) becomes a register-tiled
+    kernel: one thread per channel and 4 to 8 consecutive columns (the
+    most that divide them, else 4 and a guard), 256 threads a block, its
+    taps (at most 128) unrolled in the sequential loop's order. Each
+    weight is loaded once for all the thread's columns, and each input
+    element that several (column, tap) pairs read, once: its indices,
+    folded to affine expressions of the first column, are the key. The
+    same prologue and epilogue fuse into it.
 
     ```mlir
     linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>,
