@@ -11,6 +11,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -254,6 +256,21 @@ bool fitsIn32BitIndices(gpu::GPUModuleOp kernels) {
   return !result.wasInterrupted();
 }
 
+/// MLIR 19 lowers gpu.dynamic_shared_memory to an internal zero-length
+/// global, which NVPTX prints as a 1-byte static shared variable that the
+/// kernels index past. A declaration instead is PTX's dynamic shared
+/// memory, `.extern .shared .align 16 .b8 NAME[]`, what nvcc emits for
+/// `extern __shared__`: the launch's bytes and nothing else.
+void declareDynamicSharedMemory(ModuleOp module) {
+  module.walk([](LLVM::GlobalOp global) {
+    auto array = dyn_cast<LLVM::LLVMArrayType>(global.getGlobalType());
+    if (global.getAddrSpace() == NVVM::kSharedMemorySpace && array &&
+        array.getNumElements() == 0 && !global.getValueOrNull() &&
+        global.getInitializerRegion().empty())
+      global.setLinkage(LLVM::Linkage::External);
+  });
+}
+
 /// The kernels of `kernels` as host functions `K_body(args..., block,
 /// thread, shared, barrier)`, lowered to the LLVM dialect with bare-pointer
 /// memrefs (the kernels' own calling convention): `shared` is the block's
@@ -455,10 +472,16 @@ FailureOr<CudaProgram> rep::lowerLinalgToCuda(ModuleOp module,
                         "gpu.module(expand-strided-metadata,lower-affine,"
                         "convert-scf-to-cf,"
                         "convert-gpu-to-nvvm{{use-bare-ptr-memref-call-conv "
-                        "index-bitwidth={2}},"
-                        "canonicalize,cse,reconcile-unrealized-casts),"
-                        "gpu-module-to-binary{{format=isa toolkit={1}}",
-                        cuda.arch, cuda.toolkit, indexBits)
+                        "index-bitwidth={1}},"
+                        "canonicalize,cse,reconcile-unrealized-casts)",
+                        cuda.arch, indexBits)
+              .str())))
+    return failure();
+  declareDynamicSharedMemory(module);
+  if (failed(runCodeGenPipeline(
+          module, options,
+          llvm::formatv("gpu-module-to-binary{{format=isa toolkit={0}}",
+                        cuda.toolkit)
               .str())))
     return failure();
   for (auto binary : module.getOps<gpu::BinaryOp>())
