@@ -126,6 +126,10 @@ public:
         indices.push_back(loops[dim.getPosition()]);
         continue;
       }
+      if (auto constant = dyn_cast<AffineConstantExpr>(e)) {
+        indices.push_back(index(constant.getValue()));
+        continue;
+      }
       indices.push_back(b.create<affine::AffineApplyOp>(
           loc, AffineMap::get(map.getNumDims(), 0, e), loops));
     }
@@ -649,7 +653,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     Value k0 = rounds.getInductionVar();
     // Stage a: consecutive threads read consecutive depth (contiguous in
     // NHWC inputs and row-major matrices); b: consecutive columns.
-    // The threads are whole multiples of both slices' rows (assert below),
+    // The threads are whole multiples of both slices' rows (asserted above),
     // so each thread keeps its depth column in a and its column in b.
     Value kk = h.rem(tid, kTileK), mA = h.div(tid, kTileK);
     Value kA = h.add(k0, kk);
@@ -688,20 +692,24 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     // and ptxas can schedule the loads of one step under the FMAs of the
     // last.
     SmallVector<Value> acc(rounds.getRegionIterArgs());
+    // A thread's vector in each half of the slices' rows (columns).
+    Value halvesA[] = {ty, h.add(ty, kTileM / regM)};
+    Value halvesB[] = {tx, h.add(tx, tileN / regN)};
     for (int64_t kk = 0; kk < kTileK; ++kk) {
       SmallVector<Value> a, b;
-      auto loadHalves = [&](Value vectors, Value first, int64_t lanes,
-                            int64_t secondHalf, SmallVectorImpl<Value> &out) {
-        for (int64_t half = 0; half < 2; ++half) {
+      auto loadHalves = [&](Value vectors, ArrayRef<Value> halves,
+                            SmallVectorImpl<Value> &out) {
+        for (Value at : halves) {
           Value v = rewriter.create<memref::LoadOp>(
-              loc, vectors,
-              ValueRange{h.index(kk), h.add(first, half * secondHalf)});
-          for (int64_t l = 0; l < lanes; ++l)
+              loc, vectors, ValueRange{h.index(kk), at});
+          for (int64_t l = 0,
+                       e = cast<VectorType>(v.getType()).getNumElements();
+               l < e; ++l)
             out.push_back(rewriter.create<vector::ExtractOp>(loc, v, l));
         }
       };
-      loadHalves(vectorsA, ty, regM / 2, kTileM / regM, a);
-      loadHalves(vectorsB, tx, regN / 2, tileN / regN, b);
+      loadHalves(vectorsA, halvesA, a);
+      loadHalves(vectorsB, halvesB, b);
       for (int64_t i = 0; i < regM; ++i)
         for (int64_t j = 0; j < regN; ++j) {
           Value p = rewriter.create<arith::MulFOp>(loc, a[i], b[j]);
@@ -827,58 +835,61 @@ struct TileDepthwiseConv : OpInterfaceRewritePattern<linalg::LinalgOp> {
       loops[channel] = h.rem(t, channels);
       Value rest = h.div(t, channels);
       Value col0 = h.mul(h.rem(rest, colTiles), regW);
+      loops[column] = col0;
       h.delinearize(h.div(rest, colTiles), outer, ranges, loops);
-      SmallVector<SmallVector<Value>> at;
+      Value out = op.getDpsInitOperand(0)->get();
+      // The loops of column r (taps at 0: the output does not read them).
+      auto atColumn = [&](int64_t r) {
+        SmallVector<Value> at = loops;
+        at[column] = h.add(col0, r);
+        return at;
+      };
       SmallVector<Value> inside, acc;
       for (int64_t r = 0; r < regW; ++r) {
-        at.push_back(loops);
-        at.back()[column] = h.add(col0, r);
+        SmallVector<Value> at = atColumn(r);
         inside.push_back(ranges[column] % regW
-                             ? h.below(at.back()[column], ranges[column])
+                             ? h.below(at[column], ranges[column])
                              : Value());
-        acc.push_back(startValue(h, op.getDpsInitOperand(0)->get(), prologue,
-                                 h.apply(outMap, at.back()), inside.back()));
+        acc.push_back(
+            startValue(h, out, prologue, h.apply(outMap, at), inside.back()));
       }
-      // Every tap in the sequential loop's order; the weight, which no
-      // column indexes, once for all columns. An input element two
-      // (column, tap) pairs share is loaded once: its indices as affine
-      // expressions of the first column and the other loops, taps and
-      // column offset folded in, are the key (with the column where its
-      // guard differs from the others').
+      // Every tap in the sequential loop's order, its indices folded into
+      // the maps as constants, applied to the first column's loops. The
+      // weight, which no column indexes, once for all columns; an input
+      // element two (column, tap) pairs share, once: its folded map is the
+      // key (with the column where its guard differs from the others').
       SmallVector<int64_t> tapRanges;
       for (unsigned d : taps)
         tapRanges.push_back(ranges[d]);
       SmallVector<int64_t> strides = computeStrides(tapRanges);
       int64_t numTaps = computeProduct(tapRanges);
       MLIRContext *ctx = rewriter.getContext();
+      unsigned numLoops = op.getNumLoops();
       SmallVector<AffineExpr> dims;
-      for (unsigned d = 0; d < op.getNumLoops(); ++d)
+      for (unsigned d = 0; d < numLoops; ++d)
         dims.push_back(getAffineDimExpr(d, ctx));
       DenseMap<std::pair<int64_t, AffineMap>, Value> loaded;
       for (int64_t tap = 0; tap < numTaps; ++tap) {
-        SmallVector<int64_t> point = delinearize(tap, strides);
         SmallVector<AffineExpr> folded = dims;
-        for (auto [d, v] : llvm::zip_equal(taps, point)) {
+        for (auto [d, v] : llvm::zip_equal(taps, delinearize(tap, strides)))
           folded[d] = getAffineConstantExpr(v, ctx);
-          for (SmallVector<Value> &indices : at)
-            indices[d] = h.index(v);
-        }
         Value weight = rewriter.create<memref::LoadOp>(
-            loc, op->getOperand(1 - a), h.apply(maps[1 - a], at.front()));
+            loc, op->getOperand(1 - a),
+            h.apply(maps[1 - a].replaceDimsAndSymbols(folded, {}, numLoops, 0),
+                    loops));
         for (int64_t r = 0; r < regW; ++r) {
           folded[column] = dims[column] + r;
           AffineMap map =
-              maps[a].replaceDimsAndSymbols(folded, {}, op.getNumLoops(), 0);
+              maps[a].replaceDimsAndSymbols(folded, {}, numLoops, 0);
           Value &x = loaded[{inside[r] ? r : -1, map}];
           if (!x)
-            x = h.load(op->getOperand(a), h.apply(map, at.front()), inside[r]);
+            x = h.load(op->getOperand(a), h.apply(map, loops), inside[r]);
           Value p = rewriter.create<arith::MulFOp>(loc, x, weight);
           acc[r] = rewriter.create<arith::AddFOp>(loc, acc[r], p);
         }
       }
       for (int64_t r = 0; r < regW; ++r)
-        storeResult(h, op.getDpsInitOperand(0)->get(), outMap, epilogue, at[r],
-                    inside[r], acc[r]);
+        storeResult(h, out, outMap, epilogue, atColumn(r), inside[r], acc[r]);
     });
   }
 };

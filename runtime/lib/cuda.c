@@ -99,6 +99,20 @@ static const char *describe(const cuda_api *api, CUresult r) {
   return "unknown CUDA error";
 }
 
+typedef struct symbol {
+  void **slot;
+  const char *name;
+} symbol;
+
+/* Fills each symbol's slot from `library`; the first missing one's name, or
+   NULL. */
+static const char *bind(void *library, const symbol *syms, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (!(*syms[i].slot = dlsym(library, syms[i].name)))
+      return syms[i].name;
+  return NULL;
+}
+
 static rep_status loadApi(cuda_api *api, char *err, size_t n) {
   memset(api, 0, sizeof *api);
   api->library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
@@ -107,10 +121,7 @@ static rep_status loadApi(cuda_api *api, char *err, size_t n) {
                 "this model runs on an NVIDIA GPU (repc --target=cuda), and "
                 "the CUDA driver cannot be loaded: %s",
                 dlerror());
-  struct {
-    void **slot;
-    const char *name;
-  } syms[] = {
+  const symbol syms[] = {
       {(void **)&api->init, "cuInit"},
       {(void **)&api->deviceGetCount, "cuDeviceGetCount"},
       {(void **)&api->deviceGet, "cuDeviceGet"},
@@ -130,21 +141,16 @@ static rep_status loadApi(cuda_api *api, char *err, size_t n) {
       {(void **)&api->launchKernel, "cuLaunchKernel"},
       {(void **)&api->getErrorString, "cuGetErrorString"},
   };
-  for (size_t i = 0; i < sizeof syms / sizeof syms[0]; ++i) {
-    *syms[i].slot = dlsym(api->library, syms[i].name);
-    if (!*syms[i].slot) {
-      rep_status s =
-          fail(err, n, REP_ERROR_DEVICE,
-               "libcuda.so.1 has no %s: the driver is too old", syms[i].name);
-      dlclose(api->library);
-      api->library = NULL;
-      return s;
-    }
+  const char *missing = bind(api->library, syms, sizeof syms / sizeof *syms);
+  if (missing) {
+    rep_status s =
+        fail(err, n, REP_ERROR_DEVICE,
+             "libcuda.so.1 has no %s: the driver is too old", missing);
+    dlclose(api->library);
+    api->library = NULL;
+    return s;
   }
-  struct {
-    void **slot;
-    const char *name;
-  } graphSyms[] = {
+  const symbol graphSyms[] = {
       {(void **)&api->streamBeginCapture, "cuStreamBeginCapture_v2"},
       {(void **)&api->streamEndCapture, "cuStreamEndCapture"},
       {(void **)&api->graphInstantiate, "cuGraphInstantiateWithFlags"},
@@ -152,11 +158,7 @@ static rep_status loadApi(cuda_api *api, char *err, size_t n) {
       {(void **)&api->graphExecDestroy, "cuGraphExecDestroy"},
       {(void **)&api->graphDestroy, "cuGraphDestroy"},
   };
-  int graphs = 1;
-  for (size_t i = 0; i < sizeof graphSyms / sizeof graphSyms[0]; ++i)
-    graphs &=
-        (*graphSyms[i].slot = dlsym(api->library, graphSyms[i].name)) != NULL;
-  if (!graphs)
+  if (bind(api->library, graphSyms, sizeof graphSyms / sizeof *graphSyms))
     api->graphLaunch = NULL;
   return REP_OK;
 }

@@ -13,24 +13,17 @@ to 33 columns. Random weights, so that an operand staged from the wrong
 place changes the output."""
 import numpy as np
 
+import rep_text
+
 rng = np.random.RandomState(11)
 
 
 def const(name, shape, scale=1.0):
-    data = (rng.randn(*shape) * scale).astype('<f4')
-    ty = 'tensor<%sxf32>' % 'x'.join(map(str, shape))
-    return '  %%%s = rep.constant dense<"0x%s"> : %s' % (
-        name, data.tobytes().hex().upper(), ty)
+    return rep_text.const(rng, name, shape, scale)
 
 
-def conv(out, x, w, b, xs, ws, ys, groups=1, pads=(0, 0, 0, 0),
-         strides=(1, 1), dilations=(1, 1)):
-    t = lambda s: 'tensor<%sxf32>' % 'x'.join(map(str, s))
-    print('  %%%s = rep.conv2d %%%s, %%%s, %%%s {dilations = array<i64: %d, %d>, '
-          'groups = %d : i64, pads = array<i64: %d, %d, %d, %d>, '
-          'strides = array<i64: %d, %d>} : (%s, %s, %s) -> %s' % (
-              out, x, w, b, *dilations, groups, *pads, *strides, t(xs), t(ws),
-              t((ws[0],)), t(ys)))
+def conv(*args, **kwargs):
+    print(rep_text.conv(*args, **kwargs))
 
 
 print('func.func @main(%x: tensor<2x5x29x23xf32>) -> tensor<2x3x33xf32> {')

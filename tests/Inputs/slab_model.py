@@ -7,14 +7,13 @@ three 32-column slabs. Random weights, so that a slab taken from the wrong
 columns or rows changes the output."""
 import numpy as np
 
+import rep_text
+
 rng = np.random.RandomState(7)
 
 
 def const(name, shape, scale=1.0):
-    data = (rng.randn(*shape) * scale).astype('<f4')
-    ty = 'tensor<%sxf32>' % 'x'.join(map(str, shape))
-    return '  %%%s = rep.constant dense<"0x%s"> : %s' % (
-        name, data.tobytes().hex().upper(), ty)
+    return rep_text.const(rng, name, shape, scale)
 
 
 print('func.func @main(%x: tensor<2x8x16x16xf32>) -> tensor<2x96xf32> {')

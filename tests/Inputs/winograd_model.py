@@ -2,29 +2,23 @@
 F(2x2, 3x3) (CodeGen/ops/winograd.test): a padded conv with a bias on
 non-square 10x12 maps, 48 channels, then ReLU; an unpadded conv
 without bias whose 40 filters are padded to 48 and sliced off after; and,
-after a stride-2 conv, a conv on 4x5 maps (odd width), which stays direct. Random weights, so that a tap,
-channel or tile taken from the wrong place changes the output."""
+after a stride-2 conv, a conv on 4x5 maps (odd width), which stays
+direct. Random weights, so that a tap, channel or tile taken from the wrong
+place changes the output."""
 import numpy as np
+
+import rep_text
 
 rng = np.random.RandomState(11)
 
 
 def const(name, shape):
-    data = rng.randn(*shape).astype('<f4') * 0.2
-    ty = 'tensor<%sxf32>' % 'x'.join(map(str, shape))
-    return '  %%%s = rep.constant dense<"0x%s"> : %s' % (
-        name, data.tobytes().hex().upper(), ty)
+    return rep_text.const(rng, name, shape, 0.2)
 
 
 def conv(out, x, w, bias, xs, ws, ys, pads, strides=(1, 1)):
-    t = lambda s: 'tensor<%sxf32>' % 'x'.join(map(str, s))
-    operands = '%%%s, %%%s' % (x, w) + (', %%%s' % bias if bias else '')
-    types = '%s, %s' % (t(xs), t(ws)) + (', %s' % t((ws[0],)) if bias else '')
-    print('  %%%s = rep.conv2d %s {dilations = array<i64: 1, 1>, '
-          'groups = 1 : i64, pads = array<i64: %s>, '
-          'strides = array<i64: %d, %d>} : (%s) -> %s'
-          % (out, operands, ', '.join(map(str, pads)), strides[0], strides[1],
-             types, t(ys)))
+    print(rep_text.conv(out, x, w, bias, xs, ws, ys, pads=pads,
+                        strides=strides))
 
 
 print('func.func @main(%x: tensor<2x48x10x12xf32>) -> tensor<2x16x4x5xf32> {')

@@ -64,6 +64,10 @@ public:
     return success();
   }
 
+  /// The largest element index any kernel argument reaches from its base
+  /// pointer: the kernels' views and loops stay inside their arguments.
+  int64_t largestElementIndex() const { return largestIndex; }
+
 private:
   struct Root {
     uint32_t buffer, index;
@@ -187,6 +191,8 @@ private:
       for (auto [size, stride] : llvm::zip(type.getShape(), strides))
         last += (size - 1) * stride;
       int64_t end = type.getNumElements() ? (last + 1) * elementBytes(type) : 0;
+      if (type.getNumElements())
+        largestIndex = std::max(largestIndex, last);
       if (root->offset < 0 || end > root->size)
         return launch.emitError("internal error: kernel argument ")
                << type << " reaches past its buffer";
@@ -209,6 +215,7 @@ private:
   int64_t workspaceBytes;
   DenseMap<StringRef, uint32_t> kernels;
   DenseMap<Attribute, Root> globals;
+  int64_t largestIndex = 0;
 };
 
 /// a * b + c as one rounding: PyTorch's kernels fuse the same way, and it
@@ -219,41 +226,6 @@ void allowContraction(gpu::GPUModuleOp kernels) {
   kernels.walk([&](arith::ArithFastMathInterface op) {
     op->setAttr(op.getFastMathAttrName(), contract);
   });
-}
-
-/// Whether every index the kernels compute fits in 32 bits: every global
-/// buffer they touch is static with fewer than 2^31 elements up to its last
-/// one. 32-bit indices halve the registers addresses take, and the integer
-/// work on them, which 64-bit multiplies make several instructions.
-bool fitsIn32BitIndices(gpu::GPUModuleOp kernels) {
-  auto fits = [](Type type) {
-    auto memref = dyn_cast<MemRefType>(type);
-    if (!memref ||
-        isa_and_nonnull<gpu::AddressSpaceAttr>(memref.getMemorySpace()))
-      return true; // shared memory is at most 48 KiB
-    SmallVector<int64_t> strides;
-    int64_t offset;
-    if (!memref.hasStaticShape() ||
-        failed(getStridesAndOffset(memref, strides, offset)) ||
-        ShapedType::isDynamic(offset) ||
-        llvm::any_of(strides, ShapedType::isDynamic))
-      return false;
-    int64_t last = offset;
-    for (auto [size, stride] : llvm::zip(memref.getShape(), strides))
-      last += (size - 1) * stride;
-    return last < std::numeric_limits<int32_t>::max();
-  };
-  WalkResult result = kernels.walk([&](Operation *op) {
-    for (Region &region : op->getRegions())
-      for (Block &block : region)
-        if (!llvm::all_of(block.getArgumentTypes(), fits))
-          return WalkResult::interrupt();
-    if (!llvm::all_of(op->getOperandTypes(), fits) ||
-        !llvm::all_of(op->getResultTypes(), fits))
-      return WalkResult::interrupt();
-    return WalkResult::advance();
-  });
-  return !result.wasInterrupted();
 }
 
 /// MLIR 19 lowers gpu.dynamic_shared_memory to an internal zero-length
@@ -452,13 +424,17 @@ FailureOr<CudaProgram> rep::lowerLinalgToCuda(ModuleOp module,
     return failure();
 
   CudaProgram program;
-  if (failed(LaunchTableBuilder(func, sig, program).run()))
+  LaunchTableBuilder table(func, sig, program);
+  if (failed(table.run()))
     return failure();
-  unsigned indexBits = 32;
+  // 32-bit index arithmetic where every index fits: it halves the registers
+  // addresses take, and the integer work on them (a 64-bit multiply is
+  // several instructions).
+  unsigned indexBits =
+      table.largestElementIndex() < std::numeric_limits<int32_t>::max() ? 32
+                                                                        : 64;
   for (auto kernels : module.getOps<gpu::GPUModuleOp>()) {
     allowContraction(kernels);
-    if (!fitsIn32BitIndices(kernels))
-      indexBits = 64;
     if (cuda.hostKernels) {
       auto host = kernelsForHost(kernels, program, options);
       if (failed(host))

@@ -62,7 +62,7 @@ struct CudaProgram {
   std::vector<Arg> args;
   std::vector<char> weights;
   /// With `hostKernels`: the kernels as host functions `K_body(ptr...,
-  /// i64 block, i64 thread)`, in the LLVM dialect.
+  /// i64 block, i64 thread, ptr shared, ptr barrier)`, in the LLVM dialect.
   OwningOpRef<ModuleOp> hostKernels;
 };
 
