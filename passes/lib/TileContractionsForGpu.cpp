@@ -29,10 +29,17 @@ using namespace mlir;
 
 namespace {
 
-/// A block computes kTileM rows x tileN columns, each thread regM x regN
-/// of them in registers, kTileK deep per round through shared memory.
-constexpr int64_t kTileM = 128, kTileK = 16;
+/// A block computes tileM (at most 128) rows x tileN columns, each thread
+/// regM x regN of them in registers, kTileK deep per round through shared
+/// memory.
+constexpr int64_t kMaxTileM = 128, kTileK = 16;
 constexpr int64_t kMinColumns = 16;
+/// The least depth a split of a GEMM's depth gets: two rounds, so that
+/// its partial sums cost at most one store per 32 multiply-adds.
+constexpr int64_t kMinSplitDepth = 32;
+/// Threads per block of the kernels that give each thread its own
+/// outputs (depthwise convs, split GEMMs' sums).
+constexpr int64_t kThreads = 256;
 
 /// `out + a * b`, in any operand order: the body of every conv and matmul.
 bool isMultiplyAccumulate(Block &body) {
@@ -71,11 +78,25 @@ struct Gemm {
   SmallVector<unsigned> batchDims, rowDims, depthDims;
   SmallVector<int64_t> ranges;
   int64_t batch = 1, rows = 1, cols = 1, depth = 1;
-  int64_t tileN, regM, regN;
+  int64_t tileM, tileN, regM, regN;
+  /// Blocks that each sum `chunk` of the depth (a multiple of kTileK) into
+  /// partial sums, which a second kernel adds up in order.
+  int64_t splits = 1, chunk;
 
   int64_t threadsX() const { return tileN / regN; }
-  int64_t threadsY() const { return kTileM / regM; }
+  int64_t threadsY() const { return tileM / regM; }
   int64_t threads() const { return threadsX() * threadsY(); }
+  int64_t blocks() const {
+    return batch * llvm::divideCeil(rows, tileM) *
+           llvm::divideCeil(cols, tileN);
+  }
+  /// Whole warps, each thread staging one depth column of a and one
+  /// column of b (the same in every round), with whole vectors per half.
+  bool isValid() const {
+    int64_t n = threads();
+    return regM >= 2 && regN >= 2 && tileM % regM == 0 && tileN % regN == 0 &&
+           n % 32 == 0 && n % kTileK == 0 && n % tileN == 0;
+  }
 };
 
 class Builder {
@@ -467,13 +488,16 @@ void storeResult(Builder &h, Value out, AffineMap outMap,
 }
 
 struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
-  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+  TileContraction(MLIRContext *ctx, int64_t multiprocessors)
+      : OpInterfaceRewritePattern(ctx), multiprocessors(multiprocessors) {}
+
+  int64_t multiprocessors;
 
   LogicalResult matchAndRewrite(linalg::LinalgOp op,
                                 PatternRewriter &rewriter) const override {
     if (failed(matchMultiplyAccumulate(op, rewriter)))
       return failure();
-    FailureOr<Gemm> gemm = asGemm(op, rewriter);
+    FailureOr<Gemm> gemm = asGemm(op, rewriter, multiprocessors);
     if (failed(gemm))
       return failure();
     replaceWithKernel(
@@ -484,8 +508,8 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     return success();
   }
 
-  static FailureOr<Gemm> asGemm(linalg::LinalgOp op,
-                                PatternRewriter &rewriter) {
+  static FailureOr<Gemm> asGemm(linalg::LinalgOp op, PatternRewriter &rewriter,
+                                int64_t multiprocessors) {
     Gemm g;
     g.ranges = op.getStaticLoopRanges();
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
@@ -544,7 +568,35 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     // so that blocks stay whole warps of at least 128 threads to stage the
     // slices.
     g.regN = g.tileN % 64 == 0 ? 8 : 4;
+    g.tileM = kMaxTileM;
     g.regM = g.tileN >= 32 ? 8 : 4;
+    assert(g.isValid());
+    // Fewer rows where 128 would be mostly padding, or would leave
+    // multiprocessors idle (a batch-1 conv on 14x14 pixels is 2 row
+    // tiles); fewer rows per thread where the block would not be whole
+    // warps.
+    for (int64_t tileM : {64, 32}) {
+      bool padding = g.rows <= tileM;
+      bool idle = tileM == 64 && g.blocks() < multiprocessors;
+      if (!padding && !idle)
+        break;
+      Gemm smaller = g;
+      smaller.tileM = tileM;
+      while (smaller.regM > 2 && !smaller.isValid())
+        smaller.regM /= 2;
+      if (smaller.isValid())
+        g = smaller;
+    }
+    // Still too few blocks: split the depth, each split at least
+    // kMinSplitDepth deep, into about one block per multiprocessor.
+    g.chunk = llvm::alignTo(g.depth, kTileK);
+    int64_t splits =
+        std::min<int64_t>(llvm::divideCeil(multiprocessors, g.blocks()),
+                          g.depth / kMinSplitDepth);
+    if (splits > 1) {
+      g.chunk = llvm::alignTo(llvm::divideCeil(g.depth, splits), kTileK);
+      g.splits = llvm::divideCeil(g.depth, g.chunk);
+    }
     return g;
   }
 
@@ -562,21 +614,31 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
                     PatternRewriter &rewriter) {
     Location loc = op.getLoc();
     Builder h(rewriter, loc);
-    const int64_t tileN = g.tileN, regM = g.regM, regN = g.regN,
-                  threads = g.threads();
-    assert(threads % 32 == 0 && threads % kTileK == 0 && threads % tileN == 0);
-    const int64_t rowTiles = llvm::divideCeil(g.rows, kTileM),
+    const int64_t tileM = g.tileM, tileN = g.tileN, regM = g.regM,
+                  regN = g.regN, threads = g.threads();
+    assert(g.isValid());
+    const int64_t rowTiles = llvm::divideCeil(g.rows, tileM),
                   colTiles = llvm::divideCeil(g.cols, tileN);
     // a as [k][m], b as [k][n]. a's rows are padded against bank
     // conflicts on its stores, by a whole vector to keep steps' loads
     // aligned.
-    const int64_t strideA = kTileM + 4;
+    const int64_t strideA = tileM + 4;
     const int64_t sharedBytes = 4 * kTileK * (strideA + tileN);
+    Value out = op.getDpsInitOperand(0)->get();
+    auto outType = cast<MemRefType>(out.getType());
+    // A split GEMM's blocks store partial sums: [split][output indices].
+    Value partial;
+    if (g.splits > 1) {
+      SmallVector<int64_t> shape{g.splits};
+      llvm::append_range(shape, outType.getShape());
+      partial = rewriter.create<memref::AllocOp>(
+          loc, MemRefType::get(shape, rewriter.getF32Type()));
+    }
 
     Value one = h.index(1);
     auto launch = rewriter.create<gpu::LaunchOp>(
-        loc, h.index(g.batch * rowTiles * colTiles), one, one, h.index(threads),
-        one, one, rewriter.create<arith::ConstantIntOp>(loc, sharedBytes, 32));
+        loc, h.index(g.splits * g.blocks()), one, one, h.index(threads), one,
+        one, rewriter.create<arith::ConstantIntOp>(loc, sharedBytes, 32));
     Block &body = launch.getBody().front();
     rewriter.setInsertionPointToStart(&body);
     rewriter.create<gpu::TerminatorOp>(loc);
@@ -585,9 +647,14 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     Value block = launch.getBlockIds().x, tid = launch.getThreadIds().x;
     Value colTile = h.rem(block, colTiles);
     Value rowTile = h.rem(h.div(block, colTiles), rowTiles);
-    Value batchIndex = h.div(block, colTiles * rowTiles);
+    // Blocks in (split, batch, row tile, column tile) order.
+    Value batchIndex = h.div(block, colTiles * rowTiles), split;
+    if (partial) {
+      split = h.div(batchIndex, g.batch);
+      batchIndex = h.rem(batchIndex, g.batch);
+    }
     Value tx = h.rem(tid, g.threadsX()), ty = h.div(tid, g.threadsX());
-    Value row0 = h.mul(rowTile, kTileM), col0 = h.mul(colTile, tileN);
+    Value row0 = h.mul(rowTile, tileM), col0 = h.mul(colTile, tileN);
 
     auto workgroup = gpu::AddressSpaceAttr::get(
         rewriter.getContext(), gpu::GPUDialect::getWorkgroupAddressSpace());
@@ -612,15 +679,14 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
           vectorsB = view(bytesB, tileN, regN / 2);
 
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-    Value inA = op->getOperand(g.a), inB = op->getOperand(g.b),
-          out = op.getDpsInitOperand(0)->get();
+    Value inA = op->getOperand(g.a), inB = op->getOperand(g.b);
     // Loop indices for a (row, column) of this block's GEMM; depth later.
     SmallVector<Value> base(op.getNumLoops(), h.index(0));
     h.delinearize(batchIndex, g.batchDims, g.ranges, base);
     // The tile row and column of accumulator (i, j).
     Value rowOfTy = h.mul(ty, regM / 2), colOfTx = h.mul(tx, regN / 2);
     auto tileRow = [&](int64_t i) {
-      return h.add(rowOfTy, i / (regM / 2) * (kTileM / 2) + i % (regM / 2));
+      return h.add(rowOfTy, i / (regM / 2) * (tileM / 2) + i % (regM / 2));
     };
     auto tileCol = [&](int64_t j) {
       return h.add(colOfTx, j / (regN / 2) * (tileN / 2) + j % (regN / 2));
@@ -632,25 +698,36 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
       loops = base;
       h.delinearize(row, g.rowDims, g.ranges, loops);
       loops[g.col] = col;
-      inside = h.both(g.rows % kTileM ? h.below(row, g.rows) : Value(),
+      inside = h.both(g.rows % tileM ? h.below(row, g.rows) : Value(),
                       g.cols % tileN ? h.below(col, g.cols) : Value());
     };
 
+    // A split's partial sums start from 0; the second kernel adds them to
+    // the start value.
     SmallVector<Value> init;
+    Value zero =
+        rewriter.create<arith::ConstantOp>(loc, rewriter.getF32FloatAttr(0));
     for (int64_t i = 0; i < regM; ++i)
       for (int64_t j = 0; j < regN; ++j) {
         SmallVector<Value> loops;
         Value inside;
         outputAt(i, j, loops, inside);
-        init.push_back(
-            startValue(h, out, prologue, h.apply(maps[2], loops), inside));
+        init.push_back(partial ? zero
+                               : startValue(h, out, prologue,
+                                            h.apply(maps[2], loops), inside));
       }
 
-    auto rounds = rewriter.create<scf::ForOp>(
-        loc, h.index(0), h.index(llvm::alignTo(g.depth, kTileK)),
-        h.index(kTileK), init);
+    // This split's rounds: [split * chunk, its end or the depth's).
+    int64_t depthEnd = llvm::alignTo(g.depth, kTileK);
+    Value k0 = h.index(0), kEnd = h.index(depthEnd);
+    if (partial) {
+      k0 = h.mul(split, g.chunk);
+      kEnd = rewriter.create<arith::MinUIOp>(loc, h.add(k0, g.chunk), kEnd);
+    }
+    auto rounds =
+        rewriter.create<scf::ForOp>(loc, k0, kEnd, h.index(kTileK), init);
     rewriter.setInsertionPointToStart(rounds.getBody());
-    Value k0 = rounds.getInductionVar();
+    k0 = rounds.getInductionVar();
     // Stage a: consecutive threads read consecutive depth (contiguous in
     // NHWC inputs and row-major matrices); b: consecutive columns.
     // The threads are whole multiples of both slices' rows (asserted above),
@@ -660,13 +737,13 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     Value depthA = g.depth % kTileK ? h.below(kA, g.depth) : Value();
     SmallVector<Value> atDepth = base;
     h.delinearize(kA, g.depthDims, g.ranges, atDepth);
-    for (int64_t e = 0; e < kTileM * kTileK; e += threads) {
+    for (int64_t e = 0; e < tileM * kTileK; e += threads) {
       Value m = h.add(mA, e / kTileK), row = h.add(row0, m);
       SmallVector<Value> loops = atDepth;
       h.delinearize(row, g.rowDims, g.ranges, loops);
       Value inside =
-          h.both(g.rows % kTileM ? h.below(row, g.rows) : Value(), depthA);
-      h.only(e + threads > kTileM * kTileK ? h.below(m, kTileM) : Value(), [&] {
+          h.both(g.rows % tileM ? h.below(row, g.rows) : Value(), depthA);
+      h.only(e + threads > tileM * kTileK ? h.below(m, tileM) : Value(), [&] {
         Value v = h.load(inA, h.apply(maps[g.a], loops), inside);
         rewriter.create<memref::StoreOp>(loc, v, tileA, ValueRange{kk, m});
       });
@@ -693,7 +770,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     // last.
     SmallVector<Value> acc(rounds.getRegionIterArgs());
     // A thread's vector in each half of the slices' rows (columns).
-    Value halvesA[] = {ty, h.add(ty, kTileM / regM)};
+    Value halvesA[] = {ty, h.add(ty, tileM / regM)};
     Value halvesB[] = {tx, h.add(tx, tileN / regN)};
     for (int64_t kk = 0; kk < kTileK; ++kk) {
       SmallVector<Value> a, b;
@@ -702,9 +779,12 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
         for (Value at : halves) {
           Value v = rewriter.create<memref::LoadOp>(
               loc, vectors, ValueRange{h.index(kk), at});
-          for (int64_t l = 0,
-                       e = cast<VectorType>(v.getType()).getNumElements();
-               l < e; ++l)
+          auto vector = dyn_cast<VectorType>(v.getType());
+          if (!vector) {
+            out.push_back(v);
+            continue;
+          }
+          for (int64_t l = 0; l < vector.getNumElements(); ++l)
             out.push_back(rewriter.create<vector::ExtractOp>(loc, v, l));
         }
       };
@@ -727,9 +807,65 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
         SmallVector<Value> loops;
         Value inside;
         outputAt(i, j, loops, inside);
-        storeResult(h, out, maps[2], epilogue, loops, inside,
-                    rounds.getResult(i * regN + j));
+        Value sum = rounds.getResult(i * regN + j);
+        if (!partial) {
+          storeResult(h, out, maps[2], epilogue, loops, inside, sum);
+          continue;
+        }
+        h.only(inside, [&] {
+          SmallVector<Value> indices{split};
+          llvm::append_range(indices, h.apply(maps[2], loops));
+          rewriter.create<memref::StoreOp>(loc, sum, partial, indices);
+        });
       }
+    if (partial) {
+      rewriter.setInsertionPointAfter(launch);
+      addPartialSums(h, out, partial, prologue, epilogue);
+    }
+  }
+
+  /// The kernel after a split GEMM's: each thread one output element, its
+  /// start value (`prologue`'s, or what `out` holds) plus the splits'
+  /// partial sums in depth order, stored with `epilogue` as the unsplit
+  /// kernel would.
+  static void addPartialSums(Builder &h, Value out, Value partial,
+                             linalg::LinalgOp prologue,
+                             linalg::LinalgOp epilogue) {
+    OpBuilder &b = h.b;
+    auto type = cast<MemRefType>(partial.getType());
+    ArrayRef<int64_t> shape = type.getShape().drop_front();
+    int64_t splits = type.getDimSize(0), elements = computeProduct(shape);
+    Value one = h.index(1);
+    auto launch = b.create<gpu::LaunchOp>(
+        h.loc, h.index(llvm::divideCeil(elements, kThreads)), one, one,
+        h.index(std::min(elements, kThreads)), one, one);
+    Block &body = launch.getBody().front();
+    b.setInsertionPointToStart(&body);
+    b.create<gpu::TerminatorOp>(h.loc);
+    b.setInsertionPointToStart(&body);
+    Value t =
+        h.add(h.mul(launch.getBlockIds().x, kThreads), launch.getThreadIds().x);
+    h.only(elements % kThreads ? h.below(t, elements) : Value(), [&] {
+      SmallVector<unsigned> dims =
+          llvm::to_vector(llvm::seq<unsigned>(0, shape.size()));
+      SmallVector<Value> indices(shape.size());
+      h.delinearize(t, dims, shape, indices);
+      Value start = startValue(h, out, prologue, indices, Value());
+      auto sum = b.create<scf::ForOp>(h.loc, h.index(0), h.index(splits), one,
+                                      ValueRange{start});
+      {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(sum.getBody());
+        SmallVector<Value> at{sum.getInductionVar()};
+        llvm::append_range(at, indices);
+        Value p = b.create<memref::LoadOp>(h.loc, partial, at);
+        b.create<scf::YieldOp>(h.loc,
+                               ValueRange{b.create<arith::AddFOp>(
+                                   h.loc, sum.getRegionIterArgs().front(), p)});
+      }
+      storeResult(h, out, b.getMultiDimIdentityMap(shape.size()), epilogue,
+                  indices, Value(), sum.getResult(0));
+    });
   }
 };
 
@@ -742,7 +878,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
 struct TileDepthwiseConv : OpInterfaceRewritePattern<linalg::LinalgOp> {
   using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
 
-  static constexpr int64_t kMaxTaps = 128, kThreads = 256;
+  static constexpr int64_t kMaxTaps = 128;
 
   LogicalResult matchAndRewrite(linalg::LinalgOp op,
                                 PatternRewriter &rewriter) const override {
@@ -896,9 +1032,11 @@ struct TileDepthwiseConv : OpInterfaceRewritePattern<linalg::LinalgOp> {
 
 struct TileContractionsForGpuPass
     : rep::impl::TileContractionsForGpuBase<TileContractionsForGpuPass> {
+  using TileContractionsForGpuBase::TileContractionsForGpuBase;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    rep::populateTileContractionsForGpuPatterns(patterns);
+    rep::populateTileContractionsForGpuPatterns(patterns, multiprocessors);
     if (failed(rep::applyRepPatterns(getOperation(), std::move(patterns),
                                      getArgument())))
       return signalPassFailure();
@@ -907,6 +1045,8 @@ struct TileContractionsForGpuPass
 
 } // namespace
 
-void rep::populateTileContractionsForGpuPatterns(RewritePatternSet &patterns) {
-  patterns.add<TileContraction, TileDepthwiseConv>(patterns.getContext());
+void rep::populateTileContractionsForGpuPatterns(RewritePatternSet &patterns,
+                                                 int64_t multiprocessors) {
+  patterns.add<TileContraction>(patterns.getContext(), multiprocessors);
+  patterns.add<TileDepthwiseConv>(patterns.getContext());
 }

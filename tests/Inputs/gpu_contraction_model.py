@@ -1,16 +1,21 @@
 """Prints a rep model whose convs and matmuls the GPU back end computes as
 shared-memory tiled kernels (CodeGen/cuda/contractions.test), at the
-borders: odd input sizes; a stride-2, dilated, asymmetrically padded conv
-with 308 output pixels (three 128-row tiles, the last partial) and a depth
-of 45 (three 16-deep rounds, the last partial); a grouped conv (groups as
-independent GEMMs) with 20 filters per group (a 24-column tile, guarded);
-a depthwise conv on 11 columns (one thread per channel and 4 columns:
-the last 3-column tile guarded); a pointwise conv to 136 channels (no tile
-of whole warps divides it: three 64-column tiles, the last guarded); a
-stride-2, dilated, asymmetrically padded depthwise conv to 5 columns (one
-tile of 5); an fc on a 2-row input with 48 outputs; and a batched matmul
-to 33 columns. Random weights, so that an operand staged from the wrong
-place changes the output."""
+borders. Too small to fill a GPU, so the GEMMs take 64- or 32-row tiles,
+and the deeper ones split their depth across blocks (against sm_80's 108
+multiprocessors): odd input sizes; a stride-2, dilated, asymmetrically
+padded conv with 308 output pixels (five 64-row tiles, the last partial)
+and a depth of 45 (three 16-deep rounds, the last partial); a grouped conv
+(groups as independent GEMMs) with 20 filters per group (a 24-column tile,
+guarded) and a depth of 108, split into 48 + 48 + 12; a depthwise conv on 11
+columns (one thread per channel and 4 columns: the last 3-column tile
+guarded); a pointwise conv to 136 channels (no tile of whole warps
+divides it: three 64-column tiles, the last guarded); a stride-2, dilated,
+asymmetrically padded depthwise conv to 5 columns (one tile of 5); an fc
+on a 2-row input with 48 outputs and a depth of 136, split into
+48 + 48 + 40, its bias and ReLU fused into the kernel that adds the
+splits; and a batched matmul to 33 columns (a 32-row tile, 2 rows a
+thread). Random weights, so that an operand staged from the wrong place
+changes the output."""
 import numpy as np
 
 import rep_text
@@ -55,7 +60,8 @@ print(const('w3', (48, 136), 0.1))
 print(const('b3', (48,)))
 print('  %f = rep.fc %m, %w3, %b3 : (tensor<2x136xf32>, tensor<48x136xf32>, '
       'tensor<48xf32>) -> tensor<2x48xf32>')
-print('  %s = rep.reshape %f {shape = array<i64: 2, 3, 16>} : '
+print('  %fr = rep.relu %f : tensor<2x48xf32>')
+print('  %s = rep.reshape %fr {shape = array<i64: 2, 3, 16>} : '
       '(tensor<2x48xf32>) -> tensor<2x3x16xf32>')
 print(const('w4', (16, 33)))
 print('  %y = rep.matmul %s, %w4 : (tensor<2x3x16xf32>, tensor<16x33xf32>) '

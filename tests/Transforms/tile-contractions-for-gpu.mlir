@@ -1,5 +1,6 @@
 // RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-tile-contractions-for-gpu))" -split-input-file | FileCheck %s
 // RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-tile-contractions-for-gpu))" -split-input-file -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
+// RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-tile-contractions-for-gpu{multiprocessors=132}))" -split-input-file | FileCheck %s --check-prefix=SPLIT
 // Numerically: tests/CodeGen/cuda/contractions.test runs these kernels at
 // the borders (host builds, the CUDA driver emulator) against the
 // interpreter.
@@ -45,18 +46,18 @@ func.func @matmul(%a: memref<200x40xf32>, %b: memref<40x64xf32>, %c: memref<200x
 // -----
 
 // A stride-2 NHWC conv is an implicit im2col: rows (n, oh, ow), depth
-// (kh, kw, c) read at oh * 2 + kh; 16 columns, so 128 threads of 4 x 4,
-// read as vectors of 2.
+// (kh, kw, c) read at oh * 2 + kh; its 32 rows fit a 32-row tile (no
+// padding rows), 16 columns, so 32 threads of 4 x 4, read as vectors of 2.
 // CHECK-DAG: #[[H:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1 * 2 + d4)>
 // CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d2 * 2 + d5)>
 // CHECK-LABEL: func.func @conv
-// CHECK: gpu.launch {{.*}} in (%{{.*}} = %c1, {{.*}} threads({{.*}}) in (%{{.*}} = %c128,
+// CHECK: gpu.launch {{.*}} in (%{{.*}} = %c1, {{.*}} threads({{.*}}) in (%{{.*}} = %c32,
 // CHECK: scf.for
 // CHECK:   %[[OH:.*]] = affine.apply #[[H]](
 // CHECK:   %[[OW:.*]] = affine.apply #[[W]](
 // CHECK:   memref.load %arg0[%{{.*}}, %[[OH]], %[[OW]], %{{.*}}] : memref<2x9x9x8xf32>
 // CHECK:   gpu.barrier
-// CHECK:   memref.load {{.*}} : memref<16x66xvector<2xf32>, #gpu.address_space<workgroup>>
+// CHECK:   memref.load {{.*}} : memref<16x18xvector<2xf32>, #gpu.address_space<workgroup>>
 // CHECK:   memref.load {{.*}} : memref<16x8xvector<2xf32>, #gpu.address_space<workgroup>>
 // CHECK-NOT: linalg.conv_2d_nhwc_hwcf
 func.func @conv(%x: memref<2x9x9x8xf32>, %w: memref<3x3x8x16xf32>, %y: memref<2x4x4x16xf32>) {
@@ -67,15 +68,96 @@ func.func @conv(%x: memref<2x9x9x8xf32>, %w: memref<3x3x8x16xf32>, %y: memref<2x
 // -----
 
 // A grouped conv (n, oh, ow, g, f): the group indexes both inputs, so each
-// of the 3 groups is its own GEMM, a block each; 24 filters per group.
+// of the 3 groups is its own GEMM, a block each; 24 filters per group, 16
+// rows in a 32-row tile: 6 x 16 threads (whole warps) of 2 x 4, whose
+// rows are single words.
 // CHECK-LABEL: func.func @grouped
-// CHECK: gpu.launch {{.*}} in (%{{.*}} = %c3, {{.*}} threads({{.*}}) in (%{{.*}} = %c192,
+// CHECK: gpu.launch {{.*}} in (%{{.*}} = %c3, {{.*}} threads({{.*}}) in (%{{.*}} = %c96,
+// CHECK: memref.view {{.*}} to memref<16x36xf32, #gpu.address_space<workgroup>>
+// CHECK: memref.load {{.*}} : memref<16x36xf32, #gpu.address_space<workgroup>>
+// CHECK: memref.load {{.*}} : memref<16x12xvector<2xf32>, #gpu.address_space<workgroup>>
 func.func @grouped(%x: memref<1x6x6x3x4xf32>, %w: memref<3x3x3x4x24xf32>, %y: memref<1x4x4x3x24xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 + d5, d2 + d6, d3, d7)>, affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d3, d5, d6, d7, d4)>, affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<1x6x6x3x4xf32>, memref<3x3x3x4x24xf32>) outs(%y : memref<1x4x4x3x24xf32>) {
   ^bb0(%in: f32, %in_0: f32, %out: f32):
     %0 = arith.mulf %in, %in_0 : f32
     %1 = arith.addf %out, %0 : f32
     linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// Two 128-row tiles would leave 130 of 132 multiprocessors idle: with
+// multiprocessors=132, two 64-row tiles, and the 520-deep sum split into
+// 11 of 48 (3 rounds; the last 40 deep, guarded at 520), 22 blocks that
+// store partial sums from 0; a second kernel, a thread per output, adds
+// the 11 in order to the output's value and stores it. Without the
+// option, one kernel as before.
+// CHECK-LABEL: func.func @split
+// CHECK-NOT: memref.alloc
+// CHECK: gpu.launch {{.*}} in (%{{.*}} = %c1, {{.*}} threads({{.*}}) in (%{{.*}} = %c128,
+// CHECK: gpu.terminator
+// CHECK-NOT: gpu.launch
+// CHECK: return
+// SPLIT-LABEL: func.func @split
+// SPLIT: %[[P:.*]] = memref.alloc() : memref<11x100x64xf32>
+// SPLIT: gpu.launch blocks(%[[BLOCK:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c22, {{.*}} threads({{.*}}) in (%{{.*}} = %c64,
+// SPLIT: %[[S:.*]] = arith.divui %[[BLOCK]], %c2
+// SPLIT: memref.view {{.*}} to memref<16x68xf32, #gpu.address_space<workgroup>>
+// SPLIT-NOT: memref.load %arg2
+// SPLIT: %[[K0:.*]] = arith.muli %[[S]], %c48
+// SPLIT: %[[K1:.*]] = arith.addi %[[K0]], %c48
+// SPLIT: %[[END:.*]] = arith.minui %[[K1]], %c528
+// SPLIT: scf.for %{{.*}} = %[[K0]] to %[[END]] step %c16 iter_args
+// SPLIT:   arith.cmpi ult, %{{.*}}, %c520
+// SPLIT: memref.store %{{.*}}, %[[P]][%[[S]], %{{.*}}, %{{.*}}] : memref<11x100x64xf32>
+// SPLIT-NOT: memref.store %{{.*}}, %arg2
+// SPLIT: gpu.terminator
+// SPLIT: gpu.launch {{.*}} in (%{{.*}} = %c25, {{.*}} threads({{.*}}) in (%{{.*}} = %c256,
+// SPLIT: %[[START:.*]] = memref.load %arg2[
+// SPLIT: %[[SUM:.*]] = scf.for %[[I:.*]] = %c0 to %c11 step %c1 iter_args(%[[ACC:.*]] = %[[START]]) -> (f32) {
+// SPLIT:   %[[X:.*]] = memref.load %[[P]][%[[I]],
+// SPLIT:   %[[ADD:.*]] = arith.addf %[[ACC]], %[[X]] : f32
+// SPLIT:   scf.yield %[[ADD]]
+// SPLIT: memref.store %[[SUM]], %arg2[
+// SPLIT-NOT: linalg.matmul
+func.func @split(%a: memref<100x520xf32>, %b: memref<520x64xf32>, %c: memref<100x64xf32>) {
+  linalg.matmul ins(%a, %b : memref<100x520xf32>, memref<520x64xf32>) outs(%c : memref<100x64xf32>)
+  return
+}
+
+// -----
+
+// A 1-row fc of depth 256 is one block: split 8 ways, 32 deep each. The
+// bias broadcast is the second kernel's start value and the ReLU applies
+// to its sum; the split kernel reads neither.
+// SPLIT-LABEL: func.func @split_fused
+// SPLIT-NOT: linalg.broadcast
+// SPLIT: %[[P:.*]] = memref.alloc() : memref<8x1x48xf32>
+// SPLIT: gpu.launch {{.*}} in (%{{.*}} = %c8, {{.*}} threads({{.*}}) in (%{{.*}} = %c96,
+// SPLIT-NOT: memref.load %arg2
+// SPLIT-NOT: arith.maximumf
+// SPLIT: memref.store %{{.*}}, %[[P]]
+// SPLIT: gpu.terminator
+// SPLIT: gpu.launch {{.*}} in (%{{.*}} = %c1, {{.*}} threads({{.*}}) in (%{{.*}} = %c48,
+// SPLIT: memref.load %arg2[%{{.*}}] : memref<48xf32>
+// SPLIT: %[[SUM:.*]] = scf.for
+// SPLIT: memref.store %[[SUM]], %[[OUT:.*]][
+// SPLIT-NEXT: %[[R:.*]] = arith.maximumf %[[SUM]], %{{.*}} : f32
+// SPLIT-NEXT: memref.store %[[R]], %arg3[
+// SPLIT-NOT: linalg.generic
+// SPLIT: return
+func.func @split_fused(%x: memref<1x256xf32>, %w: memref<256x48xf32>, %b: memref<48xf32>, %y: memref<1x48xf32>, %ws: memref<192xi8>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %t = memref.view %ws[%c0][] : memref<192xi8> to memref<1x48xf32>
+  linalg.broadcast ins(%b : memref<48xf32>) outs(%t : memref<1x48xf32>) dimensions = [0]
+  linalg.matmul ins(%x, %w : memref<1x256xf32>, memref<256x48xf32>) outs(%t : memref<1x48xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%t : memref<1x48xf32>) outs(%y : memref<1x48xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
   }
   return
 }

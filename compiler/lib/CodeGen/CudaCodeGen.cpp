@@ -39,6 +39,12 @@ LogicalResult rep::checkGpuArch(StringRef arch, std::string &error) {
 
 namespace {
 
+/// The multiprocessors of the arch's data-centre GPU (A100, H100 SXM and
+/// H200), which the GEMM kernels size their grids against.
+int64_t multiprocessorsOf(StringRef arch) {
+  return arch == "sm_90" ? 132 : 108;
+}
+
 /// Resolves the host function's memrefs to the buffers the runtime owns.
 class LaunchTableBuilder {
 public:
@@ -51,6 +57,11 @@ public:
     for (Operation &op : func.getBody().front()) {
       if (auto launch = dyn_cast<gpu::LaunchFuncOp>(op)) {
         if (failed(addLaunch(launch)))
+          return failure();
+        continue;
+      }
+      if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+        if (failed(placeScratch(alloc)))
           return failure();
         continue;
       }
@@ -67,6 +78,9 @@ public:
   /// The largest element index any kernel argument reaches from its base
   /// pointer: the kernels' views and loops stay inside their arguments.
   int64_t largestElementIndex() const { return largestIndex; }
+
+  /// The workspace the launches need: the memory plan's, then scratch.
+  int64_t workspaceSize() const { return std::max(workspaceBytes, scratchEnd); }
 
 private:
   struct Root {
@@ -88,6 +102,12 @@ private:
     Operation *def = v.getDefiningOp();
     if (auto global = dyn_cast<memref::GetGlobalOp>(def))
       return weightsOf(global);
+    if (auto alloc = dyn_cast<memref::AllocOp>(def)) {
+      auto it = scratch.find(alloc);
+      if (it == scratch.end())
+        return def->emitError("internal error: scratch used before placed");
+      return it->second;
+    }
     if (auto view = dyn_cast<memref::ViewOp>(def)) {
       auto shift = getConstantIntValue(view.getByteShift());
       auto root = rootOf(view.getSource());
@@ -109,6 +129,44 @@ private:
 
   static int64_t elementBytes(MemRefType type) {
     return llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  }
+
+  /// The last op of the function that uses `v` or a view of it.
+  Operation *lastUseOf(Value v) {
+    Block &body = func.getBody().front();
+    Operation *last = nullptr;
+    for (Operation *user : v.getUsers()) {
+      Operation *top = body.findAncestorOpInBlock(*user);
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user);
+          view && view.getViewSource() == v)
+        for (Value result : user->getResults())
+          if (Operation *u = lastUseOf(result); u && top->isBeforeInBlock(u))
+            top = u;
+      if (!last || last->isBeforeInBlock(top))
+        last = top;
+    }
+    return last;
+  }
+
+  /// Scratch that kernels asked for (a split GEMM's partial sums) goes
+  /// past the memory plan's workspace, past what is still live there, so
+  /// that consecutive kernels' scratch shares bytes.
+  LogicalResult placeScratch(memref::AllocOp alloc) {
+    auto type = alloc.getType();
+    if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
+        !alloc.getDynamicSizes().empty() || !alloc.getSymbolOperands().empty())
+      return alloc.emitError("cannot place a GPU buffer of dynamic size");
+    llvm::erase_if(live, [&](const std::pair<Operation *, int64_t> &l) {
+      return !l.first || l.first->isBeforeInBlock(alloc);
+    });
+    int64_t offset = llvm::alignTo(workspaceBytes, 256);
+    for (auto &l : live)
+      offset = std::max<int64_t>(offset, llvm::alignTo(l.second, 256));
+    int64_t bytes = type.getNumElements() * elementBytes(type);
+    scratch[alloc] = Root{CudaProgram::Workspace, 0, offset, bytes};
+    live.push_back({lastUseOf(alloc), offset + bytes});
+    scratchEnd = std::max(scratchEnd, offset + bytes);
+    return success();
   }
 
   FailureOr<Root> weightsOf(memref::GetGlobalOp get) {
@@ -215,7 +273,10 @@ private:
   int64_t workspaceBytes;
   DenseMap<StringRef, uint32_t> kernels;
   DenseMap<Attribute, Root> globals;
-  int64_t largestIndex = 0;
+  DenseMap<Operation *, Root> scratch;
+  /// The placed scratch's last users and ends.
+  SmallVector<std::pair<Operation *, int64_t>> live;
+  int64_t largestIndex = 0, scratchEnd = 0;
 };
 
 /// a * b + c as one rounding: PyTorch's kernels fuse the same way, and it
@@ -415,8 +476,10 @@ FailureOr<CudaProgram> rep::lowerLinalgToCuda(ModuleOp module,
   if (failed(runCodeGenPipeline(
           module, options,
           "rep-copy-to-linalg{loops=false},canonicalize,cse,"
-          "func.func(rep-tile-contractions-for-gpu),"
-          "func.func(rep-map-parallel-loops-to-gpu{block-size=" +
+          "func.func(rep-tile-contractions-for-gpu{multiprocessors=" +
+              std::to_string(multiprocessorsOf(cuda.arch)) +
+              "}),"
+              "func.func(rep-map-parallel-loops-to-gpu{block-size=" +
               std::to_string(cuda.blockSize) +
               "}),"
               "convert-parallel-loops-to-gpu,canonicalize,"
@@ -427,6 +490,7 @@ FailureOr<CudaProgram> rep::lowerLinalgToCuda(ModuleOp module,
   LaunchTableBuilder table(func, sig, program);
   if (failed(table.run()))
     return failure();
+  sig.workspaceBytes = table.workspaceSize();
   // 32-bit index arithmetic where every index fits: it halves the registers
   // addresses take, and the integer work on them (a 64-bit multiply is
   // several instructions).

@@ -57,7 +57,8 @@ void populateInjectLocalityPatterns(RewritePatternSet &patterns, bool force);
 void populateFusePadIntoProducersPatterns(RewritePatternSet &patterns);
 void populateFuseElementwisePatterns(RewritePatternSet &patterns);
 void populateCopyToLinalgPatterns(RewritePatternSet &patterns);
-void populateTileContractionsForGpuPatterns(RewritePatternSet &patterns);
+void populateTileContractionsForGpuPatterns(RewritePatternSet &patterns,
+                                            int64_t multiprocessors = 0);
 
 /// What runs right after import: recognise decomposed ops.
 void buildImportCleanupPipeline(OpPassManager &pm);

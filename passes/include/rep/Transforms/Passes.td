@@ -694,6 +694,17 @@ def TileContractionsForGpu
     is the same to the bit but for the fused multiply-adds, which the other
     kernels use too.
 
+    Blocks shrink where 128 rows would be mostly padding (32 rows when the
+    rows fit in 32, 64 when in 64) and, with `multiprocessors=N`, to 64
+    rows where 128-row tiles make fewer than N blocks; fewer rows per
+    thread where the block would not be whole warps. If the blocks are
+    still fewer than N, the depth is split into chunks (multiples of 16,
+    at least 32 deep) so that there are about N blocks: each stores its
+    partial sums, from 0, into a `memref.alloc` of [splits, output shape]
+    (which the launch table places past the workspace), and a second
+    `gpu.launch`, a thread per output, adds them in depth order to the
+    output's start value, the fused prologue's and epilogue's place.
+
     The op right before that only fills `out` (a bias broadcast) gives the
     accumulators their start instead, and the elementwise op after it that
     reads `out` element by element (ReLU, GELU, an affine, a residual add)
@@ -747,6 +758,11 @@ def TileContractionsForGpu
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect"];
+  let options = [
+    Option<"multiprocessors", "multiprocessors", "int64_t", /*default=*/"0",
+           "The GPU's multiprocessors: a GEMM of fewer blocks takes 64-row "
+           "tiles and splits its depth across blocks (0: never)">,
+  ];
 }
 
 def OutlineGpuKernels : Pass<"rep-outline-gpu-kernels", "ModuleOp"> {
