@@ -724,51 +724,98 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
       k0 = h.mul(split, g.chunk);
       kEnd = rewriter.create<arith::MinUIOp>(loc, h.add(k0, g.chunk), kEnd);
     }
-    auto rounds =
-        rewriter.create<scf::ForOp>(loc, k0, kEnd, h.index(kTileK), init);
-    rewriter.setInsertionPointToStart(rounds.getBody());
-    k0 = rounds.getInductionVar();
     // Stage a: consecutive threads read consecutive depth (contiguous in
     // NHWC inputs and row-major matrices); b: consecutive columns.
     // The threads are whole multiples of both slices' rows (asserted above),
     // so each thread keeps its depth column in a and its column in b.
     Value kk = h.rem(tid, kTileK), mA = h.div(tid, kTileK);
-    Value kA = h.add(k0, kk);
-    Value depthA = g.depth % kTileK ? h.below(kA, g.depth) : Value();
-    SmallVector<Value> atDepth = base;
-    h.delinearize(kA, g.depthDims, g.ranges, atDepth);
-    for (int64_t e = 0; e < tileM * kTileK; e += threads) {
-      Value m = h.add(mA, e / kTileK), row = h.add(row0, m);
-      SmallVector<Value> loops = atDepth;
-      h.delinearize(row, g.rowDims, g.ranges, loops);
-      Value inside =
-          h.both(g.rows % tileM ? h.below(row, g.rows) : Value(), depthA);
-      h.only(e + threads > tileM * kTileK ? h.below(m, tileM) : Value(), [&] {
-        Value v = h.load(inA, h.apply(maps[g.a], loops), inside);
-        rewriter.create<memref::StoreOp>(loc, v, tileA, ValueRange{kk, m});
-      });
-    }
     Value n = h.rem(tid, tileN), kB = h.div(tid, tileN);
     Value col = h.add(col0, n);
     Value colB = g.cols % tileN ? h.below(col, g.cols) : Value();
-    SmallVector<Value> atCol = base;
-    atCol[g.col] = col;
-    for (int64_t e = 0; e < kTileK * tileN; e += threads) {
-      Value kk = h.add(kB, e / tileN), k = h.add(k0, kk);
-      SmallVector<Value> loops = atCol;
-      h.delinearize(k, g.depthDims, g.ranges, loops);
-      Value inside =
-          h.both(colB, g.depth % kTileK ? h.below(k, g.depth) : Value());
-      h.only(e + threads > kTileK * tileN ? h.below(kk, kTileK) : Value(), [&] {
-        Value v = h.load(inB, h.apply(maps[g.b], loops), inside);
-        rewriter.create<memref::StoreOp>(loc, v, tileB, ValueRange{kk, n});
-      });
-    }
+    // Where the threads do not divide a slice, the last pass's threads
+    // past it load and store nothing.
+    auto tailA = [&](int64_t e, Value m) {
+      return e + threads > tileM * kTileK ? h.below(m, tileM) : Value();
+    };
+    auto tailB = [&](int64_t e, Value kk) {
+      return e + threads > kTileK * tileN ? h.below(kk, kTileK) : Value();
+    };
+    // This thread's elements of the slices that start at depth k0.
+    auto loadSlices = [&](Value k0) {
+      SmallVector<Value> values;
+      Value kA = h.add(k0, kk);
+      Value depthA = g.depth % kTileK ? h.below(kA, g.depth) : Value();
+      SmallVector<Value> atDepth = base;
+      h.delinearize(kA, g.depthDims, g.ranges, atDepth);
+      for (int64_t e = 0; e < tileM * kTileK; e += threads) {
+        Value m = h.add(mA, e / kTileK), row = h.add(row0, m);
+        SmallVector<Value> loops = atDepth;
+        h.delinearize(row, g.rowDims, g.ranges, loops);
+        Value inside = h.both(
+            h.both(g.rows % tileM ? h.below(row, g.rows) : Value(), depthA),
+            tailA(e, m));
+        values.push_back(h.load(inA, h.apply(maps[g.a], loops), inside));
+      }
+      SmallVector<Value> atCol = base;
+      atCol[g.col] = col;
+      for (int64_t e = 0; e < kTileK * tileN; e += threads) {
+        Value kk = h.add(kB, e / tileN), k = h.add(k0, kk);
+        SmallVector<Value> loops = atCol;
+        h.delinearize(k, g.depthDims, g.ranges, loops);
+        Value inside = h.both(
+            h.both(colB, g.depth % kTileK ? h.below(k, g.depth) : Value()),
+            tailB(e, kk));
+        values.push_back(h.load(inB, h.apply(maps[g.b], loops), inside));
+      }
+      return values;
+    };
+    auto storeSlices = [&](ArrayRef<Value> values) {
+      const Value *v = values.begin();
+      for (int64_t e = 0; e < tileM * kTileK; e += threads, ++v) {
+        Value m = h.add(mA, e / kTileK);
+        h.only(tailA(e, m), [&] {
+          rewriter.create<memref::StoreOp>(loc, *v, tileA, ValueRange{kk, m});
+        });
+      }
+      for (int64_t e = 0; e < kTileK * tileN; e += threads, ++v) {
+        Value kk = h.add(kB, e / tileN);
+        h.only(tailB(e, kk), [&] {
+          rewriter.create<memref::StoreOp>(loc, *v, tileB, ValueRange{kk, n});
+        });
+      }
+    };
+
+    // Each round stores the slices loaded during the last (the first
+    // before the loop), and loads the next round's before its multiply-
+    // adds, so that the global loads' latency hides under them.
+    int64_t numAcc = regM * regN;
+    llvm::append_range(init, loadSlices(k0));
+    auto rounds =
+        rewriter.create<scf::ForOp>(loc, k0, kEnd, h.index(kTileK), init);
+    rewriter.setInsertionPointToStart(rounds.getBody());
+    k0 = rounds.getInductionVar();
+    storeSlices(
+        SmallVector<Value>(rounds.getRegionIterArgs().drop_front(numAcc)));
     rewriter.create<gpu::BarrierOp>(loc);
+    Value next = h.add(k0, kTileK);
+    auto prefetch = rewriter.create<scf::IfOp>(
+        loc, TypeRange(ValueRange(init).drop_front(numAcc)),
+        rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, next,
+                                       kEnd),
+        /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToEnd(prefetch.thenBlock());
+      rewriter.create<scf::YieldOp>(loc, loadSlices(next));
+      // Past the last round: nothing to load.
+      rewriter.setInsertionPointToEnd(prefetch.elseBlock());
+      rewriter.create<scf::YieldOp>(
+          loc, SmallVector<Value>(prefetch.getNumResults(), zero));
+    }
     // The 16 steps unrolled: shared-memory addresses become immediates
     // and ptxas can schedule the loads of one step under the FMAs of the
     // last.
-    SmallVector<Value> acc(rounds.getRegionIterArgs());
+    SmallVector<Value> acc(rounds.getRegionIterArgs().take_front(numAcc));
     // A thread's vector in each half of the slices' rows (columns).
     Value halvesA[] = {ty, h.add(ty, tileM / regM)};
     Value halvesB[] = {tx, h.add(tx, tileN / regN)};
@@ -799,6 +846,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     }
     // Nobody overwrites the slices before everyone has read them.
     rewriter.create<gpu::BarrierOp>(loc);
+    llvm::append_range(acc, prefetch.getResults());
     rewriter.create<scf::YieldOp>(loc, acc);
 
     rewriter.setInsertionPointAfter(rounds);

@@ -8,9 +8,11 @@
 // A 200x40 by 40x64 matmul: two 128-row tiles of 64 columns, 128 threads
 // of 8 x 8 accumulators, a 16x132 and a 16x64 slice in shared memory, each
 // also viewed as vectors of 4; the accumulators start from the output and
-// go through three 16-deep rounds, two barriers each, where each of the 16
-// steps loads two vectors of a and two of b for 64 FMAs; the last row tile
-// and the last round are guarded.
+// go through three 16-deep rounds, two barriers each. Each thread loads
+// its 16 + 8 elements of the first slices before the loop; each round
+// stores them, then loads the next round's (if any) before its 16 steps,
+// each of which loads two vectors of a and two of b for 64 FMAs; the last
+// row tile and the last round are guarded.
 // CHECK-LABEL: func.func @matmul
 // CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c2, %{{.*}} = %c1, %{{.*}} = %c1) threads({{.*}}) in (%{{.*}} = %c128, %{{.*}} = %c1, %{{.*}} = %c1) dynamic_shared_memory_size %c12544_i32
 // CHECK: %[[SMEM:.*]] = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
@@ -20,13 +22,20 @@
 // CHECK: %[[VB:.*]] = memref.view %[[SMEM]][%c8448][] : {{.*}} to memref<16x16xvector<4xf32>, #gpu.address_space<workgroup>>
 // CHECK: arith.cmpi ult, %{{.*}}, %c200
 // CHECK: memref.load %arg2
-// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c16 iter_args({{.*}}) -> ({{(f32, ){63}f32}}) {
-// CHECK:   arith.cmpi ult, %{{.*}}, %c40
-// CHECK:   memref.load %arg0
+// CHECK: arith.cmpi ult, %{{.*}}, %c40
+// CHECK: memref.load %arg0
+// CHECK: memref.load %arg1
+// CHECK: scf.for %[[K:.*]] = %c0 to %c48 step %c16 iter_args({{.*}}) -> ({{(f32, ){87}f32}}) {
+// CHECK-NOT: memref.load
 // CHECK:   memref.store %{{.*}}, %[[A]]
-// CHECK:   memref.load %arg1
 // CHECK:   memref.store %{{.*}}, %[[B]]
 // CHECK:   gpu.barrier
+// CHECK:   %[[NEXT:.*]] = arith.addi %[[K]], %c16
+// CHECK:   %[[MORE:.*]] = arith.cmpi ult, %[[NEXT]], %c48
+// CHECK:   scf.if %[[MORE]] -> ({{(f32, ){23}f32}}) {
+// CHECK:     arith.cmpi ult, %{{.*}}, %c40
+// CHECK:     memref.load %arg0
+// CHECK:     memref.load %arg1
 // CHECK-COUNT-2: memref.load %[[VA]][%c0,
 // CHECK-COUNT-2: memref.load %[[VB]][%c0,
 // CHECK-COUNT-64: arith.mulf
@@ -52,10 +61,10 @@ func.func @matmul(%a: memref<200x40xf32>, %b: memref<40x64xf32>, %c: memref<200x
 // CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d2 * 2 + d5)>
 // CHECK-LABEL: func.func @conv
 // CHECK: gpu.launch {{.*}} in (%{{.*}} = %c1, {{.*}} threads({{.*}}) in (%{{.*}} = %c32,
+// CHECK: %[[OH:.*]] = affine.apply #[[H]](
+// CHECK: %[[OW:.*]] = affine.apply #[[W]](
+// CHECK: memref.load %arg0[%{{.*}}, %[[OH]], %[[OW]], %{{.*}}] : memref<2x9x9x8xf32>
 // CHECK: scf.for
-// CHECK:   %[[OH:.*]] = affine.apply #[[H]](
-// CHECK:   %[[OW:.*]] = affine.apply #[[W]](
-// CHECK:   memref.load %arg0[%{{.*}}, %[[OH]], %[[OW]], %{{.*}}] : memref<2x9x9x8xf32>
 // CHECK:   gpu.barrier
 // CHECK:   memref.load {{.*}} : memref<16x18xvector<2xf32>, #gpu.address_space<workgroup>>
 // CHECK:   memref.load {{.*}} : memref<16x8xvector<2xf32>, #gpu.address_space<workgroup>>

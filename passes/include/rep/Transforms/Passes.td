@@ -686,7 +686,9 @@ def TileContractionsForGpu
     block's, consecutive. Each round stages a 16-deep slice of `a` and of
     `b` in dynamic shared memory (zeros past the edges; neighbouring
     threads load neighbouring addresses), a barrier, 16 unrolled rank-1
-    updates, a barrier. Each update reads a thread's rows and columns as
+    updates, a barrier. The slices are loaded into registers a round
+    ahead (the first before the loop), so that the global loads' latency
+    hides under the last round's updates. Each update reads a thread's rows and columns as
     vectors of 4 (or 2) words, through views of the slices whose elements
     are those vectors, so that the backend emits aligned vector loads
     (`ld.shared.v4.f32`): 4 loads per 64 FMAs. Every output starts from its value in `out` and adds its
@@ -741,10 +743,12 @@ def TileContractionsForGpu
       %va = memref.view %smem[%c0][] ... to memref<16x66xvector<2xf32>, #gpu.address_space<workgroup>>
       %vb = memref.view %smem[%c8448][] ... to memref<16x8xvector<2xf32>, #gpu.address_space<workgroup>>
       ... 16 accumulators loaded from %y (guarded past row 578)
-      scf.for %k0 = %c0 to %c32 step %c16 iter_args(...) {
-        ... %x at the im2col position of (row, %k0 + depth) -> %ta
-        ... %w at (%k0 + depth, column) -> %tb
+      ... 16 + 2 elements: %x at the im2col position of (row, 0 + depth),
+          %w at (0 + depth, column)
+      scf.for %k0 = %c0 to %c32 step %c16 iter_args(16 sums, 18 elements) {
+        ... the 18 elements -> %ta, %tb
         gpu.barrier
+        ... if %k0 + 16 < 32: the 18 elements at depth %k0 + 16
         16 x { 2 + 2 vector loads from %va, %vb; 16 FMAs }
         gpu.barrier
       }
