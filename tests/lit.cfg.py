@@ -60,6 +60,13 @@ config.substitutions.append(
 config.substitutions.append(
     ("%cuda-emulator",
      "env LD_LIBRARY_PATH=" + os.path.join(config.repc_obj_root, "cuda-emulator")))
+# The same, as the drivers of CUDA 11.0 (no graphs for the runtime) and
+# 10.2 (too old).
+for version in ("11000", "10020"):
+    config.substitutions.append(
+        ("%%cuda-%s-emulator" % version,
+         "env LD_LIBRARY_PATH=" + os.path.join(
+             config.repc_obj_root, "cuda-emulator-" + version)))
 
 # The CUDA toolkit (ptxas, libdevice) validates and links the PTX of
 # --target=cuda; a CUDA driver that loads (a real GPU's) runs it.

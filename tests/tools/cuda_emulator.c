@@ -39,10 +39,18 @@
  * REP_CUDA_EMULATOR_TRACE=1: one line on stderr per kernel launch and
  * per graph launch.
  *
+ * Built with -DREP_CUDA_EMULATOR_VERSION=V (default 11040), it exports
+ * only the entry points the runtime uses that a driver of CUDA V has:
+ * 11000 lacks cuGraphInstantiateWithFlags (11.4), and 10020 also
+ * cuDevicePrimaryCtxRelease_v2 (11.0).
+ *
  *===----------------------------------------------------------------------===*/
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* dladdr */
+#endif
+#ifndef REP_CUDA_EMULATOR_VERSION
+#define REP_CUDA_EMULATOR_VERSION 11040
 #endif
 #include <dlfcn.h>
 #include <pthread.h>
@@ -108,10 +116,12 @@ CUresult cuDevicePrimaryCtxRetain(void **ctx, int device) {
   return CUDA_SUCCESS;
 }
 
+#if REP_CUDA_EMULATOR_VERSION >= 11000
 CUresult cuDevicePrimaryCtxRelease_v2(int device) {
   (void)device;
   return CUDA_SUCCESS;
 }
+#endif
 
 CUresult cuCtxSetCurrent(void *ctx) {
   return ctx == &context ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
@@ -439,6 +449,7 @@ CUresult cuStreamEndCapture(void *stream, graph **out) {
   return CUDA_SUCCESS;
 }
 
+#if REP_CUDA_EMULATOR_VERSION >= 11040
 /* An executable graph is a copy: the runtime destroys the graph after
    instantiating it. */
 CUresult cuGraphInstantiateWithFlags(graph **exec, const graph *g,
@@ -458,6 +469,7 @@ CUresult cuGraphInstantiateWithFlags(graph **exec, const graph *g,
   *exec = e;
   return CUDA_SUCCESS;
 }
+#endif
 
 CUresult cuGraphExecDestroy(graph *exec) { return cuGraphDestroy(exec); }
 
