@@ -134,6 +134,86 @@ struct MapParallelLoopsToGpuPass
     return success();
   }
 
+  /// Runs of fills with only pure ops (views) between them, such as the
+  /// border slabs of a padded buffer (four per conv), as one loop over all
+  /// their elements: one kernel instead of one each. Each element takes
+  /// its own fill's value, so the order in which they write does not
+  /// matter, and nothing between them touches memory.
+  void mergeFills(RewriterBase &rewriter) {
+    SmallVector<SmallVector<linalg::FillOp>> runs(1);
+    for (Block &block : getOperation().getBody()) {
+      for (Operation &op : block) {
+        auto fill = dyn_cast<linalg::FillOp>(op);
+        if (fill && fill.hasPureBufferSemantics() &&
+            cast<MemRefType>(fill.getOutputs()[0].getType()).hasStaticShape()) {
+          runs.back().push_back(fill);
+          continue;
+        }
+        if (isMemoryEffectFree(&op) && op.getNumRegions() == 0)
+          continue;
+        if (!runs.back().empty())
+          runs.emplace_back();
+      }
+      if (!runs.back().empty())
+        runs.emplace_back();
+    }
+    for (MutableArrayRef<linalg::FillOp> run : runs)
+      if (run.size() > 1)
+        mergeRun(rewriter, run);
+  }
+
+  /// One scf.parallel over the fills' elements, in their order: element t
+  /// goes to the first fill whose running total of elements exceeds t.
+  void mergeRun(RewriterBase &rewriter, MutableArrayRef<linalg::FillOp> fills) {
+    linalg::FillOp last = fills.back();
+    Location loc = rewriter.getFusedLoc(llvm::to_vector(
+        llvm::map_range(fills, [](linalg::FillOp f) { return f.getLoc(); })));
+    rewriter.setInsertionPoint(last);
+    auto index = [&](int64_t v) {
+      return rewriter.create<arith::ConstantIndexOp>(loc, v).getResult();
+    };
+    int64_t total = 0;
+    for (linalg::FillOp fill : fills)
+      total +=
+          cast<MemRefType>(fill.getOutputs()[0].getType()).getNumElements();
+    auto loop =
+        rewriter.create<scf::ParallelOp>(loc, index(0), index(total), index(1));
+    rewriter.setInsertionPoint(loop.getBody()->getTerminator());
+    Value t = loop.getInductionVars()[0];
+    int64_t start = 0;
+    for (auto [i, fill] : llvm::enumerate(fills)) {
+      Value out = fill.getOutputs()[0];
+      auto type = cast<MemRefType>(out.getType());
+      int64_t end = start + type.getNumElements();
+      // The last fill takes what the others left.
+      scf::IfOp branch;
+      if (i + 1 < fills.size()) {
+        branch = rewriter.create<scf::IfOp>(
+            loc,
+            rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, t,
+                                           index(end)),
+            /*withElseRegion=*/true);
+        rewriter.setInsertionPoint(branch.thenBlock()->getTerminator());
+      }
+      Value linear = rewriter.create<arith::SubIOp>(loc, t, index(start));
+      SmallVector<Value> indices(type.getRank());
+      for (int64_t d = type.getRank() - 1; d >= 0; --d) {
+        int64_t size = type.getDimSize(d);
+        indices[d] =
+            d ? rewriter.create<arith::RemUIOp>(loc, linear, index(size))
+              : linear;
+        if (d)
+          linear = rewriter.create<arith::DivUIOp>(loc, linear, index(size));
+      }
+      rewriter.create<memref::StoreOp>(loc, fill.value(), out, indices);
+      if (branch)
+        rewriter.setInsertionPoint(branch.elseBlock()->getTerminator());
+      start = end;
+    }
+    for (linalg::FillOp fill : fills)
+      rewriter.eraseOp(fill);
+  }
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (blockSize <= 0 || blockSize % 32 || blockSize > 1024) {
@@ -142,6 +222,7 @@ struct MapParallelLoopsToGpuPass
       return signalPassFailure();
     }
     IRRewriter rewriter(&getContext());
+    mergeFills(rewriter);
     if (failed(lowerLinalgOps(rewriter)))
       return signalPassFailure();
     // Computation outside any parallel loop runs on one GPU thread.

@@ -168,3 +168,58 @@ func.func @nested_reduction(%in: memref<2x8xf32>, %out: memref<2xf32>) {
   }
   return
 }
+
+// -----
+
+// The four border slabs of a padded buffer, with views between them, fill
+// in one kernel: one loop over their 24 + 24 + 16 + 16 elements, where
+// each element picks its slab by the running totals, and takes its fill's
+// value; a copy between fills ends the run, so the fill after it is a
+// kernel of its own.
+// CHECK-LABEL: func @fills
+// CHECK: scf.parallel
+// CHECK:   scf.parallel
+// CHECK:     %[[T:.*]] = arith.addi
+// CHECK:     arith.cmpi ult, %{{.*}}, %c80
+// CHECK:     scf.if
+// CHECK:       arith.cmpi ult, %[[T]], %c24
+// CHECK:       scf.if
+// CHECK:         memref.store %[[Z:[^,]*]], %{{.*}} : memref<1x1x6x4xf32, strided<[144, 24, 4, 1]>>
+// CHECK:       } else {
+// CHECK:         arith.cmpi ult, %[[T]], %c48
+// CHECK:         scf.if
+// CHECK:           arith.subi %[[T]], %c24
+// CHECK:           memref.store %[[Z]], %{{.*}} : memref<1x1x6x4xf32, strided<[144, 24, 4, 1], offset: 120>>
+// CHECK:         } else {
+// CHECK:           arith.cmpi ult, %[[T]], %c64
+// CHECK:           scf.if
+// CHECK:             arith.subi %[[T]], %c48
+// CHECK:             memref.store %[[Z]], %{{.*}} : memref<1x4x1x4xf32, strided<[144, 24, 4, 1], offset: 24>>
+// CHECK:           } else {
+// CHECK:             arith.subi %[[T]], %c64
+// CHECK:             memref.store %[[ONE:[^,]*]], %{{.*}} : memref<1x4x1x4xf32, strided<[144, 24, 4, 1], offset: 44>>
+// CHECK: processor = block_x
+// CHECK: scf.parallel
+// CHECK: memref.load %arg1
+// CHECK: memref.store %{{.*}}, %arg2
+// CHECK: processor = block_x
+// CHECK: scf.parallel
+// CHECK: memref.store %[[Z]], %arg2
+// CHECK: processor = block_x
+// CHECK-NOT: scf.parallel
+// CHECK: return
+func.func @fills(%padded: memref<1x6x6x4xf32>, %x: memref<8xf32>, %y: memref<8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %top = memref.subview %padded[0, 0, 0, 0] [1, 1, 6, 4] [1, 1, 1, 1] : memref<1x6x6x4xf32> to memref<1x1x6x4xf32, strided<[144, 24, 4, 1]>>
+  linalg.fill ins(%zero : f32) outs(%top : memref<1x1x6x4xf32, strided<[144, 24, 4, 1]>>)
+  %bottom = memref.subview %padded[0, 5, 0, 0] [1, 1, 6, 4] [1, 1, 1, 1] : memref<1x6x6x4xf32> to memref<1x1x6x4xf32, strided<[144, 24, 4, 1], offset: 120>>
+  linalg.fill ins(%zero : f32) outs(%bottom : memref<1x1x6x4xf32, strided<[144, 24, 4, 1], offset: 120>>)
+  %left = memref.subview %padded[0, 1, 0, 0] [1, 4, 1, 4] [1, 1, 1, 1] : memref<1x6x6x4xf32> to memref<1x4x1x4xf32, strided<[144, 24, 4, 1], offset: 24>>
+  linalg.fill ins(%zero : f32) outs(%left : memref<1x4x1x4xf32, strided<[144, 24, 4, 1], offset: 24>>)
+  %right = memref.subview %padded[0, 1, 5, 0] [1, 4, 1, 4] [1, 1, 1, 1] : memref<1x6x6x4xf32> to memref<1x4x1x4xf32, strided<[144, 24, 4, 1], offset: 44>>
+  linalg.fill ins(%one : f32) outs(%right : memref<1x4x1x4xf32, strided<[144, 24, 4, 1], offset: 44>>)
+  linalg.copy ins(%x : memref<8xf32>) outs(%y : memref<8xf32>)
+  linalg.fill ins(%zero : f32) outs(%y : memref<8xf32>)
+  return
+}

@@ -646,6 +646,13 @@ def MapParallelLoopsToGpu
     store) is wrapped in a one-thread loop, so that no computation is left
     on the host.
 
+    First, runs of `linalg.fill` with only pure ops (views) between them,
+    such as the four border slabs of a padded buffer, become one loop over
+    all their elements (element t goes to the first fill whose running
+    total exceeds t, with that fill's value): one kernel instead of four
+    per padded conv input. Order does not matter: each element has one
+    value, and nothing between the fills touches memory.
+
     ```mlir
     scf.parallel (%i, %j) = (%c0, %c0) to (%c4, %c100) step (%c1, %c1) {
       memref.store %cst, %out[%i, %j] : memref<4x100xf32>
