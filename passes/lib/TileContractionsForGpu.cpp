@@ -37,6 +37,10 @@ constexpr int64_t kMinColumns = 16;
 /// The least depth a split of a GEMM's depth gets: two rounds, so that
 /// its partial sums cost at most one store per 32 multiply-adds.
 constexpr int64_t kMinSplitDepth = 32;
+/// The least multiply-adds per thread of a GEMM worth splitting: a few
+/// microseconds, what the kernel that adds the splits costs to launch.
+/// (Batch-1 fcs, 1 row by up to 1008 columns, do at most 512.)
+constexpr int64_t kMinSplitWork = 4096;
 /// Threads per block of the kernels that give each thread its own
 /// outputs (depthwise convs, split GEMMs' sums).
 constexpr int64_t kThreads = 256;
@@ -588,12 +592,15 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
         g = smaller;
     }
     // Still too few blocks: split the depth, each split at least
-    // kMinSplitDepth deep, into about one block per multiprocessor.
+    // kMinSplitDepth deep, into about one block per multiprocessor, if
+    // the blocks have enough to do.
     g.chunk = llvm::alignTo(g.depth, kTileK);
     int64_t splits =
         std::min<int64_t>(llvm::divideCeil(multiprocessors, g.blocks()),
                           g.depth / kMinSplitDepth);
-    if (splits > 1) {
+    int64_t work = std::min(g.rows, g.tileM) * std::min(g.cols, g.tileN) *
+                   g.depth / g.threads();
+    if (splits > 1 && work >= kMinSplitWork) {
       g.chunk = llvm::alignTo(llvm::divideCeil(g.depth, splits), kTileK);
       g.splits = llvm::divideCeil(g.depth, g.chunk);
     }

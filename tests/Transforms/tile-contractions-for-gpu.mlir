@@ -138,18 +138,18 @@ func.func @split(%a: memref<100x520xf32>, %b: memref<520x64xf32>, %c: memref<100
 
 // -----
 
-// A 1-row fc of depth 256 is one block: split 8 ways, 32 deep each. The
-// bias broadcast is the second kernel's start value and the ReLU applies
-// to its sum; the split kernel reads neither.
+// A 32-row fc of depth 2048 is one block of 96 threads: split 64 ways,
+// 32 deep each. The bias broadcast is the second kernel's start value and
+// the ReLU applies to its sum; the split kernel reads neither.
 // SPLIT-LABEL: func.func @split_fused
 // SPLIT-NOT: linalg.broadcast
-// SPLIT: %[[P:.*]] = memref.alloc() : memref<8x1x48xf32>
-// SPLIT: gpu.launch {{.*}} in (%{{.*}} = %c8, {{.*}} threads({{.*}}) in (%{{.*}} = %c96,
+// SPLIT: %[[P:.*]] = memref.alloc() : memref<64x32x48xf32>
+// SPLIT: gpu.launch {{.*}} in (%{{.*}} = %c64, {{.*}} threads({{.*}}) in (%{{.*}} = %c96,
 // SPLIT-NOT: memref.load %arg2
 // SPLIT-NOT: arith.maximumf
 // SPLIT: memref.store %{{.*}}, %[[P]]
 // SPLIT: gpu.terminator
-// SPLIT: gpu.launch {{.*}} in (%{{.*}} = %c1, {{.*}} threads({{.*}}) in (%{{.*}} = %c48,
+// SPLIT: gpu.launch {{.*}} in (%{{.*}} = %c6, {{.*}} threads({{.*}}) in (%{{.*}} = %c256,
 // SPLIT: memref.load %arg2[%{{.*}}] : memref<48xf32>
 // SPLIT: %[[SUM:.*]] = scf.for
 // SPLIT: memref.store %[[SUM]], %[[OUT:.*]][
@@ -157,17 +157,33 @@ func.func @split(%a: memref<100x520xf32>, %b: memref<520x64xf32>, %c: memref<100
 // SPLIT-NEXT: memref.store %[[R]], %arg3[
 // SPLIT-NOT: linalg.generic
 // SPLIT: return
-func.func @split_fused(%x: memref<1x256xf32>, %w: memref<256x48xf32>, %b: memref<48xf32>, %y: memref<1x48xf32>, %ws: memref<192xi8>) {
+func.func @split_fused(%x: memref<32x2048xf32>, %w: memref<2048x48xf32>, %b: memref<48xf32>, %y: memref<32x48xf32>, %ws: memref<6144xi8>) {
   %c0 = arith.constant 0 : index
   %zero = arith.constant 0.0 : f32
-  %t = memref.view %ws[%c0][] : memref<192xi8> to memref<1x48xf32>
-  linalg.broadcast ins(%b : memref<48xf32>) outs(%t : memref<1x48xf32>) dimensions = [0]
-  linalg.matmul ins(%x, %w : memref<1x256xf32>, memref<256x48xf32>) outs(%t : memref<1x48xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%t : memref<1x48xf32>) outs(%y : memref<1x48xf32>) {
+  %t = memref.view %ws[%c0][] : memref<6144xi8> to memref<32x48xf32>
+  linalg.broadcast ins(%b : memref<48xf32>) outs(%t : memref<32x48xf32>) dimensions = [0]
+  linalg.matmul ins(%x, %w : memref<32x2048xf32>, memref<2048x48xf32>) outs(%t : memref<32x48xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%t : memref<32x48xf32>) outs(%y : memref<32x48xf32>) {
   ^bb0(%in: f32, %out: f32):
     %r = arith.maximumf %in, %zero : f32
     linalg.yield %r : f32
   }
+  return
+}
+
+// -----
+
+// With multiprocessors=132, a 1-row fc of depth 512 is one block too, but
+// its threads have 512 multiply-adds each to do: not worth the kernel
+// that would add the splits.
+// SPLIT-LABEL: func.func @too_small_to_split
+// SPLIT-NOT: memref.alloc
+// SPLIT: gpu.launch {{.*}} in (%{{.*}} = %c1, {{.*}} threads({{.*}}) in (%{{.*}} = %c64,
+// SPLIT: gpu.terminator
+// SPLIT-NOT: gpu.launch
+// SPLIT: return
+func.func @too_small_to_split(%x: memref<1x512xf32>, %w: memref<512x64xf32>, %y: memref<1x64xf32>) {
+  linalg.matmul ins(%x, %w : memref<1x512xf32>, memref<512x64xf32>) outs(%y : memref<1x64xf32>)
   return
 }
 

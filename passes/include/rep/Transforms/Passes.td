@@ -707,7 +707,9 @@ def TileContractionsForGpu
     rows fit in 32, 64 when in 64) and, with `multiprocessors=N`, to 64
     rows where 128-row tiles make fewer than N blocks; fewer rows per
     thread where the block would not be whole warps. If the blocks are
-    still fewer than N, the depth is split into chunks (multiples of 16,
+    still fewer than N, and their threads have at least 4096
+    multiply-adds each to do (less takes about as long as the extra
+    kernel's launch), the depth is split into chunks (multiples of 16,
     at least 32 deep) so that there are about N blocks: each stores its
     partial sums, from 0, into a `memref.alloc` of [splits, output shape]
     (which the launch table places past the workspace), and a second
