@@ -398,6 +398,90 @@ linalg::LinalgOp epilogueOf(linalg::LinalgOp op, Value out,
   return epilogue;
 }
 
+/// The copy after `epilogue` that reads what the epilogue wrote, through
+/// reshapes, into another buffer (ConvMixer's copy of a layer's output
+/// into the interior of the next conv's padded input, where the residual
+/// also reads the output): the kernel stores each value there too, and
+/// the copy goes. Null unless that buffer overlaps none of the kernel's
+/// and the ops in between (the padded input's border fills) touch none of
+/// them either; `views` gets the pure ops in between, which the kernel
+/// needs before it. `rep-plan-memory{live-through-epilogues}` keeps the
+/// kernel's operands live up to such a copy.
+linalg::CopyOp copyAfter(linalg::LinalgOp op, linalg::LinalgOp epilogue,
+                         SmallVectorImpl<Operation *> &views) {
+  Value dest = epilogue.getDpsInitOperand(0)->get();
+  if (!cast<MemRefType>(dest.getType()).getLayout().isIdentity())
+    return {};
+  SmallVector<Operation *> skipped;
+  Operation *next = epilogue->getNextNode();
+  for (; next && skipped.size() < rep::kMaxOpsBeforeEpilogue;
+       next = next->getNextNode()) {
+    if (isa<linalg::GenericOp, linalg::CopyOp>(next) ||
+        next->hasTrait<OpTrait::IsTerminator>())
+      break;
+    skipped.push_back(next);
+  }
+  auto copy = dyn_cast_or_null<linalg::CopyOp>(next);
+  if (!copy || !copy.hasPureBufferSemantics())
+    return {};
+  // Reshapes of an identity layout keep the elements' order.
+  Value source = copy.getInputs()[0];
+  while (source != dest) {
+    Operation *def = source.getDefiningOp();
+    if (!isa_and_nonnull<memref::ExpandShapeOp, memref::CollapseShapeOp>(def))
+      return {};
+    source = def->getOperand(0);
+  }
+  Value target = copy.getOutputs()[0];
+  SmallVector<Value> buffers{target};
+  for (Operation *x : {op.getOperation(), epilogue.getOperation()})
+    for (Value v : x->getOperands())
+      if (isa<MemRefType>(v.getType())) {
+        if (mayOverlap(v, target))
+          return {};
+        buffers.push_back(v);
+      }
+  SmallPtrSet<Operation *, 16> moved(views.begin(), views.end());
+  SmallVector<Operation *> more;
+  for (Operation *x : skipped) {
+    if (isMemoryEffectFree(x) && x->getNumRegions() == 0) {
+      if (llvm::any_of(x->getOperands(), [&](Value v) {
+            Operation *def = v.getDefiningOp();
+            return def && def->getBlock() == op->getBlock() &&
+                   op->isBeforeInBlock(def) && !moved.contains(def);
+          }))
+        return {};
+      moved.insert(x);
+      more.push_back(x);
+      continue;
+    }
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(x);
+    if (!linalgOp || !linalgOp.hasPureBufferSemantics())
+      return {};
+    for (Value v : x->getOperands())
+      if (isa<MemRefType>(v.getType()) &&
+          llvm::any_of(buffers, [&](Value b) { return mayOverlap(v, b); }))
+        return {};
+  }
+  // The copy's operands must exist before the kernel too.
+  for (Value v : copy->getOperands()) {
+    Operation *def = v.getDefiningOp();
+    if (def && def->getBlock() == op->getBlock() && op->isBeforeInBlock(def) &&
+        !moved.contains(def))
+      return {};
+  }
+  llvm::append_range(views, more);
+  return copy;
+}
+
+/// What a kernel fuses: the op that computes its accumulators' start, the
+/// elementwise op after it and a copy of that op's output (each may be
+/// null).
+struct Fusion {
+  linalg::LinalgOp prologue, epilogue;
+  linalg::CopyOp copy;
+};
+
 /// `op`'s scalar result at `indices` of its iteration space, with `known`
 /// operands' values given and the others loaded.
 Value evaluateAt(Builder &h, linalg::LinalgOp op, ArrayRef<Value> indices,
@@ -440,23 +524,25 @@ LogicalResult matchMultiplyAccumulate(linalg::LinalgOp op,
   return success();
 }
 
-/// Builds `op`'s kernel with `build(prologue, epilogue)`, with the ops it
-/// fuses (either may be null), and erases what the kernel replaces.
-void replaceWithKernel(
-    linalg::LinalgOp op, PatternRewriter &rewriter,
-    function_ref<void(linalg::LinalgOp, linalg::LinalgOp)> build) {
+/// Builds `op`'s kernel with `build(fusion)`, with the ops it fuses, and
+/// erases what the kernel replaces.
+void replaceWithKernel(linalg::LinalgOp op, PatternRewriter &rewriter,
+                       function_ref<void(const Fusion &)> build) {
   Value out = op.getDpsInitOperand(0)->get();
-  linalg::LinalgOp prologue = prologueOf(op, out);
+  Fusion f;
+  f.prologue = prologueOf(op, out);
   SmallVector<Operation *> views;
-  linalg::LinalgOp epilogue = epilogueOf(op, out, views);
+  f.epilogue = epilogueOf(op, out, views);
+  if (f.epilogue)
+    f.copy = copyAfter(op, f.epilogue, views);
   for (Operation *view : views)
     rewriter.moveOpBefore(view, op);
-  build(prologue, epilogue);
+  build(f);
   rewriter.eraseOp(op);
-  if (prologue)
-    rewriter.eraseOp(prologue);
-  if (epilogue)
-    rewriter.eraseOp(epilogue);
+  for (Operation *fused : {f.prologue.getOperation(), f.epilogue.getOperation(),
+                           f.copy.getOperation()})
+    if (fused)
+      rewriter.eraseOp(fused);
 }
 
 /// The value output element `indices` starts from: `prologue`'s there (a
@@ -471,11 +557,12 @@ Value startValue(Builder &h, Value out, linalg::LinalgOp prologue,
   });
 }
 
-/// Stores `v` to output element (map `outMap` at) `loops`, and `epilogue`
-/// of it to the epilogue's output, where `inside` holds.
-void storeResult(Builder &h, Value out, AffineMap outMap,
-                 linalg::LinalgOp epilogue, ArrayRef<Value> loops, Value inside,
-                 Value v) {
+/// Stores `v` to output element (map `outMap` at) `loops`, the epilogue
+/// of it to the epilogue's output and that to the copy's, where `inside`
+/// holds.
+void storeResult(Builder &h, Value out, AffineMap outMap, const Fusion &f,
+                 ArrayRef<Value> loops, Value inside, Value v) {
+  linalg::LinalgOp epilogue = f.epilogue;
   h.only(inside, [&] {
     SmallVector<Value> indices = h.apply(outMap, loops);
     // The output stays written: other kernels may read it.
@@ -486,8 +573,23 @@ void storeResult(Builder &h, Value out, AffineMap outMap,
       return operand->get() == out && !epilogue.isDpsInit(operand) ? v
                                                                    : Value();
     });
-    h.b.create<memref::StoreOp>(h.loc, e, epilogue.getDpsInitOperand(0)->get(),
-                                indices);
+    Value dest = epilogue.getDpsInitOperand(0)->get();
+    h.b.create<memref::StoreOp>(h.loc, e, dest, indices);
+    if (!f.copy)
+      return;
+    // The copy reads `dest` reshaped: the same row-major element order.
+    ArrayRef<int64_t> shape = cast<MemRefType>(dest.getType()).getShape();
+    Value linear = indices.front();
+    for (auto [size, index] :
+         llvm::zip(shape.drop_front(), ArrayRef(indices).drop_front()))
+      linear = h.add(h.mul(linear, size), index);
+    Value target = linalg::CopyOp(f.copy).getOutputs()[0];
+    auto targetShape = cast<MemRefType>(target.getType()).getShape();
+    SmallVector<Value> at(targetShape.size());
+    h.delinearize(linear,
+                  llvm::to_vector(llvm::seq<unsigned>(0, targetShape.size())),
+                  targetShape, at);
+    h.b.create<memref::StoreOp>(h.loc, e, target, at);
   });
 }
 
@@ -504,11 +606,8 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     FailureOr<Gemm> gemm = asGemm(op, rewriter, multiprocessors);
     if (failed(gemm))
       return failure();
-    replaceWithKernel(
-        op, rewriter,
-        [&](linalg::LinalgOp prologue, linalg::LinalgOp epilogue) {
-          build(op, *gemm, prologue, epilogue, rewriter);
-        });
+    replaceWithKernel(op, rewriter,
+                      [&](const Fusion &f) { build(op, *gemm, f, rewriter); });
     return success();
   }
 
@@ -616,8 +715,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
   /// slice of both operands into shared memory (zeros past the edges), then
   /// accumulates it: every output sums its depth in order, as the
   /// sequential loop would.
-  static void build(linalg::LinalgOp op, const Gemm &g,
-                    linalg::LinalgOp prologue, linalg::LinalgOp epilogue,
+  static void build(linalg::LinalgOp op, const Gemm &g, const Fusion &f,
                     PatternRewriter &rewriter) {
     Location loc = op.getLoc();
     Builder h(rewriter, loc);
@@ -720,7 +818,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
         Value inside;
         outputAt(i, j, loops, inside);
         init.push_back(partial ? zero
-                               : startValue(h, out, prologue,
+                               : startValue(h, out, f.prologue,
                                             h.apply(maps[2], loops), inside));
       }
 
@@ -864,7 +962,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
         outputAt(i, j, loops, inside);
         Value sum = rounds.getResult(i * regN + j);
         if (!partial) {
-          storeResult(h, out, maps[2], epilogue, loops, inside, sum);
+          storeResult(h, out, maps[2], f, loops, inside, sum);
           continue;
         }
         h.only(inside, [&] {
@@ -875,7 +973,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
       }
     if (partial) {
       rewriter.setInsertionPointAfter(launch);
-      addPartialSums(h, out, partial, prologue, epilogue);
+      addPartialSums(h, out, partial, f);
     }
   }
 
@@ -884,8 +982,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
   /// partial sums in depth order, stored with `epilogue` as the unsplit
   /// kernel would.
   static void addPartialSums(Builder &h, Value out, Value partial,
-                             linalg::LinalgOp prologue,
-                             linalg::LinalgOp epilogue) {
+                             const Fusion &f) {
     OpBuilder &b = h.b;
     auto type = cast<MemRefType>(partial.getType());
     ArrayRef<int64_t> shape = type.getShape().drop_front();
@@ -905,7 +1002,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
           llvm::to_vector(llvm::seq<unsigned>(0, shape.size()));
       SmallVector<Value> indices(shape.size());
       h.delinearize(t, dims, shape, indices);
-      Value start = startValue(h, out, prologue, indices, Value());
+      Value start = startValue(h, out, f.prologue, indices, Value());
       auto sum = b.create<scf::ForOp>(h.loc, h.index(0), h.index(splits), one,
                                       ValueRange{start});
       {
@@ -918,8 +1015,8 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
                                ValueRange{b.create<arith::AddFOp>(
                                    h.loc, sum.getRegionIterArgs().front(), p)});
       }
-      storeResult(h, out, b.getMultiDimIdentityMap(shape.size()), epilogue,
-                  indices, Value(), sum.getResult(0));
+      storeResult(h, out, b.getMultiDimIdentityMap(shape.size()), f, indices,
+                  Value(), sum.getResult(0));
     });
   }
 };
@@ -981,19 +1078,15 @@ struct TileDepthwiseConv : OpInterfaceRewritePattern<linalg::LinalgOp> {
         regW = r;
         break;
       }
-    replaceWithKernel(
-        op, rewriter,
-        [&](linalg::LinalgOp prologue, linalg::LinalgOp epilogue) {
-          build(op, in0 ? 0 : 1, channel, column, taps, regW, prologue,
-                epilogue, rewriter);
-        });
+    replaceWithKernel(op, rewriter, [&](const Fusion &f) {
+      build(op, in0 ? 0 : 1, channel, column, taps, regW, f, rewriter);
+    });
     return success();
   }
 
   static void build(linalg::LinalgOp op, unsigned a, unsigned channel,
                     unsigned column, ArrayRef<unsigned> taps, int64_t regW,
-                    linalg::LinalgOp prologue, linalg::LinalgOp epilogue,
-                    PatternRewriter &rewriter) {
+                    const Fusion &f, PatternRewriter &rewriter) {
     Location loc = op.getLoc();
     Builder h(rewriter, loc);
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
@@ -1042,7 +1135,7 @@ struct TileDepthwiseConv : OpInterfaceRewritePattern<linalg::LinalgOp> {
                              ? h.below(at[column], ranges[column])
                              : Value());
         acc.push_back(
-            startValue(h, out, prologue, h.apply(outMap, at), inside.back()));
+            startValue(h, out, f.prologue, h.apply(outMap, at), inside.back()));
       }
       // Every tap in the sequential loop's order, its indices folded into
       // the maps as constants, applied to the first column's loops. The
@@ -1080,7 +1173,7 @@ struct TileDepthwiseConv : OpInterfaceRewritePattern<linalg::LinalgOp> {
         }
       }
       for (int64_t r = 0; r < regW; ++r)
-        storeResult(h, out, outMap, epilogue, atColumn(r), inside[r], acc[r]);
+        storeResult(h, out, outMap, f, atColumn(r), inside[r], acc[r]);
     });
   }
 };

@@ -11,8 +11,10 @@ filters per group and a depth of 270, split into 5 x 48 + 30 (the last
 round partial); a depthwise conv on 11 columns (one thread per channel
 and 4 columns: the last 3-column tile guarded); a pointwise conv to 144
 channels (three 48-column tiles) of depth 160, split into 5 x 32, its
-bias and ReLU fused into the kernel that adds the splits, which writes
-into the next conv's padded input; a stride-2, dilated, asymmetrically
+bias and ReLU fused into the kernel that adds the splits, which also
+writes the ReLU's output into the next conv's padded input (a ConvMixer
+block: a depthwise conv whose residual reads the unpadded output); a
+stride-2, dilated, asymmetrically
 padded depthwise conv to 5 columns (one tile of 5); an fc on a 2-row
 input with 48 outputs and its ReLU; and a batched matmul to 33 columns
 (a 32-row tile of 40 columns, the last 7 guarded, 2 rows a thread).
@@ -54,7 +56,13 @@ conv('c2', 'd1', 'w2', 'b2', (2, 160, 14, 11), (144, 160, 1, 1),
 print('  %r2 = rep.relu %c2 : tensor<2x144x14x11xf32>')
 print(const('wd2', (144, 1, 3, 3), 0.3))
 print(const('bd2', (144,)))
-conv('d2', 'r2', 'wd2', 'bd2', (2, 144, 14, 11), (144, 1, 3, 3),
+print(const('wd3', (144, 1, 3, 3), 0.3))
+print(const('bd3', (144,)))
+conv('d3', 'r2', 'wd3', 'bd3', (2, 144, 14, 11), (144, 1, 3, 3),
+     (2, 144, 14, 11), groups=144, pads=(1, 1, 1, 1))
+print('  %s3 = rep.add %d3, %r2 : (tensor<2x144x14x11xf32>, '
+      'tensor<2x144x14x11xf32>) -> tensor<2x144x14x11xf32>')
+conv('d2', 's3', 'wd2', 'bd2', (2, 144, 14, 11), (144, 1, 3, 3),
      (2, 144, 7, 5), groups=144, pads=(1, 0, 2, 1), strides=(2, 2),
      dilations=(2, 1))
 print('  %m = rep.reduce_mean %d2 {axes = array<i64: 2, 3>, keepdims = false} '

@@ -192,3 +192,40 @@ func.func @epilogue(%arg0: memref<16x16xf32>, %w: memref<16x16xf32>, %arg1: memr
   linalg.copy ins(%c : memref<16x16xf32>) outs(%arg2 : memref<16x16xf32>)
   return
 }
+
+// -----
+
+// The epilogue's output copied (through a reshape) into another buffer,
+// the next conv's padded input: rep-tile-contractions-for-gpu fuses that
+// copy into the kernel too, so with live-through-epilogues the matmul's
+// operands %a and %b stay live up to the copy and %p gets bytes of its
+// own; otherwise %c reuses %a's and %p %b's.
+// CHECK-LABEL: func @epilogue_copy
+// CHECK: memref.view %{{.*}}[%c0{{.*}}][] : memref<2048xi8> to memref<16x16xf32>
+// CHECK: memref.view %{{.*}}[%c1024{{.*}}][] : memref<2048xi8> to memref<16x16xf32>
+// CHECK: memref.view %{{.*}}[%c0{{.*}}][] : memref<2048xi8> to memref<16x16xf32>
+// CHECK: memref.view %{{.*}}[%c1024{{.*}}][] : memref<2048xi8> to memref<2x8x16xf32>
+// EPI-LABEL: func @epilogue_copy
+// EPI: memref.view %{{.*}}[%c0{{.*}}][] : memref<4096xi8> to memref<16x16xf32>
+// EPI: memref.view %{{.*}}[%c1024{{.*}}][] : memref<4096xi8> to memref<16x16xf32>
+// EPI: memref.view %{{.*}}[%c2048{{.*}}][] : memref<4096xi8> to memref<16x16xf32>
+// EPI: memref.view %{{.*}}[%c3072{{.*}}][] : memref<4096xi8> to memref<2x8x16xf32>
+func.func @epilogue_copy(%arg0: memref<16x16xf32>, %w: memref<16x16xf32>, %arg2: memref<2x8x16xf32>) {
+  %cst = arith.constant 0.0 : f32
+  %a = memref.alloc() : memref<16x16xf32>
+  linalg.copy ins(%arg0 : memref<16x16xf32>) outs(%a : memref<16x16xf32>)
+  %b = memref.alloc() : memref<16x16xf32>
+  linalg.fill ins(%cst : f32) outs(%b : memref<16x16xf32>)
+  linalg.matmul ins(%a, %w : memref<16x16xf32>, memref<16x16xf32>) outs(%b : memref<16x16xf32>)
+  %c = memref.alloc() : memref<16x16xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%b : memref<16x16xf32>) outs(%c : memref<16x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %cst : f32
+    linalg.yield %r : f32
+  }
+  %p = memref.alloc() : memref<2x8x16xf32>
+  %e = memref.expand_shape %c [[0, 1], [2]] output_shape [2, 8, 16] : memref<16x16xf32> into memref<2x8x16xf32>
+  linalg.copy ins(%e : memref<2x8x16xf32>) outs(%p : memref<2x8x16xf32>)
+  linalg.copy ins(%p : memref<2x8x16xf32>) outs(%arg2 : memref<2x8x16xf32>)
+  return
+}

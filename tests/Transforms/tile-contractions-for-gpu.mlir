@@ -292,6 +292,71 @@ func.func @fused(%x: memref<2x9x9x8xf32>, %w: memref<3x3x8x16xf32>, %b: memref<1
 
 // -----
 
+// ConvMixer's block: the ReLU's output is copied, through a reshape, into
+// the interior of the next conv's padded input (the residual reads it
+// unpadded). The kernel stores each ReLU value there too, at the same
+// row-major position, past the border fills (left in place); the copy
+// goes.
+// CHECK-LABEL: func.func @copied
+// CHECK: %[[INNER:.*]] = memref.subview %{{.*}}[0, 1, 1, 0] [2, 4, 4, 16]
+// CHECK: gpu.launch
+// CHECK: memref.store %[[ACC:[^,]*]], %{{.*}} : memref<32x16xf32>
+// CHECK-NEXT: %[[R:.*]] = arith.maximumf %[[ACC]], %{{.*}} : f32
+// CHECK-NEXT: memref.store %[[R]], %{{.*}} : memref<32x16xf32>
+// CHECK: memref.store %[[R]], %[[INNER]][{{.*}}] : memref<2x4x4x16xf32, strided<[576, 96, 16, 1], offset: 112>>
+// CHECK: gpu.terminator
+// CHECK-NEXT: }
+// CHECK-NEXT: linalg.fill
+// CHECK-NOT: linalg.copy
+// CHECK: return
+func.func @copied(%x: memref<32x8xf32>, %w: memref<8x16xf32>, %ws: memref<4096xi8>, %next: memref<2x6x6x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c2048 = arith.constant 2048 : index
+  %zero = arith.constant 0.0 : f32
+  %y = memref.view %ws[%c0][] : memref<4096xi8> to memref<32x16xf32>
+  linalg.matmul ins(%x, %w : memref<32x8xf32>, memref<8x16xf32>) outs(%y : memref<32x16xf32>)
+  %r = memref.view %ws[%c2048][] : memref<4096xi8> to memref<32x16xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%y : memref<32x16xf32>) outs(%r : memref<32x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  }
+  %border = memref.subview %next[0, 0, 0, 0] [2, 1, 6, 16] [1, 1, 1, 1] : memref<2x6x6x16xf32> to memref<2x1x6x16xf32, strided<[576, 96, 16, 1]>>
+  linalg.fill ins(%zero : f32) outs(%border : memref<2x1x6x16xf32, strided<[576, 96, 16, 1]>>)
+  %e = memref.expand_shape %r [[0, 1, 2], [3]] output_shape [2, 4, 4, 16] : memref<32x16xf32> into memref<2x4x4x16xf32>
+  %inner = memref.subview %next[0, 1, 1, 0] [2, 4, 4, 16] [1, 1, 1, 1] : memref<2x6x6x16xf32> to memref<2x4x4x16xf32, strided<[576, 96, 16, 1], offset: 112>>
+  linalg.copy ins(%e : memref<2x4x4x16xf32>) outs(%inner : memref<2x4x4x16xf32, strided<[576, 96, 16, 1], offset: 112>>)
+  return
+}
+
+// -----
+
+// Not fused: a copy of the ReLU's output into where the matmul reads its
+// input (other blocks may still be reading it).
+// CHECK-LABEL: func.func @copied_over_input
+// CHECK: gpu.launch
+// CHECK: gpu.terminator
+// CHECK: linalg.copy
+func.func @copied_over_input(%ws: memref<4096xi8>, %w: memref<16x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1024 = arith.constant 1024 : index
+  %c2048 = arith.constant 2048 : index
+  %zero = arith.constant 0.0 : f32
+  %x = memref.view %ws[%c0][] : memref<4096xi8> to memref<16x16xf32>
+  %y = memref.view %ws[%c1024][] : memref<4096xi8> to memref<16x16xf32>
+  linalg.matmul ins(%x, %w : memref<16x16xf32>, memref<16x16xf32>) outs(%y : memref<16x16xf32>)
+  %r = memref.view %ws[%c2048][] : memref<4096xi8> to memref<16x16xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%y : memref<16x16xf32>) outs(%r : memref<16x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  }
+  linalg.copy ins(%r : memref<16x16xf32>) outs(%x : memref<16x16xf32>)
+  return
+}
+
+// -----
+
 // Not fused: the ReLU writes where the conv reads its input (the memory
 // plan reused it), which other blocks may still be reading; nor the
 // broadcast into a buffer its input overlaps.

@@ -324,7 +324,9 @@ def PlanMemory : Pass<"rep-plan-memory", "ModuleOp"> {
            "Keep a reduction's operands live until the next linalg.generic "
            "(up to kMaxOpsBeforeEpilogue ops on), which "
            "rep-tile-contractions-for-gpu may fuse "
-           "into it as an epilogue that must not overwrite them">,
+           "into it as an epilogue that must not overwrite them, and on "
+           "to a linalg.copy of that generic's output (through reshapes) "
+           "after it, which it fuses too">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];
@@ -724,7 +726,12 @@ def TileContractionsForGpu
     the op reads, and if the ops in between (the zero borders of a padded
     buffer) touch none of its buffers. Both ops are erased.
     `rep-plan-memory{live-through-epilogues}` keeps the memory plan from
-    placing that output over the kernel's inputs.
+    placing that output over the kernel's inputs. A `linalg.copy` after
+    the epilogue that reads its output through reshapes (ConvMixer's copy
+    of a layer's output into the interior of the next conv's padded
+    input, which the residual also reads unpadded) fuses the same way:
+    the kernel stores each epilogue value there too, at the same row-major
+    position, and the copy is erased.
 
     A depthwise conv (the output's last dimension indexes both inputs, its
     second-last, the columns, only the input) becomes a register-tiled
