@@ -433,6 +433,14 @@ linalg::CopyOp copyAfter(linalg::LinalgOp op, linalg::LinalgOp epilogue,
     source = def->getOperand(0);
   }
   Value target = copy.getOutputs()[0];
+  // The ops between the kernel and its epilogue that stay behind run after
+  // the kernel now, and with it the copy: they must not touch its target.
+  for (Operation *x = op->getNextNode(); x != epilogue.getOperation();
+       x = x->getNextNode())
+    if (!isMemoryEffectFree(x) && llvm::any_of(x->getOperands(), [&](Value v) {
+          return isa<MemRefType>(v.getType()) && mayOverlap(v, target);
+        }))
+      return {};
   SmallVector<Value> buffers{target};
   for (Operation *x : {op.getOperation(), epilogue.getOperation()})
     for (Value v : x->getOperands())

@@ -357,6 +357,35 @@ func.func @copied_over_input(%ws: memref<4096xi8>, %w: memref<16x16xf32>) {
 
 // -----
 
+// Not fused: a fill of the copy's target between the matmul and its
+// epilogue, which stays behind and would run after the kernel's stores.
+// The epilogue still fuses.
+// CHECK-LABEL: func.func @copied_after_fill
+// CHECK: gpu.launch
+// CHECK: arith.maximumf
+// CHECK: gpu.terminator
+// CHECK-NEXT: }
+// CHECK-NEXT: linalg.fill
+// CHECK-NEXT: linalg.copy
+func.func @copied_after_fill(%x: memref<16x16xf32>, %w: memref<16x16xf32>, %ws: memref<2048xi8>, %t: memref<16x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1024 = arith.constant 1024 : index
+  %zero = arith.constant 0.0 : f32
+  %y = memref.view %ws[%c0][] : memref<2048xi8> to memref<16x16xf32>
+  linalg.matmul ins(%x, %w : memref<16x16xf32>, memref<16x16xf32>) outs(%y : memref<16x16xf32>)
+  linalg.fill ins(%zero : f32) outs(%t : memref<16x16xf32>)
+  %r = memref.view %ws[%c1024][] : memref<2048xi8> to memref<16x16xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%y : memref<16x16xf32>) outs(%r : memref<16x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  }
+  linalg.copy ins(%r : memref<16x16xf32>) outs(%t : memref<16x16xf32>)
+  return
+}
+
+// -----
+
 // Not fused: the ReLU writes where the conv reads its input (the memory
 // plan reused it), which other blocks may still be reading; nor the
 // broadcast into a buffer its input overlaps.
