@@ -233,7 +233,7 @@ struct PlanMemoryPass : rep::impl::PlanMemoryBase<PlanMemoryPass> {
             source.getDefiningOp()))
           source = source.getDefiningOp()->getOperand(0);
         if (source == epilogue.getDpsInitOperand(0)->get())
-          position[op] = position[copy];
+          position[op] = position[epilogue] = position[copy];
       }
 
     SmallVector<Buffer> buffers;
