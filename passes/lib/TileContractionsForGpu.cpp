@@ -714,15 +714,16 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     return g;
   }
 
-  /// One gpu.launch: block (batch, row tile, column tile); each thread
-  /// regM x regN accumulators: regM / 2 consecutive rows in each half of
-  /// the block's rows and regN / 2 consecutive columns in each half of its
-  /// columns, so that each step reads them as 4 (or 2) shared-memory words
-  /// in a row, which the backend loads as one vector, and a warp's threads
-  /// read and store neighbouring words. Each round loads a kTileK-deep
-  /// slice of both operands into shared memory (zeros past the edges), then
-  /// accumulates it: every output sums its depth in order, as the
-  /// sequential loop would.
+  /// One gpu.launch: block (split, batch, row tile, column tile); each
+  /// thread regM x regN accumulators: regM / 2 consecutive rows in each
+  /// half of the block's rows and regN / 2 consecutive columns in each half
+  /// of its columns, so that each step reads them as 4 (or 2) shared-memory
+  /// words in a row, which the backend loads as one vector, and a warp's
+  /// threads read and store neighbouring words. Each round loads a
+  /// kTileK-deep slice of both operands into shared memory (zeros past the
+  /// edges), then accumulates it: every output sums its depth in order, as
+  /// the sequential loop would. A split GEMM's blocks sum their chunk of
+  /// the depth from 0 and a second kernel adds the chunks in order.
   static void build(linalg::LinalgOp op, const Gemm &g, const Fusion &f,
                     PatternRewriter &rewriter) {
     Location loc = op.getLoc();
@@ -839,7 +840,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     }
     // Stage a: consecutive threads read consecutive depth (contiguous in
     // NHWC inputs and row-major matrices); b: consecutive columns.
-    // The threads are whole multiples of both slices' rows (asserted above),
+    // The threads are whole multiples of both slices' rows (isValid),
     // so each thread keeps its depth column in a and its column in b.
     Value kk = h.rem(tid, kTileK), mA = h.div(tid, kTileK);
     Value n = h.rem(tid, tileN), kB = h.div(tid, tileN);
