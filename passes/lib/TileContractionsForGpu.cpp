@@ -488,6 +488,10 @@ linalg::CopyOp copyAfter(linalg::LinalgOp op, linalg::LinalgOp epilogue,
 struct Fusion {
   linalg::LinalgOp prologue, epilogue;
   linalg::CopyOp copy;
+
+  Value copyTarget() const {
+    return copy ? copy->getOpOperand(1).get() : Value();
+  }
 };
 
 /// `op`'s scalar result at `indices` of its iteration space, with `known`
@@ -591,7 +595,7 @@ void storeResult(Builder &h, Value out, AffineMap outMap, const Fusion &f,
     for (auto [size, index] :
          llvm::zip(shape.drop_front(), ArrayRef(indices).drop_front()))
       linear = h.add(h.mul(linear, size), index);
-    Value target = linalg::CopyOp(f.copy).getOutputs()[0];
+    Value target = f.copyTarget();
     auto targetShape = cast<MemRefType>(target.getType()).getShape();
     SmallVector<Value> at(targetShape.size());
     h.delinearize(linear,
