@@ -697,8 +697,8 @@ def TileContractionsForGpu
     threads load neighbouring addresses), a barrier, 16 unrolled rank-1
     updates, a barrier. The slices are loaded into registers a round
     ahead (the first before the loop), so that the global loads' latency
-    hides under the last round's updates. Each update reads a thread's rows and columns as
-    vectors of 4 (or 2) words, through views of the slices whose elements
+    hides under the last round's updates. Each update reads a thread's
+    rows and columns as vectors of 4 (or 2) words, through views of the slices whose elements
     are those vectors, so that the backend emits aligned vector loads
     (`ld.shared.v4.f32`): 4 loads per 64 FMAs. Every output starts from its value in `out` and adds its
     products in the depth's order, as the sequential loop does: the result
@@ -716,7 +716,8 @@ def TileContractionsForGpu
     partial sums, from 0, into a `memref.alloc` of [splits, output shape]
     (which the launch table places past the workspace), and a second
     `gpu.launch`, a thread per output, adds them in depth order to the
-    output's start value, the fused prologue's and epilogue's place.
+    output's start value; the fused prologue and epilogue move into that
+    kernel.
 
     The op right before that only fills `out` (a bias broadcast) gives the
     accumulators their start instead, and the elementwise op after it that
