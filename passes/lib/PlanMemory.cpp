@@ -206,33 +206,20 @@ struct PlanMemoryPass : rep::impl::PlanMemoryBase<PlanMemoryPass> {
       for (auto op : body.getOps<linalg::LinalgOp>()) {
         if (op.getNumReductionLoops() == 0)
           continue;
-        Operation *next = op->getNextNode();
-        for (unsigned skipped = 0; next && skipped < kMaxOpsBeforeEpilogue &&
-                                   !isa<linalg::GenericOp>(next);
-             ++skipped)
-          next = next->getNextNode();
-        auto epilogue = dyn_cast_or_null<linalg::GenericOp>(next);
+        auto epilogue = dyn_cast_or_null<linalg::GenericOp>(findFusable(
+            op, [](Operation *x) { return isa<linalg::GenericOp>(x); }));
         if (!epilogue)
           continue;
         position[op] = position[epilogue];
         // A copy of the epilogue's output (through reshapes) into the next
         // conv's padded input fuses into the kernel too.
-        if (epilogue.getNumDpsInits() != 1)
-          continue;
-        next = epilogue->getNextNode();
-        for (unsigned skipped = 0;
-             next && skipped < kMaxOpsBeforeEpilogue &&
-             !isa<linalg::GenericOp, linalg::CopyOp>(next);
-             ++skipped)
-          next = next->getNextNode();
-        auto copy = dyn_cast_or_null<linalg::CopyOp>(next);
-        if (!copy || copy.getInputs().size() != 1)
-          continue;
-        Value source = copy.getInputs()[0];
-        while (isa_and_nonnull<memref::ExpandShapeOp, memref::CollapseShapeOp>(
-            source.getDefiningOp()))
-          source = source.getDefiningOp()->getOperand(0);
-        if (source == epilogue.getDpsInitOperand(0)->get())
+        auto copy = dyn_cast_or_null<linalg::CopyOp>(
+            findFusable(epilogue, [](Operation *x) {
+              return isa<linalg::GenericOp, linalg::CopyOp>(x);
+            }));
+        if (copy && epilogue.getNumDpsInits() == 1 &&
+            reshapeSource(copy.getInputs()[0]) ==
+                epilogue.getDpsInitOperand(0)->get())
           position[op] = position[epilogue] = position[copy];
       }
 

@@ -327,6 +327,43 @@ linalg::LinalgOp prologueOf(linalg::LinalgOp op, Value out) {
   return prev;
 }
 
+/// Whether `v` exists before `op` once the ops in `moved` move there.
+bool availableBefore(Operation *op, Value v,
+                     const SmallPtrSetImpl<Operation *> &moved) {
+  Operation *def = v.getDefiningOp();
+  return !def || def->getBlock() != op->getBlock() ||
+         !op->isBeforeInBlock(def) || moved.contains(def);
+}
+
+/// Whether an op fused into `op`'s kernel may run before `skipped`, the
+/// ops between them: the pure ones (views) move before `op`, appended to
+/// `views`, if what they take exists there; the others must be linalg ops
+/// on buffers that touch none of `buffers`, and stay behind.
+bool hoistOver(Operation *op, ArrayRef<Operation *> skipped,
+               ArrayRef<Value> buffers, SmallVectorImpl<Operation *> &views) {
+  SmallPtrSet<Operation *, 16> moved(views.begin(), views.end());
+  SmallVector<Operation *> pure;
+  for (Operation *x : skipped) {
+    if (isMemoryEffectFree(x) && x->getNumRegions() == 0) {
+      if (!llvm::all_of(x->getOperands(),
+                        [&](Value v) { return availableBefore(op, v, moved); }))
+        return false;
+      moved.insert(x);
+      pure.push_back(x);
+      continue;
+    }
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(x);
+    if (!linalgOp || !linalgOp.hasPureBufferSemantics())
+      return false;
+    for (Value v : x->getOperands())
+      if (isa<MemRefType>(v.getType()) &&
+          llvm::any_of(buffers, [&](Value b) { return mayOverlap(v, b); }))
+        return false;
+  }
+  llvm::append_range(views, pure);
+  return true;
+}
+
 /// The op after `op` that reads `op`'s output element by element (ReLU,
 /// GELU, a residual add) into another buffer, or null. Each thread applies
 /// it to its accumulators, so it must not write what `op` reads, nor read
@@ -337,14 +374,8 @@ linalg::LinalgOp prologueOf(linalg::LinalgOp op, Value out) {
 linalg::LinalgOp epilogueOf(linalg::LinalgOp op, Value out,
                             SmallVectorImpl<Operation *> &views) {
   SmallVector<Operation *> skipped;
-  Operation *next = op->getNextNode();
-  for (; next && skipped.size() < rep::kMaxOpsBeforeEpilogue;
-       next = next->getNextNode()) {
-    if (isa<linalg::GenericOp>(next) || next->hasTrait<OpTrait::IsTerminator>())
-      break;
-    skipped.push_back(next);
-  }
-  auto epilogue = dyn_cast_or_null<linalg::LinalgOp>(next);
+  auto epilogue = dyn_cast_or_null<linalg::LinalgOp>(rep::findFusable(
+      op, [](Operation *x) { return isa<linalg::GenericOp>(x); }, &skipped));
   if (!isElementwiseOver(epilogue, out, /*asInit=*/false))
     return {};
   Value dest = epilogue.getDpsInitOperand(0)->get();
@@ -369,32 +400,8 @@ linalg::LinalgOp epilogueOf(linalg::LinalgOp op, Value out,
     if (mayOverlap(v, out) || (mayOverlap(v, dest) && !(v == dest && identity)))
       return {};
   }
-  if (!readsOut)
+  if (!readsOut || !hoistOver(op, skipped, buffers, views))
     return {};
-  // The epilogue now runs before the skipped ops that touch memory.
-  SmallPtrSet<Operation *, 16> moved;
-  for (Operation *x : skipped) {
-    if (isMemoryEffectFree(x) && x->getNumRegions() == 0) {
-      if (llvm::any_of(x->getOperands(), [&](Value v) {
-            Operation *def = v.getDefiningOp();
-            return def && def->getBlock() == op->getBlock() &&
-                   op->isBeforeInBlock(def) && !moved.contains(def);
-          }))
-        return {};
-      moved.insert(x);
-      continue;
-    }
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(x);
-    if (!linalgOp || !linalgOp.hasPureBufferSemantics())
-      return {};
-    for (Value v : x->getOperands())
-      if (isa<MemRefType>(v.getType()) &&
-          llvm::any_of(buffers, [&](Value b) { return mayOverlap(v, b); }))
-        return {};
-  }
-  for (Operation *x : skipped)
-    if (moved.contains(x))
-      views.push_back(x);
   return epilogue;
 }
 
@@ -413,25 +420,14 @@ linalg::CopyOp copyAfter(linalg::LinalgOp op, linalg::LinalgOp epilogue,
   if (!cast<MemRefType>(dest.getType()).getLayout().isIdentity())
     return {};
   SmallVector<Operation *> skipped;
-  Operation *next = epilogue->getNextNode();
-  for (; next && skipped.size() < rep::kMaxOpsBeforeEpilogue;
-       next = next->getNextNode()) {
-    if (isa<linalg::GenericOp, linalg::CopyOp>(next) ||
-        next->hasTrait<OpTrait::IsTerminator>())
-      break;
-    skipped.push_back(next);
-  }
-  auto copy = dyn_cast_or_null<linalg::CopyOp>(next);
-  if (!copy || !copy.hasPureBufferSemantics())
-    return {};
+  auto copy = dyn_cast_or_null<linalg::CopyOp>(rep::findFusable(
+      epilogue,
+      [](Operation *x) { return isa<linalg::GenericOp, linalg::CopyOp>(x); },
+      &skipped));
   // Reshapes of an identity layout keep the elements' order.
-  Value source = copy.getInputs()[0];
-  while (source != dest) {
-    Operation *def = source.getDefiningOp();
-    if (!isa_and_nonnull<memref::ExpandShapeOp, memref::CollapseShapeOp>(def))
-      return {};
-    source = def->getOperand(0);
-  }
+  if (!copy || !copy.hasPureBufferSemantics() ||
+      rep::reshapeSource(copy.getInputs()[0]) != dest)
+    return {};
   Value target = copy.getOutputs()[0];
   // The ops between the kernel and its epilogue that stay behind run after
   // the kernel now, and with it the copy: they must not touch its target.
@@ -449,36 +445,15 @@ linalg::CopyOp copyAfter(linalg::LinalgOp op, linalg::LinalgOp epilogue,
           return {};
         buffers.push_back(v);
       }
-  SmallPtrSet<Operation *, 16> moved(views.begin(), views.end());
-  SmallVector<Operation *> more;
-  for (Operation *x : skipped) {
-    if (isMemoryEffectFree(x) && x->getNumRegions() == 0) {
-      if (llvm::any_of(x->getOperands(), [&](Value v) {
-            Operation *def = v.getDefiningOp();
-            return def && def->getBlock() == op->getBlock() &&
-                   op->isBeforeInBlock(def) && !moved.contains(def);
-          }))
-        return {};
-      moved.insert(x);
-      more.push_back(x);
-      continue;
-    }
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(x);
-    if (!linalgOp || !linalgOp.hasPureBufferSemantics())
-      return {};
-    for (Value v : x->getOperands())
-      if (isa<MemRefType>(v.getType()) &&
-          llvm::any_of(buffers, [&](Value b) { return mayOverlap(v, b); }))
-        return {};
-  }
+  SmallVector<Operation *> hoisted(views.begin(), views.end());
+  if (!hoistOver(op, skipped, buffers, hoisted))
+    return {};
   // The copy's operands must exist before the kernel too.
-  for (Value v : copy->getOperands()) {
-    Operation *def = v.getDefiningOp();
-    if (def && def->getBlock() == op->getBlock() && op->isBeforeInBlock(def) &&
-        !moved.contains(def))
-      return {};
-  }
-  llvm::append_range(views, more);
+  SmallPtrSet<Operation *, 16> moved(hoisted.begin(), hoisted.end());
+  if (!llvm::all_of(copy->getOperands(),
+                    [&](Value v) { return availableBefore(op, v, moved); }))
+    return {};
+  views.assign(hoisted.begin(), hoisted.end());
   return copy;
 }
 

@@ -7,14 +7,17 @@
 //===----------------------------------------------------------------------===//
 
 #include "rep/Transforms/Utils.h"
+#include "rep/Transforms/Passes.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Debug.h"
-#include "llvm/ADT/StringExtras.h"
 #include <cmath>
 #include <mutex>
 
@@ -30,8 +33,9 @@ RefusalHandler refusalHandler;
 struct RefusalPrinter : RewriterBase::Listener {
   explicit RefusalPrinter(StringRef pass) : pass(pass) {}
   StringRef pass;
-  void notifyMatchFailure(
-      Location loc, function_ref<void(Diagnostic &)> reasonCallback) override {
+  void
+  notifyMatchFailure(Location loc,
+                     function_ref<void(Diagnostic &)> reasonCallback) override {
     Diagnostic diag(loc, DiagnosticSeverity::Remark);
     reasonCallback(diag);
     // Functions are rewritten in parallel: one report at a time.
@@ -261,10 +265,9 @@ Value rep::createAffine(OpBuilder &b, Location loc, Value x,
   s.data.assign(scale.begin(), scale.end());
   t.shape = s.shape;
   t.data.assign(shift.begin(), shift.end());
-  return b.create<ChannelAffineOp>(loc, x.getType(), x,
-                                   createConstant(b, loc, s),
-                                   createConstant(b, loc, t),
-                                   b.getI64IntegerAttr(axis));
+  return b.create<ChannelAffineOp>(
+      loc, x.getType(), x, createConstant(b, loc, s), createConstant(b, loc, t),
+      b.getI64IntegerAttr(axis));
 }
 
 std::optional<std::pair<int64_t, std::vector<float>>>
@@ -289,4 +292,27 @@ rep::perAxisValues(const Tensor &c, ArrayRef<int64_t> target) {
     return std::pair(*axis, std::vector<float>(target[*axis], c.data[0]));
   }
   return std::pair(*axis, c.data);
+}
+
+Operation *rep::findFusable(Operation *from,
+                            function_ref<bool(Operation *)> stop,
+                            SmallVectorImpl<Operation *> *skipped) {
+  Operation *next = from->getNextNode();
+  for (unsigned n = 0; next && n < kMaxOpsBeforeEpilogue;
+       next = next->getNextNode(), ++n) {
+    if (next->hasTrait<OpTrait::IsTerminator>())
+      return nullptr;
+    if (stop(next))
+      return next;
+    if (skipped)
+      skipped->push_back(next);
+  }
+  return nullptr;
+}
+
+Value rep::reshapeSource(Value v) {
+  while (isa_and_nonnull<memref::ExpandShapeOp, memref::CollapseShapeOp>(
+      v.getDefiningOp()))
+    v = v.getDefiningOp()->getOperand(0);
+  return v;
 }

@@ -44,6 +44,18 @@ constexpr int64_t kMinParallelWork = 16384;
 /// kernel's operands live that far.
 constexpr unsigned kMaxOpsBeforeEpilogue = 16;
 
+/// The first op after `from`, at most kMaxOpsBeforeEpilogue ops on, that
+/// `stop` accepts, or null (also at the block's terminator); `skipped`, if
+/// given, gets the ops in between. The GPU kernels fuse the epilogue (and
+/// a copy of its output) this finds, and the memory plan keeps their
+/// operands live up to it.
+Operation *findFusable(Operation *from, function_ref<bool(Operation *)> stop,
+                       SmallVectorImpl<Operation *> *skipped = nullptr);
+
+/// The buffer `v` reshapes through memref.expand_shape and
+/// memref.collapse_shape (`v` itself if neither defines it).
+Value reshapeSource(Value v);
+
 void populateRaiseGeluPatterns(RewritePatternSet &patterns);
 void populateRaiseLayerNormPatterns(RewritePatternSet &patterns);
 void populateFoldConstantsPatterns(RewritePatternSet &patterns);
