@@ -71,6 +71,7 @@ void populateFuseElementwisePatterns(RewritePatternSet &patterns);
 void populateCopyToLinalgPatterns(RewritePatternSet &patterns);
 void populateTileContractionsForGpuPatterns(RewritePatternSet &patterns,
                                             int64_t multiprocessors = 0);
+void populateMapRowReductionsToGpuPatterns(RewritePatternSet &patterns);
 
 /// What runs right after import: recognise decomposed ops.
 void buildImportCleanupPipeline(OpPassManager &pm);

@@ -786,6 +786,73 @@ def TileContractionsForGpu
   ];
 }
 
+def MapRowReductionsToGpu
+    : Pass<"rep-map-row-reductions-to-gpu", "func::FuncOp"> {
+  let summary = "Compute each reduction along contiguous rows as a warp per row";
+  let description = [{
+    After bufferization, on the GPU path: a top-level `linalg.generic` on
+    static f32 buffers with one reduction loop, whose body combines the
+    output with one value by an add, a multiply, a max or a min, and whose
+    inputs read the reduced loop along their contiguous last dimension (a
+    LayerNorm's mean and variance over channels), becomes one
+    `gpu.launch`. `rep-map-parallel-loops-to-gpu` would give each output to
+    one thread, whose neighbours read a row apart: uncoalesced loads, and
+    few blocks (a 784 x 128 LayerNorm made 4).
+
+    Here a warp takes a row, 8 rows a block of 256 threads: lane l
+    combines elements l, l + 32, ... in order from the combiner's neutral
+    value (-0, 1, -inf or +inf), so a warp's loads are neighbours. The
+    block's partials meet in dynamic shared memory and are halved four
+    times, with a barrier after each (lane i takes lane i + 16's, ..., then
+    i + 2's); lane 0 takes lane 1's and combines the output's start value
+    with the total.
+    The sum is reassociated, as every parallel reduction is; within a lane
+    it keeps the row's order. Rows shorter than a warp (32) keep the thread
+    per output.
+
+    The op right before that only fills the output (the copy of a zero
+    fill that bufferization leaves) gives the start value instead, and an
+    elementwise op after it fuses, as in `rep-tile-contractions-for-gpu`.
+
+    ```mlir
+    linalg.copy ins(%zeros : memref<784xf32>) outs(%sum : memref<784xf32>)
+    linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>,
+                                     affine_map<(d0, d1) -> (d0)>],
+                    iterator_types = ["parallel", "reduction"]}
+        ins(%x : memref<784x128xf32>) outs(%sum : memref<784xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %s = arith.addf %in, %out : f32
+      linalg.yield %s : f32
+    }
+    ```
+    becomes
+    ```mlir
+    gpu.launch blocks(...) in (%gx = %c98, ...) threads(...) in (%tx = %c256, ...)
+        dynamic_shared_memory_size %c1024_i32 {
+      %lane = arith.remui %tid, %c32
+      %row = (%bid * 8 + %tid / 32)
+      %p = scf.for %k = %lane to %c128 step %c32 iter_args(%acc = %cst_neg0) {
+        %in = memref.load %x[%row, %k]
+        %s = arith.addf %in, %acc : f32
+        scf.yield %s
+      }
+      memref.store %p, %partials[%tid]
+      gpu.barrier
+      ... 4 x { if %lane < h: %partials[%tid] += %partials[%tid + h]; gpu.barrier }
+      scf.if %lane == 0 {
+        %total = %partials[%tid] + %partials[%tid + 1]
+        %start = memref.load %zeros[%row]
+        memref.store (%total + %start), %sum[%row]
+      }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def OutlineGpuKernels : Pass<"rep-outline-gpu-kernels", "ModuleOp"> {
   let summary = "Outline every gpu.launch into one gpu.module, constants sunk";
   let description = [{
