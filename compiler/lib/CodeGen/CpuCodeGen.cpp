@@ -179,7 +179,7 @@ LogicalResult rep::bufferizeAndPlanMemory(ModuleOp module,
                                           bool liveThroughEpilogues) {
   if (failed(runCodeGenPipeline(
           module, options,
-          "canonicalize,cse,"
+          "canonicalize,cse,func.func(rep-rematerialize-fills),"
           "one-shot-bufferize{bufferize-function-boundaries "
           "function-boundary-type-conversion=identity-layout-map},"
           "buffer-results-to-out-params{hoist-static-allocs},"

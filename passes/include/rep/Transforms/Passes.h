@@ -72,6 +72,7 @@ void populateCopyToLinalgPatterns(RewritePatternSet &patterns);
 void populateTileContractionsForGpuPatterns(RewritePatternSet &patterns,
                                             int64_t multiprocessors = 0);
 void populateMapRowReductionsToGpuPatterns(RewritePatternSet &patterns);
+void populateRematerializeFillsPatterns(RewritePatternSet &patterns);
 
 /// What runs right after import: recognise decomposed ops.
 void buildImportCleanupPipeline(OpPassManager &pm);

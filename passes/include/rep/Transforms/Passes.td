@@ -627,6 +627,40 @@ def LowerToLoops : Pass<"rep-lower-to-loops", "func::FuncOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def RematerializeFills : Pass<"rep-rematerialize-fills", "func::FuncOp"> {
+  let summary = "Give each op that writes over a filled empty tensor its own fill";
+  let description = [{
+    Before bufferization: CSE merges equal fills, such as the zero inits
+    of a LayerNorm's two sums, and one-shot bufferization then fills one
+    buffer and copies it into each sum's own (on the GPU, a kernel for the
+    fill, and the sums load their start from it). Where a fill of a
+    `tensor.empty` has several users, this pass gives each op that takes it
+    as its destination its own `tensor.empty` and `linalg.fill`, right
+    before it; the fill stays for the ops that only read it, if any. Each
+    fill then bufferizes in place into the buffer its writer reduces into,
+    right before it, which `rep-map-row-reductions-to-gpu` and
+    `rep-tile-contractions-for-gpu` fuse as the start value.
+
+    ```mlir
+    %e = tensor.empty() : tensor<784xf32>
+    %z = linalg.fill ins(%cst : f32) outs(%e : tensor<784xf32>) -> tensor<784xf32>
+    %sum = linalg.generic ... outs(%z : tensor<784xf32>)
+    %var = linalg.generic ... ins(%x, %sum ...) outs(%z : tensor<784xf32>)
+    ```
+    becomes
+    ```mlir
+    %e1 = tensor.empty() : tensor<784xf32>
+    %z1 = linalg.fill ins(%cst : f32) outs(%e1 : tensor<784xf32>) -> tensor<784xf32>
+    %sum = linalg.generic ... outs(%z1 : tensor<784xf32>)
+    %e2 = tensor.empty() : tensor<784xf32>
+    %z2 = linalg.fill ins(%cst : f32) outs(%e2 : tensor<784xf32>) -> tensor<784xf32>
+    %var = linalg.generic ... ins(%x, %sum ...) outs(%z2 : tensor<784xf32>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def MapParallelLoopsToGpu
     : Pass<"rep-map-parallel-loops-to-gpu", "func::FuncOp"> {
   let summary = "Map each kernel's parallel loop nest to GPU blocks and threads";
