@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 //
 // The passes that build `gpu.launch` kernels from linalg ops by hand
-// (rep-tile-contractions-for-gpu, rep-map-row-reductions-to-gpu) share
+// (rep-tile-contractions-for-gpu, rep-map-reductions-to-gpu) share
 // index arithmetic, and the fusion of the op that starts a kernel's
 // outputs (a bias, a fill), the elementwise op after it and a copy of that
 // op's output.

@@ -479,7 +479,7 @@ FailureOr<CudaProgram> rep::lowerLinalgToCuda(ModuleOp module,
           "func.func(rep-tile-contractions-for-gpu{multiprocessors=" +
               std::to_string(multiprocessorsOf(cuda.arch)) +
               "}),"
-              "func.func(rep-map-row-reductions-to-gpu),"
+              "func.func(rep-map-reductions-to-gpu),"
               "func.func(rep-map-parallel-loops-to-gpu{block-size=" +
               std::to_string(cuda.blockSize) +
               "}),"

@@ -71,7 +71,7 @@ void populateFuseElementwisePatterns(RewritePatternSet &patterns);
 void populateCopyToLinalgPatterns(RewritePatternSet &patterns);
 void populateTileContractionsForGpuPatterns(RewritePatternSet &patterns,
                                             int64_t multiprocessors = 0);
-void populateMapRowReductionsToGpuPatterns(RewritePatternSet &patterns);
+void populateMapReductionsToGpuPatterns(RewritePatternSet &patterns);
 void populateRematerializeFillsPatterns(RewritePatternSet &patterns);
 
 /// What runs right after import: recognise decomposed ops.

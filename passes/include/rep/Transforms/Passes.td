@@ -638,7 +638,7 @@ def RematerializeFills : Pass<"rep-rematerialize-fills", "func::FuncOp"> {
     as its destination its own `tensor.empty` and `linalg.fill`, right
     before it; the fill stays for the ops that only read it, if any. Each
     fill then bufferizes in place into the buffer its writer reduces into,
-    right before it, which `rep-map-row-reductions-to-gpu` and
+    right before it, which `rep-map-reductions-to-gpu` and
     `rep-tile-contractions-for-gpu` fuse as the start value.
 
     ```mlir
@@ -820,36 +820,48 @@ def TileContractionsForGpu
   ];
 }
 
-def MapRowReductionsToGpu
-    : Pass<"rep-map-row-reductions-to-gpu", "func::FuncOp"> {
-  let summary = "Compute each reduction along contiguous rows as a warp per row";
+def MapReductionsToGpu
+    : Pass<"rep-map-reductions-to-gpu", "func::FuncOp"> {
+  let summary = "Compute each reduction along memory as a cooperative GPU kernel";
   let description = [{
     After bufferization, on the GPU path: a top-level `linalg.generic` on
-    static f32 buffers with one reduction loop, whose body combines the
-    output with one value by an add, a multiply, a max or a min, and whose
-    inputs read the reduced loop along their contiguous last dimension (a
-    LayerNorm's mean and variance over channels), becomes one
-    `gpu.launch`. `rep-map-parallel-loops-to-gpu` would give each output to
-    one thread, whose neighbours read a row apart: uncoalesced loads, and
-    few blocks (a 784 x 128 LayerNorm made 4).
+    static f32 buffers with reduction loops, whose body combines the
+    output with one value by an add, a multiply, a max or a min, and that
+    combines at least 32 elements an output, becomes one `gpu.launch`, if
+    its inputs run along memory (their contiguous last dimension, unit
+    stride) in one of two ways. `rep-map-parallel-loops-to-gpu` would give
+    each output to one thread, which combines all its elements alone: a
+    784 x 128 LayerNorm sum made 4 blocks whose neighbouring threads read
+    a row apart, and RepMLPNet's global average pools over 56 x 56 pixels
+    one block of 64 threads, each 3136 loads long.
 
-    Here a warp takes a row, 8 rows a block of 256 threads: lane l
-    combines elements l, l + 32, ... in order from the combiner's neutral
-    value (-0, 1, -inf or +inf), so a warp's loads are neighbours. The
-    block's partials meet in dynamic shared memory and are halved four
-    times, with a barrier after each (lane i takes lane i + 16's, ..., then
-    i + 2's); lane 0 takes lane 1's and combines the output's start value
-    with the total.
-    The sum is reassociated, as every parallel reduction is; within a lane
-    it keeps the row's order. Rows shorter than a warp (32) keep the thread
-    per output.
+    Rows (one reduced loop, which the inputs read along memory: a
+    LayerNorm's mean and variance over channels): a warp takes a row, 8
+    rows a block of 256 threads, and lane l combines elements l, l + 32,
+    ... Columns (the output's last loop is the one the inputs read along
+    memory: a global average pool over NHWC's h and w, a mean over
+    tokens): a block takes 32 neighbouring outputs, a lane each, and 2 to
+    32 warps (slices, a power of 2, about 16 elements a thread), and slice
+    s combines the reduced elements s, s + slices, ... in the reduced
+    loops' row-major order.
 
-    The op right before that only fills the output (the copy of a zero
-    fill that bufferization leaves) gives the start value instead, and an
-    elementwise op after it fuses, as in `rep-tile-contractions-for-gpu`.
+    Either way each thread starts from the combiner's neutral value (-0, 1,
+    -inf or +inf) and keeps the elements' order; the block's partials meet
+    in dynamic shared memory and are halved, a barrier after each halving
+    (thread t takes the partial half the width away: lanes in a row's
+    warp, slices in a column's block), but for the last, which the
+    output's first thread does alone before it combines the output's
+    start value with the total. The sum is reassociated, as every
+    parallel reduction is. Threads past the last row or column load
+    nothing but meet the barriers.
+
+    The op right before that only fills the output (the zero fill that
+    `rep-rematerialize-fills` gives each reduction) gives the start value
+    instead, and an elementwise op after it (a mean's division) fuses, as
+    in `rep-tile-contractions-for-gpu`.
 
     ```mlir
-    linalg.copy ins(%zeros : memref<784xf32>) outs(%sum : memref<784xf32>)
+    linalg.fill ins(%zero : f32) outs(%sum : memref<784xf32>)
     linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>,
                                      affine_map<(d0, d1) -> (d0)>],
                     iterator_types = ["parallel", "reduction"]}
@@ -875,8 +887,7 @@ def MapRowReductionsToGpu
       ... 4 x { if %lane < h: %partials[%tid] += %partials[%tid + h]; gpu.barrier }
       scf.if %lane == 0 {
         %total = %partials[%tid] + %partials[%tid + 1]
-        %start = memref.load %zeros[%row]
-        memref.store (%total + %start), %sum[%row]
+        memref.store (%total + %zero), %sum[%row]
       }
     }
     ```

@@ -1,9 +1,10 @@
-// RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-map-row-reductions-to-gpu))" -split-input-file | FileCheck %s
-// RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-map-row-reductions-to-gpu))" -split-input-file -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
+// RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-map-reductions-to-gpu))" -split-input-file | FileCheck %s
+// RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-map-reductions-to-gpu))" -split-input-file -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
 // Numerically: tests/CodeGen/cuda/reductions.test runs these kernels at
 // the borders (host builds, the CUDA driver emulator) against the
 // interpreter.
 
+// Rows: the reduced loop runs along the inputs' memory.
 // A LayerNorm's sum over 128 channels of 784 rows: 98 blocks of 8 warps,
 // a warp a row; lane l sums elements l, l + 32, ... from -0, the partials
 // meet in 1 KiB of shared memory and halve 4 times, a barrier each; lane
@@ -15,6 +16,7 @@
 // CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c98, %{{.*}} = %c1, %{{.*}} = %c1) threads({{.*}}) in (%{{.*}} = %c256, %{{.*}} = %c1, %{{.*}} = %c1) dynamic_shared_memory_size %c1024_i32
 // CHECK: %[[LANE:.*]] = arith.remui %[[TID:.*]], %c32
 // CHECK: %[[ROW:.*]] = arith.addi
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[LANE]], %c0
 // CHECK: %[[P:.*]] = scf.for %[[K:.*]] = %[[LANE]] to %c128 step %c32 iter_args(%[[ACC:.*]] = %cst) -> (f32) {
 // CHECK:   %[[X:.*]] = memref.load %arg0[%[[ROW]], %[[K]]]
 // CHECK:   %[[S:.*]] = arith.addf %[[X]], %[[ACC]]
@@ -33,7 +35,6 @@
 // CHECK: arith.cmpi ult, %[[LANE]], %c2
 // CHECK: gpu.barrier
 // CHECK-NOT: gpu.barrier
-// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[LANE]], %c0
 // CHECK: scf.if %[[FIRST]] {
 // CHECK:   %[[MINE:.*]] = memref.load %[[PARTIALS]][%[[TID]]]
 // CHECK:   %[[NEXT:.*]] = arith.addi %[[TID]], %c1
@@ -66,6 +67,7 @@ func.func @layer_norm_sum(%x: memref<784x128xf32>, %zeros: memref<784xf32>, %sum
 // CHECK: %[[LANE:.*]] = arith.remui %{{.*}}, %c32
 // CHECK: %[[ROW:.*]] = arith.addi
 // CHECK: %[[INSIDE:.*]] = arith.cmpi ult, %[[ROW]], %c10
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[LANE]], %c0
 // CHECK: %[[P:.*]] = scf.if %[[INSIDE]] -> (f32) {
 // CHECK:   scf.for %[[K:.*]] = %[[LANE]] to %c40 step %c32 iter_args(%[[ACC:.*]] = %[[NEG]]) -> (f32) {
 // CHECK:     memref.load %arg0[%[[ROW]], %[[K]]]
@@ -74,7 +76,6 @@ func.func @layer_norm_sum(%x: memref<784x128xf32>, %zeros: memref<784xf32>, %sum
 // CHECK:     arith.maximumf %{{.*}}, %[[ACC]]
 // CHECK: } else {
 // CHECK:   scf.yield %[[NEG]]
-// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[LANE]], %c0
 // CHECK: %[[STORE:.*]] = arith.andi %[[FIRST]], %[[INSIDE]]
 // CHECK: scf.if %[[STORE]] {
 // CHECK:   memref.load %arg2[%[[ROW]]]
@@ -147,25 +148,96 @@ func.func @mean(%x: memref<100x45xf32>, %sum: memref<100xf32>, %mean: memref<100
 
 // -----
 
-// Left to a thread per output: rows shorter than a warp; a reduction
-// across rows (a pooling over NHWC's h and w reads a row apart per
-// step); rows whose elements are not neighbours; two reduced loops; a
-// combiner that does not reassociate (out - x).
-// CHECK-LABEL: func.func @refused
-// CHECK-NOT: gpu.launch
-// CHECK-COUNT-5: linalg.generic
-// CHECK-NOT: gpu.launch
-// WHY-DAG: rep-map-row-reductions-to-gpu: refused at {{.*}}: rows shorter than a warp
-// WHY-DAG: rep-map-row-reductions-to-gpu: refused at {{.*}}: an input's rows are not its contiguous last dimension
-// WHY-DAG: rep-map-row-reductions-to-gpu: refused at {{.*}}: not one reduction loop
-// WHY-DAG: rep-map-row-reductions-to-gpu: refused at {{.*}}: its combiner is not an add, a multiply, a max or a min
-func.func @refused(%short: memref<5x16xf32>, %o5: memref<5xf32>, %x: memref<64x48xf32>, %o48: memref<48xf32>, %o64: memref<64xf32>, %y: memref<4x40x40xf32>, %o4: memref<4xf32>) {
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%short : memref<5x16xf32>) outs(%o5 : memref<5xf32>) {
+// A global average pool over NHWC's h and w (14 x 14) of 40 channels: a
+// column reduction. Blocks of 32 neighbouring channels (2 tiles, the
+// second with 8 lanes, guarded) and 8 slices (196 / 16 elements a thread,
+// rounded down to a power of 2), for each image: 4 blocks of 256 threads.
+// Slice s combines pixels s, s + 8, ... (h and w from the linear index),
+// the slices halve in shared memory 32 apart (4, then 2 slices: a barrier
+// each), and slice 0 takes slice 1's, adds the fill's 0 and applies the
+// division after it.
+// CHECK-LABEL: func.func @global_avg_pool
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c4, {{.*}} threads({{.*}}) in (%[[T:.*]] = %c256, {{.*}} dynamic_shared_memory_size %c1024_i32
+// CHECK: %[[LANE:.*]] = arith.remui %[[TID:.*]], %c32
+// CHECK: %[[SLICE:.*]] = arith.divui %[[TID]], %c32
+// CHECK: %[[TILE:.*]] = arith.remui %[[BID:.*]], %c2
+// CHECK: %[[C0:.*]] = arith.muli %[[TILE]], %c32
+// CHECK: %[[C:.*]] = arith.addi %[[C0]], %[[LANE]]
+// CHECK: %[[INSIDE:.*]] = arith.cmpi ult, %[[C]], %c40
+// CHECK: %[[N:.*]] = arith.divui %[[BID]], %c2
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[SLICE]], %c0
+// CHECK: scf.if %[[INSIDE]] -> (f32) {
+// CHECK:   scf.for %[[K:.*]] = %[[SLICE]] to %c196 step %c8 iter_args(
+// CHECK:     %[[W:.*]] = arith.remui %[[K]], %c14
+// CHECK:     %[[H:.*]] = arith.divui %[[K]], %c14
+// CHECK:     memref.load %arg0[%[[N]], %[[H]], %[[W]], %[[C]]]
+// CHECK: gpu.barrier
+// CHECK: arith.cmpi ult, %[[SLICE]], %c4
+// CHECK: arith.addi %[[TID]], %c128
+// CHECK: gpu.barrier
+// CHECK: arith.cmpi ult, %[[SLICE]], %c2
+// CHECK: arith.addi %[[TID]], %c64
+// CHECK: gpu.barrier
+// CHECK: %[[STORE:.*]] = arith.andi %[[FIRST]], %[[INSIDE]]
+// CHECK: scf.if %[[STORE]] {
+// CHECK:   arith.addi %[[TID]], %c32
+// CHECK:   %[[TOTAL:.*]] = arith.addf
+// CHECK:   %[[SUM:.*]] = arith.addf %[[TOTAL]]
+// CHECK:   memref.store %[[SUM]], %arg1[%[[N]], %c0, %c0, %[[C]]]
+// CHECK:   %[[MEAN:.*]] = arith.divf %[[SUM]]
+// CHECK:   memref.store %[[MEAN]], %arg2[%[[N]], %c0, %c0, %[[C]]]
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @global_avg_pool(%x: memref<2x14x14x40xf32>, %sum: memref<2x1x1x40xf32>, %mean: memref<2x1x1x40xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 196.0 : f32
+  linalg.fill ins(%zero : f32) outs(%sum : memref<2x1x1x40xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, 0, 0, d3)>], iterator_types = ["parallel", "reduction", "reduction", "parallel"]} ins(%x : memref<2x14x14x40xf32>) outs(%sum : memref<2x1x1x40xf32>) {
   ^bb0(%in: f32, %o: f32):
     %s = arith.addf %in, %o : f32
     linalg.yield %s : f32
   }
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : memref<64x48xf32>) outs(%o48 : memref<48xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%sum : memref<2x1x1x40xf32>) outs(%mean : memref<2x1x1x40xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.divf %in, %n : f32
+    linalg.yield %m : f32
+  }
+  return
+}
+
+// -----
+
+// A sum down the 64 rows of a transposed 64 x 48 input, in (column, row)
+// loop order: a column reduction of 4 slices (64 / 16), its 48 columns in
+// 2 tiles.
+// CHECK-LABEL: func.func @columns_transposed
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c2, {{.*}} threads({{.*}}) in (%{{.*}} = %c128,
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c64 step %c4
+func.func @columns_transposed(%x: memref<64x48xf32>, %out: memref<48xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : memref<64x48xf32>) outs(%out : memref<48xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %o : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Left to a thread per output: fewer elements an output than a warp;
+// inputs whose reduced elements and whose outputs' neighbours are both a
+// stride apart; a reduction over two loops whose inputs run along the
+// last reduced one (no row of one loop, no column); a combiner that does
+// not reassociate (out - x).
+// CHECK-LABEL: func.func @refused
+// CHECK-NOT: gpu.launch
+// CHECK-COUNT-4: linalg.generic
+// CHECK-NOT: gpu.launch
+// WHY-DAG: rep-map-reductions-to-gpu: refused at {{.*}}: fewer elements an output than a warp
+// WHY-DAG: rep-map-reductions-to-gpu: refused at {{.*}}: its inputs are read along memory neither by the reduced loop nor by the output's last
+// WHY-DAG: rep-map-reductions-to-gpu: refused at {{.*}}: its combiner is not an add, a multiply, a max or a min
+func.func @refused(%short: memref<5x16xf32>, %o5: memref<5xf32>, %x: memref<64x48xf32>, %o64: memref<64xf32>, %y: memref<4x40x40xf32>, %o4: memref<4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%short : memref<5x16xf32>) outs(%o5 : memref<5xf32>) {
   ^bb0(%in: f32, %o: f32):
     %s = arith.addf %in, %o : f32
     linalg.yield %s : f32
