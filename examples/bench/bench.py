@@ -93,6 +93,44 @@ def last_json(text):
     return json.loads(text.strip().splitlines()[-1])
 
 
+def rel_err(got, want):
+    """Max abs difference over max abs reference."""
+    return float(np.max(np.abs(got.astype(np.float64) - want)) /
+                 max(float(np.max(np.abs(want))), 1e-30))
+
+
+def gpu_medians(rep_run, family, x, rounds, per_round):
+    """Median ms of `rep_run` (a rep-run command without --repeat), and of
+    PyTorch eager and torch.compile on the family's paper-size model, on
+    input `x`, host to host, in interleaved rounds; fp32, TF32 off."""
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    build, _ = repc_models.FAMILIES[family]['paper']
+    torch.manual_seed(0)
+    model = build().eval().cuda()
+    compiled = torch.compile(model)
+    xt = torch.from_numpy(x)
+
+    def timed(fn, warmup=2):
+        times = []
+        with torch.no_grad():
+            for i in range(warmup + per_round):
+                torch.cuda.synchronize()
+                t = time.perf_counter()
+                fn(xt.cuda()).cpu()
+                torch.cuda.synchronize()
+                if i >= warmup:
+                    times.append((time.perf_counter() - t) * 1e3)
+        return statistics.median(times)
+    times = {'repc': [], 'eager': [], 'compile': []}
+    for _ in range(rounds):
+        r = sh(rep_run + ['--repeat=%d' % per_round, '--warmup=2'])
+        times['repc'].append(last_json(r.stdout)['median_ms'])
+        times['eager'].append(timed(model))
+        times['compile'].append(timed(compiled))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
 def measure_peak(env, work):
     src = os.path.join(work, 'peak.c')
     exe = os.path.join(work, 'peak')
@@ -175,9 +213,7 @@ def main():
             sh(pin + [os.path.join(BIN, 'rep-run'), stem + '.so',
                       '--input=' + stem + '.input.npy', '--output=' + stem + '.repc.npy',
                       '--threads=%d' % args.threads], env=env)
-            got, want = np.load(stem + '.repc.npy'), np.load(stem + '.output.npy')
-            rel = float(np.max(np.abs(got.astype(np.float64) - want)) /
-                        max(float(np.max(np.abs(want))), 1e-30))
+            rel = rel_err(np.load(stem + '.repc.npy'), np.load(stem + '.output.npy'))
             runners = {
                 'repc': lambda s=stem: pin + [
                     os.path.join(BIN, 'rep-run'), s + '.so', '--input=' + s + '.input.npy',
@@ -220,8 +256,6 @@ def export(family, batch, work):
 def main_gpu(args):
     if not torch.cuda.is_available():
         sys.exit('bench: --gpu: PyTorch sees no CUDA GPU')
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
     batches = '1,64' if args.batches == '1,8' else args.batches
     print('GPU: %s' % torch.cuda.get_device_name(0))
     print('| model | batch | repc ms | PyTorch eager ms | torch.compile ms '
@@ -236,35 +270,11 @@ def main_gpu(args):
             compile_s = time.perf_counter() - t0
             sh([os.path.join(BIN, 'rep-run'), lib, '--device=cuda',
                 '--input=' + stem + '.input.npy', '--output=' + stem + '.cuda.npy'])
-            got, want = np.load(stem + '.cuda.npy'), np.load(stem + '.output.npy')
-            rel = float(np.max(np.abs(got.astype(np.float64) - want)) /
-                        max(float(np.max(np.abs(want))), 1e-30))
-            build, _ = repc_models.FAMILIES[family]['paper']
-            torch.manual_seed(0)
-            model = build().eval().cuda()
-            x = torch.from_numpy(np.load(stem + '.input.npy'))
-            compiled = torch.compile(model)
-
-            def timed(fn, repeat=args.per_round, warmup=2):
-                times = []
-                with torch.no_grad():
-                    for i in range(warmup + repeat):
-                        torch.cuda.synchronize()
-                        t = time.perf_counter()
-                        fn(x.cuda()).cpu()
-                        torch.cuda.synchronize()
-                        if i >= warmup:
-                            times.append((time.perf_counter() - t) * 1e3)
-                return statistics.median(times)
-            times = {'repc': [], 'eager': [], 'compile': []}
-            for _ in range(args.rounds):
-                r = sh([os.path.join(BIN, 'rep-run'), lib, '--device=cuda',
-                        '--input=' + stem + '.input.npy',
-                        '--repeat=%d' % args.per_round, '--warmup=2'])
-                times['repc'].append(last_json(r.stdout)['median_ms'])
-                times['eager'].append(timed(model))
-                times['compile'].append(timed(compiled))
-            med = {k: statistics.median(v) for k, v in times.items()}
+            rel = rel_err(np.load(stem + '.cuda.npy'), np.load(stem + '.output.npy'))
+            med = gpu_medians(
+                [os.path.join(BIN, 'rep-run'), lib, '--device=cuda',
+                 '--input=' + stem + '.input.npy'], family,
+                np.load(stem + '.input.npy'), args.rounds, args.per_round)
             print('| %s | %d | %s | %s | %s | %.2f | %.2f | %.1e | %.1f |' % (
                 family, batch, fmt(med['repc']), fmt(med['eager']),
                 fmt(med['compile']), med['repc'] / med['eager'],

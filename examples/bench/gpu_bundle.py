@@ -30,11 +30,8 @@ import glob
 import json
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
@@ -42,13 +39,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BIN = os.path.join(ROOT, 'build', 'bin')
 HEADER = 64
 
-
-def sh(cmd, env=None):
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if r.returncode:
-        sys.exit('gpu_bundle: %s failed:\n%s%s' % (' '.join(cmd), r.stdout,
-                                                   r.stderr))
-    return r
+sys.path.insert(0, os.path.join(ROOT, 'examples', 'bench'))
+from bench import export, gpu_medians, rel_err, sh  # noqa: E402
 
 
 def synthesize(header, size, path):
@@ -65,14 +57,7 @@ def synthetic_input(shape):
     return np.random.RandomState(1).standard_normal(shape).astype(np.float32)
 
 
-def rel_err(got, want):
-    return float(np.max(np.abs(got.astype(np.float64) - want)) /
-                 max(float(np.max(np.abs(want))), 1e-30))
-
-
 def make(args):
-    sys.path.insert(0, os.path.join(ROOT, 'examples', 'bench'))
-    import bench  # the exports, at bench.py's names
     repc = os.path.join(BIN, 'repc')
     out = args.out
     os.makedirs(os.path.join(out, 'tiny'), exist_ok=True)
@@ -85,7 +70,7 @@ def make(args):
         print('tiny %s' % name, flush=True)
     for family in args.models.split(','):
         for batch in [int(b) for b in args.batches.split(',')]:
-            stem = bench.export(family, batch, args.work)
+            stem = export(family, batch, args.work)
             name = '%s_b%d' % (family, batch)
             base = os.path.join(out, 'paper', name)
             with tempfile.TemporaryDirectory() as tmp:
@@ -119,8 +104,6 @@ def make(args):
 
 def run(args):
     import torch
-    sys.path.insert(0, os.path.join(ROOT, 'examples', 'models'))
-    import repc_models
     bundle = os.path.abspath(args.bundle)
     rep_run = os.path.join(bundle, 'rep-run')
     tmp = tempfile.mkdtemp()
@@ -146,8 +129,6 @@ def run(args):
                                                'OK' if ok else 'FAIL'),
                   flush=True)
 
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
     print('\n| model | batch | repc ms | PyTorch eager ms | torch.compile ms '
           '| repc/eager | repc/compile | rel err vs emulator |')
     print('|---|---|---|---|---|---|---|---|')
@@ -168,33 +149,9 @@ def run(args):
             e = rel_err(np.load(y), np.load(base + '.expected.npy'))
             failed += not e <= 1e-4
             err = '%.1e%s' % (e, '' if e <= 1e-4 else ' FAIL')
-        build, _ = repc_models.FAMILIES[meta['family']]['paper']
-        torch.manual_seed(0)
-        model = build().eval().cuda()
-        compiled = torch.compile(model)
-        xt = torch.from_numpy(x)
-
-        def timed(fn):
-            times = []
-            with torch.no_grad():
-                for i in range(2 + args.per_round):
-                    torch.cuda.synchronize()
-                    start = time.perf_counter()
-                    fn(xt.cuda()).cpu()
-                    torch.cuda.synchronize()
-                    if i >= 2:
-                        times.append((time.perf_counter() - start) * 1e3)
-            return statistics.median(times)
-        times = {'repc': [], 'eager': [], 'compile': []}
-        for _ in range(args.rounds):
-            r = sh([rep_run, base + '.so', '--device=cuda',
-                    '--weights=' + weights, '--input=' + xp,
-                    '--repeat=%d' % args.per_round, '--warmup=2'])
-            times['repc'].append(json.loads(r.stdout.strip().splitlines()[-1])
-                                 ['median_ms'])
-            times['eager'].append(timed(model))
-            times['compile'].append(timed(compiled))
-        med = {k: statistics.median(v) for k, v in times.items()}
+        med = gpu_medians(
+            [rep_run, base + '.so', '--device=cuda', '--weights=' + weights,
+             '--input=' + xp], meta['family'], x, args.rounds, args.per_round)
         print('| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %s |' % (
             meta['family'], meta['batch'], med['repc'], med['eager'],
             med['compile'], med['repc'] / med['eager'],

@@ -96,8 +96,10 @@ public:
     });
   }
 
-  /// `body`'s value where `guard` holds (always if null), else 0.
-  Value guarded(Value guard, function_ref<Value()> body) {
+  /// `body`'s value where `guard` holds (always if null), else `otherwise`
+  /// (0 if null).
+  Value guarded(Value guard, function_ref<Value()> body,
+                Value otherwise = Value()) {
     if (!guard)
       return body();
     auto branch = b.create<scf::IfOp>(loc, TypeRange{b.getF32Type()}, guard,
@@ -106,8 +108,9 @@ public:
     b.setInsertionPointToEnd(branch.thenBlock());
     b.create<scf::YieldOp>(loc, body());
     b.setInsertionPointToEnd(branch.elseBlock());
-    Value zero = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0));
-    b.create<scf::YieldOp>(loc, zero);
+    if (!otherwise)
+      otherwise = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0));
+    b.create<scf::YieldOp>(loc, otherwise);
     return branch.getResult(0);
   }
 

@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "GpuKernels.h"
+
 #include "rep/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -197,14 +199,10 @@ struct MapParallelLoopsToGpuPass
       }
       Value linear = rewriter.create<arith::SubIOp>(loc, t, index(start));
       SmallVector<Value> indices(type.getRank());
-      for (int64_t d = type.getRank() - 1; d >= 0; --d) {
-        int64_t size = type.getDimSize(d);
-        indices[d] =
-            d ? rewriter.create<arith::RemUIOp>(loc, linear, index(size))
-              : linear;
-        if (d)
-          linear = rewriter.create<arith::DivUIOp>(loc, linear, index(size));
-      }
+      rep::kernel::KernelBuilder(rewriter, loc)
+          .delinearize(linear,
+                       llvm::to_vector(llvm::seq<unsigned>(0, type.getRank())),
+                       type.getShape(), indices);
       rewriter.create<memref::StoreOp>(loc, fill.value(), out, indices);
       if (branch)
         rewriter.setInsertionPoint(branch.elseBlock()->getTerminator());

@@ -276,20 +276,8 @@ struct MapReduction : OpRewritePattern<linalg::GenericOp> {
       rewriter.create<scf::YieldOp>(loc, next);
       return each.getResult(0);
     };
-    Value partial;
-    if (inside) {
-      auto branch = rewriter.create<scf::IfOp>(
-          loc, TypeRange{rewriter.getF32Type()}, inside,
-          /*withElseRegion=*/true);
-      OpBuilder::InsertionGuard g(rewriter);
-      rewriter.setInsertionPointToEnd(branch.thenBlock());
-      rewriter.create<scf::YieldOp>(loc, partialOf());
-      rewriter.setInsertionPointToEnd(branch.elseBlock());
-      rewriter.create<scf::YieldOp>(loc, neutral);
-      partial = branch.getResult(0);
-    } else {
-      partial = partialOf();
-    }
+    // Spare threads contribute the neutral value.
+    Value partial = h.guarded(inside, partialOf, neutral);
 
     auto workgroup = gpu::AddressSpaceAttr::get(
         rewriter.getContext(), gpu::GPUDialect::getWorkgroupAddressSpace());
