@@ -253,11 +253,12 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     assert(g.isValid());
     const int64_t rowTiles = llvm::divideCeil(g.rows, tileM),
                   colTiles = llvm::divideCeil(g.cols, tileN);
-    // a as [k][m], b as [k][n]. a's rows are padded against bank
-    // conflicts on its stores, by a whole vector to keep steps' loads
-    // aligned.
+    // Two buffers of each slice, a as [k][m], b as [k][n]: a round
+    // multiplies out of one while storing the next round's into the other.
+    // a's rows are padded against bank conflicts on its stores, by a whole
+    // vector to keep steps' loads aligned.
     const int64_t strideA = tileM + 4;
-    const int64_t sharedBytes = 4 * kTileK * (strideA + tileN);
+    const int64_t sharedBytes = 2 * 4 * kTileK * (strideA + tileN);
     Value out = op.getDpsInitOperand(0)->get();
     auto outType = cast<MemRefType>(out.getType());
     // A split GEMM's blocks store partial sums: [split][output indices].
@@ -302,12 +303,12 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
       Type element = rewriter.getF32Type();
       if (lanes > 1)
         element = VectorType::get({lanes}, element);
-      auto type = MemRefType::get({kTileK, n / lanes}, element,
+      auto type = MemRefType::get({2, kTileK, n / lanes}, element,
                                   MemRefLayoutAttrInterface(), workgroup);
       return rewriter.create<memref::ViewOp>(loc, type, shared, h.index(bytes),
                                              ValueRange());
     };
-    const int64_t bytesB = 4 * kTileK * strideA;
+    const int64_t bytesB = 2 * 4 * kTileK * strideA;
     Value tileA = view(0, strideA, 1), tileB = view(bytesB, tileN, 1);
     Value vectorsA = view(0, strideA, regM / 2),
           vectorsB = view(bytesB, tileN, regN / 2);
@@ -403,37 +404,44 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
       }
       return values;
     };
-    auto storeSlices = [&](ArrayRef<Value> values) {
+    auto storeSlices = [&](ArrayRef<Value> values, Value buffer) {
       const Value *v = values.begin();
       for (int64_t e = 0; e < tileM * kTileK; e += threads, ++v) {
         Value m = h.add(mA, e / kTileK);
         h.only(tailA(e, m), [&] {
-          rewriter.create<memref::StoreOp>(loc, *v, tileA, ValueRange{kk, m});
+          rewriter.create<memref::StoreOp>(loc, *v, tileA,
+                                           ValueRange{buffer, kk, m});
         });
       }
       for (int64_t e = 0; e < kTileK * tileN; e += threads, ++v) {
         Value kk = h.add(kB, e / tileN);
         h.only(tailB(e, kk), [&] {
-          rewriter.create<memref::StoreOp>(loc, *v, tileB, ValueRange{kk, n});
+          rewriter.create<memref::StoreOp>(loc, *v, tileB,
+                                           ValueRange{buffer, kk, n});
         });
       }
     };
 
-    // Each round stores the slices loaded during the last (the first
-    // before the loop), and loads the next round's before its multiply-
-    // adds, so that the global loads' latency hides under them.
+    // The round at depth k uses buffer k / 16 % 2; the first round's
+    // slices are stored before the loop. Each round loads the next round's
+    // into registers before its multiply-adds, so that the global loads'
+    // latency hides under them, and stores them into the other buffer
+    // after: the one barrier per round both publishes them and keeps them
+    // from overwriting a buffer still being read. (A loop-carried buffer
+    // index cost ptxas up to 47 more registers a thread.)
     int64_t numAcc = regM * regN;
-    llvm::append_range(init, loadSlices(k0));
+    auto bufferAt = [&](Value k) { return h.rem(h.div(k, kTileK), 2); };
+    SmallVector<Value> first = loadSlices(k0);
+    storeSlices(first, bufferAt(k0));
+    rewriter.create<gpu::BarrierOp>(loc);
     auto rounds =
         rewriter.create<scf::ForOp>(loc, k0, kEnd, h.index(kTileK), init);
     rewriter.setInsertionPointToStart(rounds.getBody());
     k0 = rounds.getInductionVar();
-    storeSlices(
-        SmallVector<Value>(rounds.getRegionIterArgs().drop_front(numAcc)));
-    rewriter.create<gpu::BarrierOp>(loc);
+    Value buffer = bufferAt(k0);
     Value next = h.add(k0, kTileK);
     auto prefetch = rewriter.create<scf::IfOp>(
-        loc, TypeRange(ValueRange(init).drop_front(numAcc)),
+        loc, TypeRange(ValueRange(first)),
         rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, next,
                                        kEnd),
         /*withElseRegion=*/true);
@@ -459,7 +467,7 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
                             SmallVectorImpl<Value> &out) {
         for (Value at : halves) {
           Value v = rewriter.create<memref::LoadOp>(
-              loc, vectors, ValueRange{h.index(kk), at});
+              loc, vectors, ValueRange{buffer, h.index(kk), at});
           auto vector = dyn_cast<VectorType>(v.getType());
           if (!vector) {
             out.push_back(v);
@@ -478,9 +486,10 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
           sum = rewriter.create<arith::AddFOp>(loc, sum, p);
         }
     }
-    // Nobody overwrites the slices before everyone has read them.
+    // Past the last round this stores the else branch's zeros into a
+    // buffer nobody reads again.
+    storeSlices(SmallVector<Value>(prefetch.getResults()), bufferAt(next));
     rewriter.create<gpu::BarrierOp>(loc);
-    llvm::append_range(acc, prefetch.getResults());
     rewriter.create<scf::YieldOp>(loc, acc);
 
     rewriter.setInsertionPointAfter(rounds);

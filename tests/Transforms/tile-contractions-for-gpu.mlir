@@ -6,42 +6,50 @@
 // interpreter.
 
 // A 200x40 by 40x64 matmul: two 128-row tiles of 64 columns, 128 threads
-// of 8 x 8 accumulators, a 16x132 and a 16x64 slice in shared memory, each
-// also viewed as vectors of 4; the accumulators start from the output and
-// go through three 16-deep rounds, two barriers each. Each thread loads
-// its 16 + 8 elements of the first slices before the loop; each round
-// stores them, then loads the next round's (if any) before its 16 steps,
-// each of which loads two vectors of a and two of b for 64 FMAs; the last
-// row tile and the last round are guarded.
+// of 8 x 8 accumulators, two buffers each of a 16x132 and a 16x64 slice in
+// shared memory, also viewed as vectors of 4; the accumulators start from
+// the output. Each thread stores its 16 + 8 elements of the first slices
+// into buffer 0 before the loop, then three 16-deep rounds, one barrier
+// each: a round loads the next round's elements (if any), then its 16
+// steps, each of which loads two vectors of a and two of b out of the
+// round's buffer for 64 FMAs, then stores what it loaded into the other
+// buffer; the last row tile and the last round are guarded.
 // CHECK-LABEL: func.func @matmul
-// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c2, %{{.*}} = %c1, %{{.*}} = %c1) threads({{.*}}) in (%{{.*}} = %c128, %{{.*}} = %c1, %{{.*}} = %c1) dynamic_shared_memory_size %c12544_i32
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c2, %{{.*}} = %c1, %{{.*}} = %c1) threads({{.*}}) in (%{{.*}} = %c128, %{{.*}} = %c1, %{{.*}} = %c1) dynamic_shared_memory_size %c25088_i32
 // CHECK: %[[SMEM:.*]] = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
-// CHECK: %[[A:.*]] = memref.view %[[SMEM]][%c0][] : {{.*}} to memref<16x132xf32, #gpu.address_space<workgroup>>
-// CHECK: %[[B:.*]] = memref.view %[[SMEM]][%c8448][] : {{.*}} to memref<16x64xf32, #gpu.address_space<workgroup>>
-// CHECK: %[[VA:.*]] = memref.view %[[SMEM]][%c0][] : {{.*}} to memref<16x33xvector<4xf32>, #gpu.address_space<workgroup>>
-// CHECK: %[[VB:.*]] = memref.view %[[SMEM]][%c8448][] : {{.*}} to memref<16x16xvector<4xf32>, #gpu.address_space<workgroup>>
+// CHECK: %[[A:.*]] = memref.view %[[SMEM]][%c0][] : {{.*}} to memref<2x16x132xf32, #gpu.address_space<workgroup>>
+// CHECK: %[[B:.*]] = memref.view %[[SMEM]][%c16896][] : {{.*}} to memref<2x16x64xf32, #gpu.address_space<workgroup>>
+// CHECK: %[[VA:.*]] = memref.view %[[SMEM]][%c0][] : {{.*}} to memref<2x16x33xvector<4xf32>, #gpu.address_space<workgroup>>
+// CHECK: %[[VB:.*]] = memref.view %[[SMEM]][%c16896][] : {{.*}} to memref<2x16x16xvector<4xf32>, #gpu.address_space<workgroup>>
 // CHECK: arith.cmpi ult, %{{.*}}, %c200
 // CHECK: memref.load %arg2
 // CHECK: arith.cmpi ult, %{{.*}}, %c40
 // CHECK: memref.load %arg0
 // CHECK: memref.load %arg1
-// CHECK: scf.for %[[K:.*]] = %c0 to %c48 step %c16 iter_args({{.*}}) -> ({{(f32, ){87}f32}}) {
-// CHECK-NOT: memref.load
-// CHECK:   memref.store %{{.*}}, %[[A]]
-// CHECK:   memref.store %{{.*}}, %[[B]]
-// CHECK:   gpu.barrier
+// CHECK: memref.store %{{.*}}, %[[A]][%c0,
+// CHECK: memref.store %{{.*}}, %[[B]][%c0,
+// CHECK: gpu.barrier
+// CHECK: scf.for %[[K:.*]] = %c0 to %c48 step %c16 iter_args({{.*}}) -> ({{(f32, ){63}f32}}) {
+// CHECK-NOT: memref.store
+// CHECK:   %[[ROUND:.*]] = arith.divui %[[K]], %c16
+// CHECK:   %[[BUF:.*]] = arith.remui %[[ROUND]], %c2
 // CHECK:   %[[NEXT:.*]] = arith.addi %[[K]], %c16
 // CHECK:   %[[MORE:.*]] = arith.cmpi ult, %[[NEXT]], %c48
 // CHECK:   scf.if %[[MORE]] -> ({{(f32, ){23}f32}}) {
 // CHECK:     arith.cmpi ult, %{{.*}}, %c40
 // CHECK:     memref.load %arg0
 // CHECK:     memref.load %arg1
-// CHECK-COUNT-2: memref.load %[[VA]][%c0,
-// CHECK-COUNT-2: memref.load %[[VB]][%c0,
+// CHECK-COUNT-2: memref.load %[[VA]][%[[BUF]], %c0,
+// CHECK-COUNT-2: memref.load %[[VB]][%[[BUF]], %c0,
 // CHECK-COUNT-64: arith.mulf
-// CHECK-COUNT-2: memref.load %[[VA]][%c15,
-// CHECK-COUNT-2: memref.load %[[VB]][%c15,
+// CHECK-COUNT-2: memref.load %[[VA]][%[[BUF]], %c15,
+// CHECK-COUNT-2: memref.load %[[VB]][%[[BUF]], %c15,
 // CHECK-COUNT-64: arith.mulf
+// CHECK-NOT: memref.load
+// CHECK:   %[[NROUND:.*]] = arith.divui %[[NEXT]], %c16
+// CHECK:   %[[OTHER:.*]] = arith.remui %[[NROUND]], %c2
+// CHECK:   memref.store %{{.*}}, %[[A]][%[[OTHER]],
+// CHECK:   memref.store %{{.*}}, %[[B]][%[[OTHER]],
 // CHECK-NOT: memref.load
 // CHECK:   gpu.barrier
 // CHECK:   scf.yield
@@ -65,9 +73,9 @@ func.func @matmul(%a: memref<200x40xf32>, %b: memref<40x64xf32>, %c: memref<200x
 // CHECK: %[[OW:.*]] = affine.apply #[[W]](
 // CHECK: memref.load %arg0[%{{.*}}, %[[OH]], %[[OW]], %{{.*}}] : memref<2x9x9x8xf32>
 // CHECK: scf.for
+// CHECK:   memref.load {{.*}} : memref<2x16x18xvector<2xf32>, #gpu.address_space<workgroup>>
+// CHECK:   memref.load {{.*}} : memref<2x16x8xvector<2xf32>, #gpu.address_space<workgroup>>
 // CHECK:   gpu.barrier
-// CHECK:   memref.load {{.*}} : memref<16x18xvector<2xf32>, #gpu.address_space<workgroup>>
-// CHECK:   memref.load {{.*}} : memref<16x8xvector<2xf32>, #gpu.address_space<workgroup>>
 // CHECK-NOT: linalg.conv_2d_nhwc_hwcf
 func.func @conv(%x: memref<2x9x9x8xf32>, %w: memref<3x3x8x16xf32>, %y: memref<2x4x4x16xf32>) {
   linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : memref<2x9x9x8xf32>, memref<3x3x8x16xf32>) outs(%y : memref<2x4x4x16xf32>)
@@ -82,9 +90,9 @@ func.func @conv(%x: memref<2x9x9x8xf32>, %w: memref<3x3x8x16xf32>, %y: memref<2x
 // rows are single words.
 // CHECK-LABEL: func.func @grouped
 // CHECK: gpu.launch {{.*}} in (%{{.*}} = %c3, {{.*}} threads({{.*}}) in (%{{.*}} = %c96,
-// CHECK: memref.view {{.*}} to memref<16x36xf32, #gpu.address_space<workgroup>>
-// CHECK: memref.load {{.*}} : memref<16x36xf32, #gpu.address_space<workgroup>>
-// CHECK: memref.load {{.*}} : memref<16x12xvector<2xf32>, #gpu.address_space<workgroup>>
+// CHECK: memref.view {{.*}} to memref<2x16x36xf32, #gpu.address_space<workgroup>>
+// CHECK: memref.load {{.*}} : memref<2x16x36xf32, #gpu.address_space<workgroup>>
+// CHECK: memref.load {{.*}} : memref<2x16x12xvector<2xf32>, #gpu.address_space<workgroup>>
 func.func @grouped(%x: memref<1x6x6x3x4xf32>, %w: memref<3x3x3x4x24xf32>, %y: memref<1x4x4x3x24xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 + d5, d2 + d6, d3, d7)>, affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d3, d5, d6, d7, d4)>, affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<1x6x6x3x4xf32>, memref<3x3x3x4x24xf32>) outs(%y : memref<1x4x4x3x24xf32>) {
   ^bb0(%in: f32, %in_0: f32, %out: f32):
@@ -113,7 +121,7 @@ func.func @grouped(%x: memref<1x6x6x3x4xf32>, %w: memref<3x3x3x4x24xf32>, %y: me
 // SPLIT: %[[P:.*]] = memref.alloc() : memref<11x100x64xf32>
 // SPLIT: gpu.launch blocks(%[[BLOCK:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c22, {{.*}} threads({{.*}}) in (%{{.*}} = %c64,
 // SPLIT: %[[S:.*]] = arith.divui %[[BLOCK]], %c2
-// SPLIT: memref.view {{.*}} to memref<16x68xf32, #gpu.address_space<workgroup>>
+// SPLIT: memref.view {{.*}} to memref<2x16x68xf32, #gpu.address_space<workgroup>>
 // SPLIT-NOT: memref.load %arg2
 // SPLIT: %[[K0:.*]] = arith.muli %[[S]], %c48
 // SPLIT: %[[K1:.*]] = arith.addi %[[K0]], %c48

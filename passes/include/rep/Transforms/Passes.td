@@ -726,12 +726,15 @@ def TileContractionsForGpu
     64 columns, a multiple of 8) that divides the columns; each thread
     holds 8 x 8 accumulators in registers for 64 columns, 8 x 4 for 32 to
     56, 4 x 4 under 32: half its rows and columns in each half of the
-    block's, consecutive. Each round stages a 16-deep slice of `a` and of
-    `b` in dynamic shared memory (zeros past the edges; neighbouring
-    threads load neighbouring addresses), a barrier, 16 unrolled rank-1
-    updates, a barrier. The slices are loaded into registers a round
-    ahead (the first before the loop), so that the global loads' latency
-    hides under the last round's updates. Each update reads a thread's
+    block's, consecutive. The depth goes in rounds of 16 through two
+    buffers in dynamic shared memory, each a 16-deep slice of `a` and of
+    `b` (zeros past the edges; neighbouring threads load neighbouring
+    addresses). The first slices are stored into buffer 0 before the
+    loop, then a barrier; each round loads the next round's elements into
+    registers, makes 16 unrolled rank-1 updates out of its buffer (the
+    global loads' latency hides under them), stores the elements into the
+    other buffer and meets one barrier, which both publishes them and
+    keeps them from overwriting a buffer still being read. Each update reads a thread's
     rows and columns as vectors of 4 (or 2) words, through views of the slices whose elements
     are those vectors, so that the backend emits aligned vector loads
     (`ld.shared.v4.f32`): 4 loads per 64 FMAs. Every output starts from its value in `out` and adds its
@@ -787,20 +790,20 @@ def TileContractionsForGpu
     becomes
     ```mlir
     gpu.launch blocks(...) in (%gx = %c5, ...) threads(...) in (%tx = %c128, ...)
-        dynamic_shared_memory_size %c9472_i32 {
+        dynamic_shared_memory_size %c18944_i32 {
       %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
-      %ta = memref.view %smem[%c0][] ... to memref<16x132xf32, #gpu.address_space<workgroup>>
-      %tb = memref.view %smem[%c8448][] ... to memref<16x16xf32, #gpu.address_space<workgroup>>
-      %va = memref.view %smem[%c0][] ... to memref<16x66xvector<2xf32>, #gpu.address_space<workgroup>>
-      %vb = memref.view %smem[%c8448][] ... to memref<16x8xvector<2xf32>, #gpu.address_space<workgroup>>
+      %ta = memref.view %smem[%c0][] ... to memref<2x16x132xf32, #gpu.address_space<workgroup>>
+      %tb = memref.view %smem[%c16896][] ... to memref<2x16x16xf32, #gpu.address_space<workgroup>>
+      %va = memref.view %smem[%c0][] ... to memref<2x16x66xvector<2xf32>, #gpu.address_space<workgroup>>
+      %vb = memref.view %smem[%c16896][] ... to memref<2x16x8xvector<2xf32>, #gpu.address_space<workgroup>>
       ... 16 accumulators loaded from %y (guarded past row 578)
       ... 16 + 2 elements: %x at the im2col position of (row, 0 + depth),
-          %w at (0 + depth, column)
-      scf.for %k0 = %c0 to %c32 step %c16 iter_args(16 sums, 18 elements) {
-        ... the 18 elements -> %ta, %tb
-        gpu.barrier
+          %w at (0 + depth, column) -> %ta[0], %tb[0]
+      gpu.barrier
+      scf.for %k0 = %c0 to %c32 step %c16 iter_args(16 sums) {
         ... if %k0 + 16 < 32: the 18 elements at depth %k0 + 16
-        16 x { 2 + 2 vector loads from %va, %vb; 16 FMAs }
+        16 x { 2 + 2 vector loads from %va[%k0 / 16 % 2], %vb[...]; 16 FMAs }
+        ... the 18 elements -> %ta[(%k0 + 16) / 16 % 2], %tb[...]
         gpu.barrier
       }
       ... 16 guarded stores to %y
