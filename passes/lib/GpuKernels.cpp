@@ -140,9 +140,9 @@ bool isElementwiseOver(linalg::LinalgOp op, Value out, bool asInit) {
   return true;
 }
 
-/// The op before `op` that only computes `op`'s accumulator (a bias
-/// broadcast, a fill), or null.
-linalg::LinalgOp prologueOf(linalg::LinalgOp op, Value out) {
+} // namespace
+
+linalg::LinalgOp rep::kernel::prologueOf(linalg::LinalgOp op, Value out) {
   auto prev = dyn_cast_or_null<linalg::LinalgOp>(op->getPrevNode());
   if (!isElementwiseOver(prev, out, /*asInit=*/true) ||
       prev.payloadUsesValueFromOperand(prev.getDpsInitOperand(0)))
@@ -153,6 +153,8 @@ linalg::LinalgOp prologueOf(linalg::LinalgOp op, Value out) {
   return prev;
 }
 
+namespace {
+
 /// Whether `v` exists before `op` once the ops in `moved` move there.
 bool availableBefore(Operation *op, Value v,
                      const SmallPtrSetImpl<Operation *> &moved) {
@@ -161,12 +163,11 @@ bool availableBefore(Operation *op, Value v,
          !op->isBeforeInBlock(def) || moved.contains(def);
 }
 
-/// Whether an op fused into `op`'s kernel may run before `skipped`, the
-/// ops between them: the pure ones (views) move before `op`, appended to
-/// `views`, if what they take exists there; the others must be linalg ops
-/// on buffers that touch none of `buffers`, and stay behind.
-bool hoistOver(Operation *op, ArrayRef<Operation *> skipped,
-               ArrayRef<Value> buffers, SmallVectorImpl<Operation *> &views) {
+} // namespace
+
+bool rep::kernel::hoistOver(Operation *op, ArrayRef<Operation *> skipped,
+                            ArrayRef<Value> buffers,
+                            SmallVectorImpl<Operation *> &views) {
   SmallPtrSet<Operation *, 16> moved(views.begin(), views.end());
   SmallVector<Operation *> pure;
   for (Operation *x : skipped) {
@@ -189,6 +190,8 @@ bool hoistOver(Operation *op, ArrayRef<Operation *> skipped,
   llvm::append_range(views, pure);
   return true;
 }
+
+namespace {
 
 /// The op after `op` that reads `op`'s output element by element (ReLU,
 /// GELU, a residual add) into another buffer, or null. Each thread applies

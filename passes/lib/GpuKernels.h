@@ -143,6 +143,17 @@ struct Fusion {
 /// Whether `a` and `b` may share bytes (true where either is unknown).
 bool mayOverlap(Value a, Value b);
 
+/// The op right before `op` that only computes `op`'s accumulator `out`
+/// (a bias broadcast, a fill), or null.
+linalg::LinalgOp prologueOf(linalg::LinalgOp op, Value out);
+
+/// Whether an op fused into `op`'s kernel may run before `skipped`, the
+/// ops between them: the pure ones (views) move before `op`, appended to
+/// `views`, if what they take exists there; the others must be linalg ops
+/// on buffers that touch none of `buffers`, and stay behind.
+bool hoistOver(Operation *op, ArrayRef<Operation *> skipped,
+               ArrayRef<Value> buffers, SmallVectorImpl<Operation *> &views);
+
 /// `op`'s scalar result at `indices` of its iteration space, with `known`
 /// operands' values given and the others loaded.
 Value evaluateAt(KernelBuilder &h, linalg::LinalgOp op, ArrayRef<Value> indices,

@@ -91,37 +91,38 @@ bool readsAlongMemory(linalg::GenericOp op, unsigned dim) {
   return reads;
 }
 
-FailureOr<Reduction> matchReduction(linalg::GenericOp op,
-                                    PatternRewriter &rewriter) {
+/// `op` as a Reduction, or why it is none this pass maps.
+FailureOr<Reduction> analyzeReduction(linalg::GenericOp op, std::string &why) {
+  auto refuse = [&](StringRef reason) {
+    why = reason.str();
+    return failure();
+  };
   if (!isa<func::FuncOp>(op->getParentOp()))
-    return rewriter.notifyMatchFailure(op, "not a kernel of the function");
+    return refuse("not a kernel of the function");
   if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1)
-    return rewriter.notifyMatchFailure(op, "not on buffers, one output");
+    return refuse("not on buffers, one output");
   for (OpOperand &operand : op->getOpOperands()) {
     auto type = dyn_cast<MemRefType>(operand.get().getType());
     if (type ? !type.hasStaticShape() || !type.getElementType().isF32()
              : !operand.get().getDefiningOp<arith::ConstantOp>())
-      return rewriter.notifyMatchFailure(
-          op, "operands are not static f32 buffers and constants");
+      return refuse("operands are not static f32 buffers and constants");
   }
   if (op.getNumReductionLoops() == 0)
-    return rewriter.notifyMatchFailure(op, "no reduction loop");
+    return refuse("no reduction loop");
   bool hasIndex = false;
   op.getBody()->walk([&](linalg::IndexOp) { hasIndex = true; });
   if (hasIndex)
-    return rewriter.notifyMatchFailure(op, "its body reads loop indices");
+    return refuse("its body reads loop indices");
   if (!llvm::all_of(op.getIndexingMapsArray(), [](AffineMap m) {
         return m.isProjectedPermutation(/*allowZeroInResults=*/true);
       }))
-    return rewriter.notifyMatchFailure(op, "an operand's indices are not "
-                                           "loop indices");
+    return refuse("an operand's indices are not loop indices");
   // Zeros index the dimensions a reduction keeps (keepdims).
   AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   if (llvm::count_if(outMap.getResults(), [](AffineExpr e) {
         return isa<AffineDimExpr>(e);
       }) != op.getNumParallelLoops())
-    return rewriter.notifyMatchFailure(
-        op, "its output is not indexed by every parallel loop");
+    return refuse("its output is not indexed by every parallel loop");
 
   Reduction r;
   op.getReductionDims(r.reduced);
@@ -129,25 +130,21 @@ FailureOr<Reduction> matchReduction(linalg::GenericOp op,
   for (unsigned d : r.reduced)
     r.length *= ranges[d];
   if (r.length < kMinLength)
-    return rewriter.notifyMatchFailure(op, "fewer elements an output than "
-                                           "a warp");
+    return refuse("fewer elements an output than a warp");
 
   SmallVector<Operation *, 1> combiners;
   BlockArgument acc = op.getRegionOutputArgs().front();
   if (!mlir::matchReduction(acc, 0, combiners) || combiners.size() != 1)
-    return rewriter.notifyMatchFailure(
-        op, "its body is not one combiner of the output and a value");
+    return refuse("its body is not one combiner of the output and a value");
   r.combiner = combiners.front();
   std::optional<float> neutral = neutralOf(r.combiner);
   if (!neutral)
-    return rewriter.notifyMatchFailure(
-        op, "its combiner is not an add, a multiply, a max or a min");
+    return refuse("its combiner is not an add, a multiply, a max or a min");
   r.neutral = *neutral;
   r.value = r.combiner->getOperand(0) == acc ? r.combiner->getOperand(1)
                                              : r.combiner->getOperand(0);
   if (r.value == acc)
-    return rewriter.notifyMatchFailure(op, "it combines the output with "
-                                           "itself");
+    return refuse("it combines the output with itself");
 
   // Neighbouring lanes must read neighbouring elements.
   if (r.reduced.size() == 1 && readsAlongMemory(op, r.reduced.front())) {
@@ -161,9 +158,17 @@ FailureOr<Reduction> matchReduction(linalg::GenericOp op,
     r.contiguous = last.getPosition();
     return r;
   }
-  return rewriter.notifyMatchFailure(
-      op, "its inputs are read along memory neither by the reduced loop "
-          "nor by the output's last");
+  return refuse("its inputs are read along memory neither by the reduced loop "
+                "nor by the output's last");
+}
+
+FailureOr<Reduction> matchReduction(linalg::GenericOp op,
+                                    PatternRewriter &rewriter) {
+  std::string why;
+  FailureOr<Reduction> r = analyzeReduction(op, why);
+  if (failed(r))
+    return rewriter.notifyMatchFailure(op, why);
+  return r;
 }
 
 /// `combiner` of `x` (the output's side) and `y`.
@@ -174,6 +179,148 @@ Value combine(OpBuilder &b, const Reduction &r, Value x, Value y) {
   return b.clone(*r.combiner, map)->getResult(0);
 }
 
+/// An op after a row reduction that the reduction's kernel computes too,
+/// a warp still per row: another row reduction of the same rows, or an
+/// elementwise op over the rows' elements, which ends the chain (a
+/// LayerNorm's variance and its normalization after its mean). Each
+/// reads what the kernel computed before it only at its own row, from
+/// registers.
+struct Link {
+  linalg::GenericOp op;
+  /// The op before a reduction that gives its start (a fill), or null.
+  linalg::LinalgOp prologue;
+  /// Null for the elementwise op.
+  std::optional<Reduction> reduction;
+};
+
+struct Chain {
+  SmallVector<Link> links;
+  /// The pure ops between the links (views), which move before the kernel.
+  SmallVector<Operation *> views;
+};
+
+/// The links after `op`, a row reduction `r` whose start `prologue` gives
+/// and whose output no epilogue reads. A link must iterate over the same
+/// loops, a reduction along the same loop into the same row indices; it
+/// may read an earlier link's output only at its row, and its own output
+/// may overlap nothing the kernel reads or writes, but for the
+/// elementwise op updating an input in place (each lane writes the
+/// elements it alone read, after reading them). The ops in between must
+/// be views, the links' fills, or ops touching none of the kernel's
+/// buffers; any doubt ends the chain where it is.
+Chain chainAfter(linalg::GenericOp op, const Reduction &r,
+                 linalg::LinalgOp prologue) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  // Buffers the kernel reads from memory, with their maps, and the outputs
+  // it writes; `rows` is the outputs later links read from registers.
+  SmallVector<std::pair<Value, AffineMap>> reads;
+  auto addReads = [&](linalg::LinalgOp x, function_ref<bool(Value)> known) {
+    for (OpOperand *in : x.getDpsInputOperands())
+      if (isa<MemRefType>(in->get().getType()) && !known(in->get()))
+        reads.push_back({in->get(), x.getMatchingIndexingMap(in)});
+  };
+  auto none = [](Value) { return false; };
+  addReads(op, none);
+  if (prologue)
+    addReads(prologue, none);
+  SmallVector<Value> writes{op.getDpsInitOperand(0)->get()};
+  SmallVector<Value> rows = writes;
+  auto isRow = [&](Value v) { return llvm::is_contained(rows, v); };
+
+  Chain chain;
+  SmallVector<Operation *> skipped;
+  Operation *from = op;
+  while (true) {
+    SmallVector<Operation *> between;
+    auto next = dyn_cast_or_null<linalg::GenericOp>(rep::findFusable(
+        from, [](Operation *x) { return isa<linalg::GenericOp>(x); },
+        &between));
+    if (!next || !next.hasPureBufferSemantics() || next.getNumDpsInits() != 1 ||
+        next.getStaticLoopRanges() != ranges)
+      break;
+    Value out = next.getDpsInitOperand(0)->get();
+    AffineMap map = next.getMatchingIndexingMap(next.getDpsInitOperand(0));
+    Link link{next, {}, std::nullopt};
+    if (next.getNumReductionLoops()) {
+      std::string why;
+      FailureOr<Reduction> nr = analyzeReduction(next, why);
+      if (failed(nr) || nr->kind != Reduction::Rows ||
+          nr->contiguous != r.contiguous || map != outMap)
+        break;
+      link.reduction = *nr;
+      link.prologue = prologueOf(next, out);
+      if (link.prologue) {
+        if (between.empty() || between.back() != link.prologue.getOperation())
+          break;
+        between.pop_back();
+      }
+    } else {
+      bool hasIndex = false;
+      next.getBody()->walk([&](linalg::IndexOp) { hasIndex = true; });
+      if (hasIndex || !map.isPermutation() ||
+          next.payloadUsesValueFromOperand(next.getDpsInitOperand(0)) ||
+          llvm::any_of(next->getOperands(), [](Value v) {
+            auto type = dyn_cast<MemRefType>(v.getType());
+            return type ? !type.hasStaticShape() ||
+                              !type.getElementType().isF32()
+                        : !v.getDefiningOp<arith::ConstantOp>();
+          }))
+        break;
+    }
+    // Outputs of earlier links are read from registers, at their row only.
+    size_t known = reads.size();
+    bool ok = true;
+    for (OpOperand *in : next.getDpsInputOperands())
+      if (isRow(in->get()) && next.getMatchingIndexingMap(in) != outMap)
+        ok = false;
+    addReads(next, isRow);
+    if (link.prologue)
+      addReads(link.prologue, none);
+    for (auto [v, m] : ArrayRef(reads).drop_front(known))
+      if (llvm::any_of(writes, [&](Value w) { return mayOverlap(v, w); }))
+        ok = false;
+    if (llvm::any_of(writes, [&](Value w) { return mayOverlap(out, w); }))
+      ok = false;
+    for (auto [v, m] : reads)
+      if (mayOverlap(out, v) && (link.reduction || v != out || m != map))
+        ok = false;
+    if (!ok)
+      break;
+    llvm::append_range(skipped, between);
+    chain.links.push_back(link);
+    writes.push_back(out);
+    if (!link.reduction)
+      break;
+    rows.push_back(out);
+    from = next;
+  }
+  SmallVector<Value> buffers = writes;
+  for (auto [v, m] : reads)
+    buffers.push_back(v);
+  if (chain.links.empty() || !hoistOver(op, skipped, buffers, chain.views))
+    return {};
+  return chain;
+}
+
+/// Whether `op` is a link of the chain of the row reduction before it,
+/// whose kernel computes it.
+bool continuesChain(linalg::GenericOp op) {
+  for (Operation *x = op->getPrevNode(); x; x = x->getPrevNode()) {
+    auto prev = dyn_cast<linalg::GenericOp>(x);
+    if (!prev)
+      continue;
+    std::string why;
+    FailureOr<Reduction> r = analyzeReduction(prev, why);
+    if (failed(r) || r->kind != Reduction::Rows)
+      return false;
+    Chain chain = chainAfter(
+        prev, *r, prologueOf(prev, prev.getDpsInitOperand(0)->get()));
+    return llvm::any_of(chain.links, [&](const Link &l) { return l.op == op; });
+  }
+  return false;
+}
+
 struct MapReduction : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -182,6 +329,9 @@ struct MapReduction : OpRewritePattern<linalg::GenericOp> {
     FailureOr<Reduction> r = matchReduction(op, rewriter);
     if (failed(r))
       return failure();
+    if (continuesChain(op))
+      return rewriter.notifyMatchFailure(
+          op, "the kernel of the row reduction before it computes it");
     replaceWithKernel(op, rewriter,
                       [&](const Fusion &f) { build(op, *r, f, rewriter); });
     return success();
@@ -195,6 +345,9 @@ struct MapReduction : OpRewritePattern<linalg::GenericOp> {
   /// memory and are halved with a barrier after each halving (thread t
   /// takes t + half's), and the first thread of each output takes the
   /// last half alone and combines the output's start value with the total.
+  /// A row reduction's kernel goes on with its chain's links (chainAfter),
+  /// the first thread of each row passing each link's total to the row's
+  /// lanes through shared memory.
   static void build(linalg::GenericOp op, const Reduction &r, const Fusion &f,
                     PatternRewriter &rewriter) {
     Location loc = op.getLoc();
@@ -229,11 +382,19 @@ struct MapReduction : OpRewritePattern<linalg::GenericOp> {
       stride = groups;
     }
     threads = groups * kWarp;
+    Chain chain;
+    if (rows)
+      chain = chainAfter(op, r, f.prologue);
+    assert((chain.links.empty() || !f.epilogue) && "a chain after an epilogue");
+    for (Operation *view : chain.views)
+      rewriter.moveOpBefore(view, op);
+    // A partial per thread, and a chain's total per row.
+    const int64_t slots = threads + (chain.links.empty() ? 0 : groups);
 
     Value one = h.index(1);
     auto launch = rewriter.create<gpu::LaunchOp>(
         loc, h.index(blocks), one, one, h.index(threads), one, one,
-        rewriter.create<arith::ConstantIntOp>(loc, 4 * threads, 32));
+        rewriter.create<arith::ConstantIntOp>(loc, 4 * slots, 32));
     Block &body = launch.getBody().front();
     rewriter.setInsertionPointToStart(&body);
     rewriter.create<gpu::TerminatorOp>(loc);
@@ -260,25 +421,6 @@ struct MapReduction : OpRewritePattern<linalg::GenericOp> {
     }
     Value start = rows ? lane : group;
 
-    Value neutral = rewriter.create<arith::ConstantOp>(
-        loc, rewriter.getF32FloatAttr(r.neutral));
-    auto partialOf = [&]() -> Value {
-      auto each = rewriter.create<scf::ForOp>(
-          loc, start, h.index(r.length), h.index(stride), ValueRange{neutral});
-      OpBuilder::InsertionGuard g(rewriter);
-      rewriter.setInsertionPointToStart(each.getBody());
-      SmallVector<Value> at = loops;
-      h.delinearize(each.getInductionVar(), r.reduced, ranges, at);
-      Value acc = each.getRegionIterArgs().front();
-      Value next = evaluateAt(h, op, at, [&](OpOperand *operand) {
-        return op.isDpsInit(operand) ? acc : Value();
-      });
-      rewriter.create<scf::YieldOp>(loc, next);
-      return each.getResult(0);
-    };
-    // Spare threads contribute the neutral value.
-    Value partial = h.guarded(inside, partialOf, neutral);
-
     auto workgroup = gpu::AddressSpaceAttr::get(
         rewriter.getContext(), gpu::GPUDialect::getWorkgroupAddressSpace());
     Value shared = rewriter.create<gpu::DynamicSharedMemoryOp>(
@@ -286,34 +428,115 @@ struct MapReduction : OpRewritePattern<linalg::GenericOp> {
                              MemRefLayoutAttrInterface(), workgroup));
     Value partials = rewriter.create<memref::ViewOp>(
         loc,
-        MemRefType::get({threads}, rewriter.getF32Type(),
+        MemRefType::get({slots}, rewriter.getF32Type(),
                         MemRefLayoutAttrInterface(), workgroup),
         shared, h.index(0), ValueRange());
-    rewriter.create<memref::StoreOp>(loc, partial, partials, tid);
-    rewriter.create<gpu::BarrierOp>(loc);
+    // The row values of outputs the chain computed, by buffer.
+    DenseMap<Value, Value> atRow;
+    auto known = [&](linalg::GenericOp x, OpOperand *operand,
+                     Value acc) -> Value {
+      if (x.isDpsInit(operand))
+        return acc;
+      return atRow.lookup(operand->get());
+    };
     // Partners are `half` lanes apart in a row's warp, `half` warps apart
     // in a column's block.
     const int64_t apart = rows ? 1 : kWarp;
-    auto combineAt = [&](int64_t half) {
-      Value mine = rewriter.create<memref::LoadOp>(loc, partials, tid);
-      Value other = rewriter.create<memref::LoadOp>(loc, partials,
-                                                    h.add(tid, half * apart));
-      return combine(rewriter, r, mine, other);
-    };
-    for (int64_t half = stride / 2; half > 1; half /= 2) {
-      h.only(h.below(start, half), [&] {
-        rewriter.create<memref::StoreOp>(loc, combineAt(half), partials, tid);
-      });
+    // `x` (reduction `xr`) into the partials, halved to the total, which
+    // the first thread of each output passes to `finish`.
+    auto reduce = [&](linalg::GenericOp x, const Reduction &xr,
+                      function_ref<void(Value)> finish) {
+      Value neutral = rewriter.create<arith::ConstantOp>(
+          loc, rewriter.getF32FloatAttr(xr.neutral));
+      auto partialOf = [&]() -> Value {
+        auto each =
+            rewriter.create<scf::ForOp>(loc, start, h.index(xr.length),
+                                        h.index(stride), ValueRange{neutral});
+        OpBuilder::InsertionGuard g(rewriter);
+        rewriter.setInsertionPointToStart(each.getBody());
+        SmallVector<Value> at = loops;
+        h.delinearize(each.getInductionVar(), xr.reduced, ranges, at);
+        Value acc = each.getRegionIterArgs().front();
+        Value next = evaluateAt(h, x, at, [&](OpOperand *operand) {
+          return known(x, operand, acc);
+        });
+        rewriter.create<scf::YieldOp>(loc, next);
+        return each.getResult(0);
+      };
+      // Spare threads contribute the neutral value.
+      Value partial = h.guarded(inside, partialOf, neutral);
+      rewriter.create<memref::StoreOp>(loc, partial, partials, tid);
       rewriter.create<gpu::BarrierOp>(loc);
-    }
-    // The last halving is the first thread's alone: no barrier after it.
-    h.only(h.both(first, inside), [&] {
-      Value total = combineAt(1);
+      auto combineAt = [&](int64_t half) {
+        Value mine = rewriter.create<memref::LoadOp>(loc, partials, tid);
+        Value other = rewriter.create<memref::LoadOp>(loc, partials,
+                                                      h.add(tid, half * apart));
+        return combine(rewriter, xr, mine, other);
+      };
+      for (int64_t half = stride / 2; half > 1; half /= 2) {
+        h.only(h.below(start, half), [&] {
+          rewriter.create<memref::StoreOp>(loc, combineAt(half), partials, tid);
+        });
+        rewriter.create<gpu::BarrierOp>(loc);
+      }
+      // The last halving is the first thread's alone: no barrier after it.
+      h.only(h.both(first, inside), [&] { finish(combineAt(1)); });
+    };
+    // The row's lanes read its value once the first thread stored it.
+    Value slot = h.add(group, threads);
+    auto passToRow = [&](Value v) {
+      rewriter.create<memref::StoreOp>(loc, v, partials, slot);
+    };
+    auto readAtRow = [&](Value buffer) {
+      rewriter.create<gpu::BarrierOp>(loc);
+      atRow[buffer] = rewriter.create<memref::LoadOp>(loc, partials, slot);
+    };
+
+    reduce(op, r, [&](Value total) {
       Value init =
           startValue(h, out, f.prologue, h.apply(outMap, loops), Value());
-      storeResult(h, out, outMap, f, loops, Value(),
-                  combine(rewriter, r, init, total));
+      Value v = combine(rewriter, r, init, total);
+      storeResult(h, out, outMap, f, loops, Value(), v);
+      if (!chain.links.empty())
+        passToRow(v);
     });
+    if (!chain.links.empty())
+      readAtRow(out);
+    for (Link &link : chain.links) {
+      Value linkOut = link.op.getDpsInitOperand(0)->get();
+      AffineMap linkMap =
+          link.op.getMatchingIndexingMap(link.op.getDpsInitOperand(0));
+      if (link.reduction) {
+        reduce(link.op, *link.reduction, [&](Value total) {
+          SmallVector<Value> indices = h.apply(linkMap, loops);
+          Value init = startValue(h, linkOut, link.prologue, indices, Value());
+          Value v = combine(rewriter, *link.reduction, init, total);
+          rewriter.create<memref::StoreOp>(loc, v, linkOut, indices);
+          passToRow(v);
+        });
+        readAtRow(linkOut);
+        continue;
+      }
+      // The elementwise op: lane l computes the row's elements l, l + 32,
+      // ..., those it read in the reductions.
+      h.only(inside, [&] {
+        auto each = rewriter.create<scf::ForOp>(
+            loc, start, h.index(ranges[r.contiguous]), h.index(stride));
+        OpBuilder::InsertionGuard g(rewriter);
+        rewriter.setInsertionPointToStart(each.getBody());
+        SmallVector<Value> at = loops;
+        at[r.contiguous] = each.getInductionVar();
+        Value v = evaluateAt(h, link.op, at, [&](OpOperand *operand) {
+          return known(link.op, operand, Value());
+        });
+        rewriter.create<memref::StoreOp>(loc, v, linkOut, h.apply(linkMap, at));
+      });
+    }
+    for (Link &link : llvm::reverse(chain.links)) {
+      rewriter.eraseOp(link.op);
+      if (link.prologue)
+        rewriter.eraseOp(link.prologue);
+    }
   }
 };
 

@@ -17,12 +17,12 @@
 // CHECK: %[[LANE:.*]] = arith.remui %[[TID:.*]], %c32
 // CHECK: %[[ROW:.*]] = arith.addi
 // CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[LANE]], %c0
+// CHECK: %[[SMEM:.*]] = gpu.dynamic_shared_memory
+// CHECK: %[[PARTIALS:.*]] = memref.view %[[SMEM]][%c0][] : {{.*}} to memref<256xf32, #gpu.address_space<workgroup>>
 // CHECK: %[[P:.*]] = scf.for %[[K:.*]] = %[[LANE]] to %c128 step %c32 iter_args(%[[ACC:.*]] = %cst) -> (f32) {
 // CHECK:   %[[X:.*]] = memref.load %arg0[%[[ROW]], %[[K]]]
 // CHECK:   %[[S:.*]] = arith.addf %[[X]], %[[ACC]]
 // CHECK:   scf.yield %[[S]]
-// CHECK: %[[SMEM:.*]] = gpu.dynamic_shared_memory
-// CHECK: %[[PARTIALS:.*]] = memref.view %[[SMEM]][%c0][] : {{.*}} to memref<256xf32, #gpu.address_space<workgroup>>
 // CHECK: memref.store %[[P]], %[[PARTIALS]][%[[TID]]]
 // CHECK: gpu.barrier
 // CHECK: arith.cmpi ult, %[[LANE]], %c16
@@ -100,9 +100,9 @@ func.func @max_ragged_rows(%x: memref<10x40xf32>, %m: memref<10xf32>, %out: memr
 // CHECK-DAG: %cst = arith.constant 1.000000e+00 : f32
 // CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c1, {{.*}} threads({{.*}}) in (%{{.*}} = %c96, {{.*}} dynamic_shared_memory_size %c384_i32
 // CHECK-NOT: arith.cmpi ult, %{{.*}}, %c3
+// CHECK: memref.view {{.*}} to memref<96xf32, #gpu.address_space<workgroup>>
 // CHECK: scf.for {{.*}} to %c64 step %c32 iter_args(%{{.*}} = %cst) -> (f32) {
 // CHECK: arith.mulf
-// CHECK: memref.view {{.*}} to memref<96xf32, #gpu.address_space<workgroup>>
 func.func @few_rows(%x: memref<1x3x64xf32>, %out: memref<1x3xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : memref<1x3x64xf32>) outs(%out : memref<1x3xf32>) {
   ^bb0(%in: f32, %o: f32):
@@ -218,6 +218,253 @@ func.func @columns_transposed(%x: memref<64x48xf32>, %out: memref<48xf32>) {
   ^bb0(%in: f32, %o: f32):
     %s = arith.addf %in, %o : f32
     linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Chains: a row reduction's kernel goes on with the row reductions and
+// the elementwise op after it that read its output only at their row.
+// A LayerNorm over 64 channels of 37 rows (5 blocks, the last guarded):
+// the mean's sum, the variance's, the normalization, one kernel. After
+// each sum's halvings lane 0 stores the row's total to its buffer and to
+// the row's slot past the partials (264 floats), and after a barrier
+// every lane reads it there: the variance's lanes subtract the mean of
+// the slot's sum, never loading the sum's buffer, and lane l normalizes
+// the row's elements l and l + 32 with both totals. The fills go (each
+// is its sum's start) and the second view moves before the kernel.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK-NOT: linalg.fill
+// CHECK: %[[SUMBUF:.*]] = memref.view %arg3[%c0][]
+// CHECK: %[[VARBUF:.*]] = memref.view %arg3[%c148][]
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c5, {{.*}} threads({{.*}}) in (%{{.*}} = %c256, {{.*}} dynamic_shared_memory_size %c1056_i32
+// CHECK: %[[LANE:.*]] = arith.remui %[[TID:.*]], %c32
+// CHECK: %[[WARP:.*]] = arith.divui %[[TID]], %c32
+// CHECK: %[[ROW:.*]] = arith.addi %{{.*}}, %[[WARP]]
+// CHECK: %[[INSIDE:.*]] = arith.cmpi ult, %[[ROW]], %c37
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[LANE]], %c0
+// CHECK: %[[SLOTS:.*]] = memref.view {{.*}} to memref<264xf32, #gpu.address_space<workgroup>>
+// CHECK: %[[SLOT:.*]] = arith.addi %[[WARP]], %c256
+// CHECK: scf.for %{{.*}} = %[[LANE]] to %c64 step %c32
+// CHECK:   memref.load %arg0[%[[ROW]],
+// CHECK-COUNT-5: gpu.barrier
+// CHECK: scf.if
+// CHECK:   %[[SUM:.*]] = arith.addf %{{.*}}, %cst
+// CHECK:   memref.store %[[SUM]], %[[SUMBUF]][%[[ROW]]]
+// CHECK:   memref.store %[[SUM]], %[[SLOTS]][%[[SLOT]]]
+// CHECK: gpu.barrier
+// CHECK: %[[ROWSUM:.*]] = memref.load %[[SLOTS]][%[[SLOT]]]
+// CHECK-NOT: memref.load %[[SUMBUF]]
+// CHECK: scf.for %{{.*}} = %[[LANE]] to %c64 step %c32
+// CHECK:   memref.load %arg0[%[[ROW]],
+// CHECK:   arith.divf %[[ROWSUM]], %cst
+// CHECK-COUNT-5: gpu.barrier
+// CHECK: scf.if
+// CHECK:   memref.store %[[VAR:.*]], %[[VARBUF]][%[[ROW]]]
+// CHECK:   memref.store %[[VAR]], %[[SLOTS]][%[[SLOT]]]
+// CHECK: gpu.barrier
+// CHECK: %[[ROWVAR:.*]] = memref.load %[[SLOTS]][%[[SLOT]]]
+// CHECK-NOT: gpu.barrier
+// CHECK: scf.if %[[INSIDE]] {
+// CHECK:   scf.for %[[C:.*]] = %[[LANE]] to %c64 step %c32 {
+// CHECK:     memref.load %arg0[%[[ROW]], %[[C]]]
+// CHECK:     memref.load %arg1[%[[C]]]
+// CHECK:     arith.divf %[[ROWVAR]], %cst
+// CHECK:     math.sqrt
+// CHECK:     memref.store %{{.*}}, %arg4[%[[ROW]], %[[C]]]
+// CHECK-NOT: gpu.launch
+// CHECK-NOT: linalg.
+// CHECK: return
+// WHY: rep-map-reductions-to-gpu: refused at {{.*}}: the kernel of the row reduction before it computes it
+func.func @layer_norm(%x: memref<37x64xf32>, %g: memref<64xf32>, %b: memref<64xf32>, %ws: memref<296xi8>, %y: memref<37x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c148 = arith.constant 148 : index
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 64.0 : f32
+  %eps = arith.constant 1.0e-05 : f32
+  %sum = memref.view %ws[%c0][] : memref<296xi8> to memref<37xf32>
+  linalg.fill ins(%zero : f32) outs(%sum : memref<37xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : memref<37x64xf32>) outs(%sum : memref<37xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  }
+  %var = memref.view %ws[%c148][] : memref<296xi8> to memref<37xf32>
+  linalg.fill ins(%zero : f32) outs(%var : memref<37xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x, %sum : memref<37x64xf32>, memref<37xf32>) outs(%var : memref<37xf32>) {
+  ^bb0(%in: f32, %s: f32, %out: f32):
+    %m = arith.divf %s, %n : f32
+    %d = arith.subf %in, %m : f32
+    %d2 = arith.mulf %d, %d : f32
+    %v = arith.addf %out, %d2 : f32
+    linalg.yield %v : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x, %sum, %var, %g, %b : memref<37x64xf32>, memref<37xf32>, memref<37xf32>, memref<64xf32>, memref<64xf32>) outs(%y : memref<37x64xf32>) {
+  ^bb0(%in: f32, %s: f32, %v: f32, %gi: f32, %bi: f32, %out: f32):
+    %m = arith.divf %s, %n : f32
+    %vm = arith.divf %v, %n : f32
+    %ve = arith.addf %vm, %eps : f32
+    %sd = math.sqrt %ve : f32
+    %d = arith.subf %in, %m : f32
+    %q = arith.divf %d, %sd : f32
+    %r = arith.mulf %q, %gi : f32
+    %o = arith.addf %r, %bi : f32
+    linalg.yield %o : f32
+  }
+  return
+}
+
+// -----
+
+// The normalization may write over its input: lane l writes the elements
+// it alone read, after its reads.
+// CHECK-LABEL: func.func @layer_norm_in_place
+// CHECK: gpu.launch
+// CHECK: memref.store %{{.*}}, %arg0[
+// CHECK-NOT: gpu.launch
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @layer_norm_in_place(%x: memref<37x64xf32>, %g: memref<64xf32>, %b: memref<64xf32>, %ws: memref<296xi8>) {
+  %c0 = arith.constant 0 : index
+  %c148 = arith.constant 148 : index
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 64.0 : f32
+  %eps = arith.constant 1.0e-05 : f32
+  %sum = memref.view %ws[%c0][] : memref<296xi8> to memref<37xf32>
+  linalg.fill ins(%zero : f32) outs(%sum : memref<37xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : memref<37x64xf32>) outs(%sum : memref<37xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  }
+  %var = memref.view %ws[%c148][] : memref<296xi8> to memref<37xf32>
+  linalg.fill ins(%zero : f32) outs(%var : memref<37xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x, %sum : memref<37x64xf32>, memref<37xf32>) outs(%var : memref<37xf32>) {
+  ^bb0(%in: f32, %s: f32, %out: f32):
+    %m = arith.divf %s, %n : f32
+    %d = arith.subf %in, %m : f32
+    %d2 = arith.mulf %d, %d : f32
+    %v = arith.addf %out, %d2 : f32
+    linalg.yield %v : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x, %sum, %var, %g, %b : memref<37x64xf32>, memref<37xf32>, memref<37xf32>, memref<64xf32>, memref<64xf32>) outs(%x : memref<37x64xf32>) {
+  ^bb0(%in: f32, %s: f32, %v: f32, %gi: f32, %bi: f32, %out: f32):
+    %m = arith.divf %s, %n : f32
+    %vm = arith.divf %v, %n : f32
+    %ve = arith.addf %vm, %eps : f32
+    %sd = math.sqrt %ve : f32
+    %d = arith.subf %in, %m : f32
+    %q = arith.divf %d, %sd : f32
+    %r = arith.mulf %q, %gi : f32
+    %o = arith.addf %r, %bi : f32
+    linalg.yield %o : f32
+  }
+  return
+}
+
+// -----
+
+// A normalization written over the sums it reads (other rows' lanes
+// would read them overwritten) ends the chain before it: one kernel for
+// both sums (12 barriers), the normalization left to the next pass.
+// CHECK-LABEL: func.func @layer_norm_over_its_sums
+// CHECK: gpu.launch
+// CHECK-COUNT-12: gpu.barrier
+// CHECK-NOT: gpu.barrier
+// CHECK: gpu.terminator
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK-NOT: gpu.launch
+func.func @layer_norm_over_its_sums(%x: memref<37x64xf32>, %g: memref<64xf32>, %b: memref<64xf32>, %ws: memref<296xi8>, %big: memref<9472xi8>) {
+  %c0 = arith.constant 0 : index
+  %c148 = arith.constant 148 : index
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 64.0 : f32
+  %eps = arith.constant 1.0e-05 : f32
+  %sum = memref.view %ws[%c0][] : memref<296xi8> to memref<37xf32>
+  linalg.fill ins(%zero : f32) outs(%sum : memref<37xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : memref<37x64xf32>) outs(%sum : memref<37xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  }
+  %var = memref.view %ws[%c148][] : memref<296xi8> to memref<37xf32>
+  linalg.fill ins(%zero : f32) outs(%var : memref<37xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x, %sum : memref<37x64xf32>, memref<37xf32>) outs(%var : memref<37xf32>) {
+  ^bb0(%in: f32, %s: f32, %out: f32):
+    %m = arith.divf %s, %n : f32
+    %d = arith.subf %in, %m : f32
+    %d2 = arith.mulf %d, %d : f32
+    %v = arith.addf %out, %d2 : f32
+    linalg.yield %v : f32
+  }
+  %y = memref.view %ws[%c0][] : memref<296xi8> to memref<1x64xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x, %sum, %var, %g, %b : memref<37x64xf32>, memref<37xf32>, memref<37xf32>, memref<64xf32>, memref<64xf32>) outs(%y : memref<1x64xf32>) {
+  ^bb0(%in: f32, %s: f32, %v: f32, %gi: f32, %bi: f32, %out: f32):
+    %m = arith.divf %s, %n : f32
+    %vm = arith.divf %v, %n : f32
+    %ve = arith.addf %vm, %eps : f32
+    %sd = math.sqrt %ve : f32
+    %d = arith.subf %in, %m : f32
+    %q = arith.divf %d, %sd : f32
+    %r = arith.mulf %q, %gi : f32
+    %o = arith.addf %r, %bi : f32
+    linalg.yield %o : f32
+  }
+  return
+}
+
+// -----
+
+// An op between the sums that writes what the second reads splits the
+// chain there: the mean's sum a kernel alone, the copy, then the
+// variance's sum and the normalization, which reads the first sum from
+// memory.
+// CHECK-LABEL: func.func @layer_norm_split
+// CHECK: gpu.launch
+// CHECK-COUNT-5: gpu.barrier
+// CHECK: gpu.terminator
+// CHECK: linalg.copy
+// CHECK: gpu.launch
+// CHECK: memref.load %[[SUMBUF:.*]][%{{.*}}] : memref<37xf32>
+// CHECK: math.sqrt
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.generic
+func.func @layer_norm_split(%x: memref<37x64xf32>, %g: memref<64xf32>, %b: memref<64xf32>, %ws: memref<296xi8>, %y: memref<37x64xf32>, %z: memref<37x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c148 = arith.constant 148 : index
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 64.0 : f32
+  %eps = arith.constant 1.0e-05 : f32
+  %sum = memref.view %ws[%c0][] : memref<296xi8> to memref<37xf32>
+  linalg.fill ins(%zero : f32) outs(%sum : memref<37xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : memref<37x64xf32>) outs(%sum : memref<37xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  }
+  linalg.copy ins(%z : memref<37x64xf32>) outs(%x : memref<37x64xf32>)
+  %var = memref.view %ws[%c148][] : memref<296xi8> to memref<37xf32>
+  linalg.fill ins(%zero : f32) outs(%var : memref<37xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x, %sum : memref<37x64xf32>, memref<37xf32>) outs(%var : memref<37xf32>) {
+  ^bb0(%in: f32, %s: f32, %out: f32):
+    %m = arith.divf %s, %n : f32
+    %d = arith.subf %in, %m : f32
+    %d2 = arith.mulf %d, %d : f32
+    %v = arith.addf %out, %d2 : f32
+    linalg.yield %v : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x, %sum, %var, %g, %b : memref<37x64xf32>, memref<37xf32>, memref<37xf32>, memref<64xf32>, memref<64xf32>) outs(%y : memref<37x64xf32>) {
+  ^bb0(%in: f32, %s: f32, %v: f32, %gi: f32, %bi: f32, %out: f32):
+    %m = arith.divf %s, %n : f32
+    %vm = arith.divf %v, %n : f32
+    %ve = arith.addf %vm, %eps : f32
+    %sd = math.sqrt %ve : f32
+    %d = arith.subf %in, %m : f32
+    %q = arith.divf %d, %sd : f32
+    %r = arith.mulf %q, %gi : f32
+    %o = arith.addf %r, %bi : f32
+    linalg.yield %o : f32
   }
   return
 }

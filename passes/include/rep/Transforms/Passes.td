@@ -863,6 +863,22 @@ def MapReductionsToGpu
     instead, and an elementwise op after it (a mean's division) fuses, as
     in `rep-tile-contractions-for-gpu`.
 
+    A row reduction's kernel also computes the chain of ops after it that
+    read its output only at their row: further row reductions along the
+    same loop into the same rows, and one elementwise op over the rows'
+    elements, which ends the chain; a LayerNorm's mean, variance and
+    normalization become one kernel where they were three. After each
+    reduction the row's first lane stores the total to its buffer (other
+    kernels may read it) and to the row's slot past the partials, and
+    after a barrier every lane of the row reads it there, in registers
+    for the links after. The elementwise op's lane l computes the row's
+    elements l, l + 32, ..., the ones it read in the reductions, so it may
+    update their input in place. The chain ends before an op whose output
+    overlaps what the kernel reads or writes otherwise, and the kernel
+    takes none if the ops in between, but for views, which move before
+    it, and the links' zero fills, which become their start values, touch
+    its buffers. Each value is computed as the separate kernels did.
+
     ```mlir
     linalg.fill ins(%zero : f32) outs(%sum : memref<784xf32>)
     linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>,
