@@ -37,6 +37,10 @@ namespace {
 /// memory.
 constexpr int64_t kMaxTileM = 128, kTileK = 16;
 constexpr int64_t kMinColumns = 16;
+/// Columns of a wide tile: 128 x 128 outputs, 256 threads of 8 x 8. Each
+/// round loads 256 slice elements for 16384 multiply-adds where a
+/// 128 x 64 tile loads 192 for 8192.
+constexpr int64_t kWideTileN = 128;
 /// The least depth a split of a GEMM's depth gets: two rounds, so that
 /// its partial sums cost at most one store per 32 multiply-adds.
 constexpr int64_t kMinSplitDepth = 32;
@@ -202,6 +206,16 @@ struct TileContraction : OpInterfaceRewritePattern<linalg::LinalgOp> {
     g.tileM = kMaxTileM;
     g.regM = g.tileN >= 32 ? 8 : 4;
     assert(g.isValid());
+    // Twice as wide where the columns divide and the wide tiles, all rows
+    // deep, still give every multiprocessor a block (batch 64, not 1).
+    Gemm wide = g;
+    wide.tileN = kWideTileN;
+    wide.chunk = llvm::alignTo(g.depth, kTileK);
+    if (multiprocessors > 0 && g.cols % kWideTileN == 0 &&
+        g.rows >= kMaxTileM && wide.blocks() >= multiprocessors) {
+      assert(wide.isValid());
+      return wide;
+    }
     // Fewer rows where 128 would be mostly padding, or would leave
     // multiprocessors idle (a batch-1 conv on 14x14 pixels is 2 row
     // tiles); fewer rows per thread where the block would not be whole

@@ -1,6 +1,7 @@
 // RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-tile-contractions-for-gpu))" -split-input-file | FileCheck %s
 // RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-tile-contractions-for-gpu))" -split-input-file -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
 // RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-tile-contractions-for-gpu{multiprocessors=132}))" -split-input-file | FileCheck %s --check-prefix=SPLIT
+// RUN: rep-opt %s --pass-pipeline="builtin.module(func.func(rep-tile-contractions-for-gpu{multiprocessors=10}))" -split-input-file | FileCheck %s --check-prefix=WIDE
 // Numerically: tests/CodeGen/cuda/contractions.test runs these kernels at
 // the borders (host builds, the CUDA driver emulator) against the
 // interpreter.
@@ -414,5 +415,34 @@ func.func @overlapping(%ws: memref<16384xi8>, %w: memref<3x3x8x16xf32>) {
     %m = arith.maximumf %in, %zero : f32
     linalg.yield %m : f32
   }
+  return
+}
+
+// -----
+
+// 256 columns of 520 rows: 128 x 128 tiles make 10 blocks, enough for
+// multiprocessors=10, so each block takes 128 columns: 16 x 16 threads of
+// 8 x 8, whose columns are 4 at 4 x tx and 4 at 64 + 4 x tx (vectors tx
+// and tx + 16 of b's slice); two buffers of a 16x132 and a 16x128 slice.
+// Without the option, or with 11 multiprocessors, 128 x 64 tiles (20
+// blocks of 128 threads).
+// WIDE-LABEL: func.func @wide
+// WIDE: gpu.launch blocks({{.*}}) in (%{{.*}} = %c10, {{.*}} threads({{.*}}) in (%{{.*}} = %c256, {{.*}} dynamic_shared_memory_size %c33280_i32
+// WIDE: %[[TX:.*]] = arith.remui %[[TID:.*]], %c16
+// WIDE: %[[TY:.*]] = arith.divui %[[TID]], %c16
+// WIDE: memref.view {{.*}} to memref<2x16x132xf32, #gpu.address_space<workgroup>>
+// WIDE: memref.view {{.*}} to memref<2x16x128xf32, #gpu.address_space<workgroup>>
+// WIDE: %[[VA:.*]] = memref.view {{.*}} to memref<2x16x33xvector<4xf32>, #gpu.address_space<workgroup>>
+// WIDE: %[[VB:.*]] = memref.view {{.*}} to memref<2x16x32xvector<4xf32>, #gpu.address_space<workgroup>>
+// WIDE: scf.for
+// WIDE: memref.load %[[VA]][%{{.*}}, %c0, %[[TY]]]
+// WIDE: memref.load %[[VA]][%{{.*}}, %c0, %{{.*}}]
+// WIDE: memref.load %[[VB]][%{{.*}}, %c0, %[[TX]]]
+// WIDE: memref.load %[[VB]][%{{.*}}, %c0, %{{.*}}]
+// WIDE-COUNT-64: arith.mulf
+// CHECK-LABEL: func.func @wide
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c20, {{.*}} threads({{.*}}) in (%{{.*}} = %c128,
+func.func @wide(%a: memref<520x40xf32>, %b: memref<40x256xf32>, %c: memref<520x256xf32>) {
+  linalg.matmul ins(%a, %b : memref<520x40xf32>, memref<40x256xf32>) outs(%c : memref<520x256xf32>)
   return
 }

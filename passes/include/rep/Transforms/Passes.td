@@ -742,6 +742,12 @@ def TileContractionsForGpu
     is the same to the bit but for the fused multiply-adds, which the other
     kernels use too.
 
+    With `multiprocessors=N`, a GEMM whose columns divide by 128 and whose
+    128 x 128 tiles still make at least N blocks (batch 64: the wide tiles
+    give every multiprocessor a block) takes them: 256 threads of 8 x 8,
+    each round loading 256 slice elements for 16384 multiply-adds, where
+    a 128 x 64 tile loads 192 for 8192.
+
     Blocks shrink where 128 rows would be mostly padding (32 rows when the
     rows fit in 32, 64 when in 64) and, with `multiprocessors=N`, to 64
     rows where 128-row tiles make fewer than N blocks; fewer rows per
@@ -818,8 +824,10 @@ def TileContractionsForGpu
                            "::mlir::vector::VectorDialect"];
   let options = [
     Option<"multiprocessors", "multiprocessors", "int64_t", /*default=*/"0",
-           "The GPU's multiprocessors: a GEMM of fewer blocks takes 64-row "
-           "tiles and splits its depth across blocks (0: never)">,
+           "The GPU's multiprocessors: a GEMM with at least as many "
+           "128 x 128 tiles takes those; one with fewer 128 x 64 tiles "
+           "takes 64-row tiles and splits its depth across blocks (0: "
+           "neither)">,
   ];
 }
 
