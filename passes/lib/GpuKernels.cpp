@@ -128,9 +128,7 @@ bool isElementwiseOver(linalg::LinalgOp op, Value out, bool asInit) {
     return false;
   if (asInit && op.getDpsInitOperand(0)->get() != out)
     return false;
-  bool hasIndex = false;
-  op.getBlock()->walk([&](linalg::IndexOp) { hasIndex = true; });
-  if (hasIndex)
+  if (op.hasIndexSemantics())
     return false;
   // Scalars must be constants, which the kernels rematerialize.
   for (OpOperand *in : op.getDpsInputOperands())

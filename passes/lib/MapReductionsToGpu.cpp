@@ -109,9 +109,7 @@ FailureOr<Reduction> analyzeReduction(linalg::GenericOp op, std::string &why) {
   }
   if (op.getNumReductionLoops() == 0)
     return refuse("no reduction loop");
-  bool hasIndex = false;
-  op.getBody()->walk([&](linalg::IndexOp) { hasIndex = true; });
-  if (hasIndex)
+  if (op.hasIndexSemantics())
     return refuse("its body reads loop indices");
   if (!llvm::all_of(op.getIndexingMapsArray(), [](AffineMap m) {
         return m.isProjectedPermutation(/*allowZeroInResults=*/true);
@@ -249,16 +247,12 @@ Chain chainAfter(linalg::GenericOp op, const Reduction &r,
           nr->contiguous != r.contiguous || map != outMap)
         break;
       link.reduction = *nr;
+      // Right before it (prologueOf), so the last op in between.
       link.prologue = prologueOf(next, out);
-      if (link.prologue) {
-        if (between.empty() || between.back() != link.prologue.getOperation())
-          break;
+      if (link.prologue)
         between.pop_back();
-      }
     } else {
-      bool hasIndex = false;
-      next.getBody()->walk([&](linalg::IndexOp) { hasIndex = true; });
-      if (hasIndex || !map.isPermutation() ||
+      if (next.hasIndexSemantics() || !map.isPermutation() ||
           next.payloadUsesValueFromOperand(next.getDpsInitOperand(0)) ||
           llvm::any_of(next->getOperands(), [](Value v) {
             auto type = dyn_cast<MemRefType>(v.getType());

@@ -475,12 +475,13 @@ func.func @layer_norm_split(%x: memref<37x64xf32>, %g: memref<64xf32>, %b: memre
 // inputs whose reduced elements and whose outputs' neighbours are both a
 // stride apart; a reduction over two loops whose inputs run along the
 // last reduced one (no row of one loop, no column); a combiner that does
-// not reassociate (out - x).
+// not reassociate (out - x); a body that reads a loop index.
 // CHECK-LABEL: func.func @refused
 // CHECK-NOT: gpu.launch
-// CHECK-COUNT-4: linalg.generic
+// CHECK-COUNT-5: linalg.generic
 // CHECK-NOT: gpu.launch
 // WHY-DAG: rep-map-reductions-to-gpu: refused at {{.*}}: fewer elements an output than a warp
+// WHY-DAG: rep-map-reductions-to-gpu: refused at {{.*}}: its body reads loop indices
 // WHY-DAG: rep-map-reductions-to-gpu: refused at {{.*}}: its inputs are read along memory neither by the reduced loop nor by the output's last
 // WHY-DAG: rep-map-reductions-to-gpu: refused at {{.*}}: its combiner is not an add, a multiply, a max or a min
 func.func @refused(%short: memref<5x16xf32>, %o5: memref<5xf32>, %x: memref<64x48xf32>, %o64: memref<64xf32>, %y: memref<4x40x40xf32>, %o4: memref<4xf32>) {
@@ -503,6 +504,15 @@ func.func @refused(%short: memref<5x16xf32>, %o5: memref<5xf32>, %x: memref<64x4
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : memref<64x48xf32>) outs(%o64 : memref<64xf32>) {
   ^bb0(%in: f32, %o: f32):
     %s = arith.subf %o, %in : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : memref<64x48xf32>) outs(%o64 : memref<64xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %k = linalg.index 1 : index
+    %ki = arith.index_cast %k : index to i32
+    %kf = arith.sitofp %ki : i32 to f32
+    %p = arith.mulf %in, %kf : f32
+    %s = arith.addf %o, %p : f32
     linalg.yield %s : f32
   }
   return
