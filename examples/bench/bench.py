@@ -3,6 +3,7 @@
 
     bench.py [--models repvgg,repmlpnet,convmlp,convmixer,resmlp]
              [--batches 1,8] [--threads 2] [--rounds 5] [--work bench-out]
+             [--cpu x86-64-v3]
 
 For each model and batch: exports it from PyTorch (examples/models), compiles
 it with repc (timing the compile), checks the compiled output against
@@ -46,7 +47,22 @@ ORT = os.path.join(ROOT, 'build', 'ort')
 PEAK_C = r'''
 #include <omp.h>
 #include <stdio.h>
-typedef float v16 __attribute__((vector_size(64)));
+/* The widest vector the ISA it is compiled for has: 16 floats in a zmm,
+   8 in a ymm, 4 in an xmm (an "impossible constraint" otherwise). */
+#if defined(__AVX512F__)
+#define LANES 16
+#define ISA "AVX-512"
+#elif defined(__AVX2__) && defined(__FMA__)
+#define LANES 8
+#define ISA "AVX2"
+#elif defined(__AVX__)
+#define LANES 8
+#define ISA "AVX"
+#else
+#define LANES 4
+#define ISA "SSE"
+#endif
+typedef float v16 __attribute__((vector_size(LANES * 4)));
 #define ACC(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
 int main(void) {
   double best = 0;
@@ -57,7 +73,7 @@ int main(void) {
 #pragma omp parallel
     {
       v16 m, b;
-      for (int i = 0; i < 16; ++i) { m[i] = 0.9999999f; b[i] = 1e-7f; }
+      for (int i = 0; i < LANES; ++i) { m[i] = 0.9999999f; b[i] = 1e-7f; }
 #define DECL(i) v16 a##i = b * (float)(i + 1);
       ACC(DECL)
       for (long it = 0; it < iters; ++it) {
@@ -73,10 +89,10 @@ int main(void) {
       nt = omp_get_num_threads();
     }
     double t = omp_get_wtime() - t0;
-    double gf = 2.0 * 16 * 12 * iters * nt / t / 1e9;
+    double gf = 2.0 * LANES * 12 * iters * nt / t / 1e9;
     if (gf > best) best = gf;
   }
-  printf("%.1f\n", best);
+  printf("%s %.1f\n", ISA, best);
   return 0;
 }
 '''
@@ -131,16 +147,31 @@ def gpu_medians(rep_run, family, x, rounds, per_round):
     return {k: statistics.median(v) for k, v in times.items()}
 
 
-def measure_peak(env, work):
+def measure_peak(env, work, cpu=None):
+    """(ISA, GFLOP/s): an FMA loop on the widest vectors of `cpu` (gcc's
+    -march name; default this host), the ISA it was built for."""
     src = os.path.join(work, 'peak.c')
     exe = os.path.join(work, 'peak')
     with open(src, 'w') as f:
         f.write(PEAK_C)
-    sh(['cc', '-O3', '-march=native', '-ffp-contract=fast', '-fopenmp', src, '-o', exe])
+    sh(['cc', '-O3', '-march=' + (cpu or 'native'), '-ffp-contract=fast',
+        '-fopenmp', src, '-o', exe])
     # The best of five: a neighbour's burst on a shared host once measured
     # half the peak, which doubled every model's percentage.
-    return max(float(sh(['taskset', '-c', env['PIN'], exe], env=env).stdout)
-               for _ in range(5))
+    runs = [sh(['taskset', '-c', env['PIN'], exe], env=env).stdout.split()
+            for _ in range(5)]
+    return runs[0][0], max(float(r[1]) for r in runs)
+
+
+def cpu_name():
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return 'unknown CPU'
 
 
 def ensure_ort():
@@ -181,6 +212,8 @@ def main():
     p.add_argument('--rounds', type=int, default=5)
     p.add_argument('--per-round', type=int, default=3)
     p.add_argument('--work', default=os.path.join(ROOT, 'bench-out'))
+    p.add_argument('--cpu', help='compile for this CPU (repc --cpu=, gcc -march=): '
+                   'x86-64-v3 or znver3 measures AVX2 code on an AVX-512 host')
     p.add_argument('--gpu', action='store_true',
                    help='time on the GPU against PyTorch eager and torch.compile')
     args = p.parse_args()
@@ -193,8 +226,10 @@ def main():
     env['OMP_NUM_THREADS'] = str(args.threads)
     env['NODE_PATH'] = os.path.join(ORT, 'node_modules')
     have_ort = ensure_ort()
-    peak = measure_peak(env, args.work)
-    print('machine peak (FMA loop, %d threads): %.1f GFLOP/s' % (args.threads, peak))
+    isa, peak = measure_peak(env, args.work, args.cpu)
+    print('CPU: %s; code for %s (%s); peak (FMA loop, %d threads): %.1f GFLOP/s' % (
+        cpu_name(), args.cpu or 'this host', isa, args.threads, peak))
+    cpu_flag = ['--cpu=' + args.cpu] if args.cpu else []
     # The bench process itself (PyTorch) runs on the same cores.
     os.sched_setaffinity(0, set(range(args.threads)))
     pin = ['taskset', '-c', env['PIN']]
@@ -203,7 +238,7 @@ def main():
         for batch in [int(b) for b in args.batches.split(',')]:
             stem = export(family, batch, args.work)
             t0 = time.perf_counter()
-            sh([os.path.join(BIN, 'repc'), stem + '.onnx', '-o', stem + '.so'])
+            sh([os.path.join(BIN, 'repc'), stem + '.onnx', '-o', stem + '.so'] + cpu_flag)
             compile_s = time.perf_counter() - t0
             sh([os.path.join(BIN, 'repc'), stem + '.onnx', '--emit=onnx',
                 '-o', stem + '.folded.onnx'])

@@ -5,7 +5,9 @@
 // loops), all against the interpreter.
 // RUN: %python -c "import numpy as np; r = np.random.RandomState(7); [np.save('%t.%%s.npy' %% n, (3 * r.randn(*s) + 5).astype(np.float32)) for n, s in (('x', (3, 91, 192)), ('y', (91, 64)), ('z', (91, 48)))]"
 // RUN: repc %s --no-fold --run --input=%t.x.npy --input=%t.y.npy --input=%t.z.npy --output=%t.ref0.npy --output=%t.ref1.npy --output=%t.ref2.npy
-// RUN: repc %s --no-fold -o %t.so --rep-print-scheduled 2>&1 | FileCheck %s --check-prefix=SCHED
+// RUN: repc %s --no-fold --cpu=x86-64-v4 -o %t.v4.so --rep-print-scheduled 2>&1 | FileCheck %s --check-prefix=SCHED
+// RUN: repc %s --no-fold --cpu=x86-64-v3 -o %t.v3.so --rep-print-scheduled 2>&1 | FileCheck %s --check-prefix=AVX2
+// RUN: repc %s --no-fold -o %t.so
 // RUN: rep-run %t.so --input=%t.x.npy --input=%t.y.npy --input=%t.z.npy --output=%t.a0.npy --output=%t.a1.npy --output=%t.a2.npy --threads=1
 // RUN: %compare %t.a0.npy %t.ref0.npy --tolerance=1e-5 | FileCheck %s
 // RUN: %compare %t.a1.npy %t.ref1.npy --tolerance=1e-5 | FileCheck %s
@@ -24,6 +26,12 @@
 // SCHED-NEXT: tile_reduction_using_for %{{.*}} by tile_sizes = [0, 64]
 // SCHED-COUNT-3: tile_reduction_using_for %{{.*}} by tile_sizes = [0, 64]
 // SCHED-NOT: tile_reduction_using_for
+// On AVX2 the slices are 32 lanes (four ymm).
+// AVX2: tile_using_forall %{{.*}} num_threads [7, 0]
+// AVX2-NEXT: tile_using_for %{{.*}} tile_sizes [1, 0]
+// AVX2-NEXT: tile_reduction_using_for %{{.*}} by tile_sizes = [0, 32]
+// AVX2-COUNT-3: tile_reduction_using_for %{{.*}} by tile_sizes = [0, 32]
+// AVX2-NOT: tile_reduction_using_for
 func.func @main(%x: tensor<3x91x192xf32>, %y: tensor<91x64xf32>, %z: tensor<91x48xf32>) -> (tensor<3x91x192xf32>, tensor<91x64xf32>, tensor<91x48xf32>) {
   %g = rep.constant dense<1.5> : tensor<192xf32>
   %b = rep.constant dense<-0.25> : tensor<192xf32>
