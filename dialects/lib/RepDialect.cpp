@@ -296,6 +296,8 @@ REP_BINARY_INFER(SubOp)
 REP_BINARY_INFER(MulOp)
 REP_BINARY_INFER(DivOp)
 REP_BINARY_INFER(PowOp)
+REP_BINARY_INFER(MaximumOp)
+REP_BINARY_INFER(MinimumOp)
 #undef REP_BINARY_INFER
 
 
@@ -318,9 +320,10 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
-LogicalResult ReduceMeanOp::inferReturnTypes(MLIRContext *ctx,
-                                             std::optional<Location> loc,
-                                             Adaptor adaptor, Types &types) {
+template <typename Adaptor>
+static LogicalResult inferReduce(MLIRContext *ctx, std::optional<Location> loc,
+                                 Adaptor adaptor,
+                                 SmallVectorImpl<Type> &types) {
   auto in = shapeOf(adaptor.getInput()).getShape();
   SmallVector<bool> reduced(in.size(), false);
   for (int64_t a : adaptor.getAxes()) {
@@ -338,6 +341,17 @@ LogicalResult ReduceMeanOp::inferReturnTypes(MLIRContext *ctx,
   types.push_back(tensorOf(out, ctx));
   return success();
 }
+
+#define REP_REDUCE_INFER(OP)                                                   \
+  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
+                                     std::optional<Location> loc,              \
+                                     Adaptor adaptor, Types &types) {          \
+    return inferReduce(ctx, loc, adaptor, types);                              \
+  }
+REP_REDUCE_INFER(ReduceMeanOp)
+REP_REDUCE_INFER(ReduceSumOp)
+REP_REDUCE_INFER(ReduceMaxOp)
+#undef REP_REDUCE_INFER
 
 LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *ctx,
                                           std::optional<Location> loc,

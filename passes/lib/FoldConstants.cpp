@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "rep/Interpreter/Interpreter.h"
+#include "rep/Eval/Evaluate.h"
 #include "rep/Transforms/Passes.h"
 #include "rep/Transforms/Utils.h"
 

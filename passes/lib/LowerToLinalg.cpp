@@ -130,7 +130,8 @@ private:
   LogicalResult lowerSlice(SliceOp op);
   LogicalResult lowerPad(PadOp op);
   Value reduceSum(Location loc, Value x, ArrayRef<bool> reduced,
-                  ArrayRef<int64_t> outShape, bool keep);
+                  ArrayRef<int64_t> outShape, bool keep, bool max = false);
+  template <typename RepOp> LogicalResult lowerReduce(RepOp op, bool max);
 
   func::FuncOp func;
   OpBuilder b;
@@ -682,8 +683,10 @@ LogicalResult Lowering::lowerPool(Operation *op, Value input,
 }
 
 /// Sum of `x` (row-major) over the `reduced` dims into `outShape`.
+/// The sum (or, with `max`, the NaN-propagating maximum) of `x` over the
+/// `reduced` dims.
 Value Lowering::reduceSum(Location loc, Value x, ArrayRef<bool> reduced,
-                          ArrayRef<int64_t> outShape, bool keep) {
+                          ArrayRef<int64_t> outShape, bool keep, bool max) {
   int64_t rank = reduced.size();
   SmallVector<AffineExpr> outExprs;
   SmallVector<utils::IteratorType> iters;
@@ -701,10 +704,16 @@ Value Lowering::reduceSum(Location loc, Value x, ArrayRef<bool> reduced,
   return b
       .create<linalg::GenericOp>(
           loc, TypeRange{f32Tensor(outShape, b.getContext())}, ValueRange{x},
-          ValueRange{filled(loc, outShape, 0.0f)}, maps, iters,
-          [](OpBuilder &nb, Location nl, ValueRange a) {
-            nb.create<linalg::YieldOp>(
-                nl, ValueRange{nb.create<arith::AddFOp>(nl, a[0], a[1])});
+          ValueRange{filled(loc, outShape,
+                            max ? -std::numeric_limits<float>::infinity()
+                                : 0.0f)},
+          maps, iters,
+          [max](OpBuilder &nb, Location nl, ValueRange a) {
+            Value r = max ? nb.create<arith::MaximumFOp>(nl, a[0], a[1])
+                                .getResult()
+                          : nb.create<arith::AddFOp>(nl, a[0], a[1])
+                                .getResult();
+            nb.create<linalg::YieldOp>(nl, ValueRange{r});
           })
       .getResult(0);
 }
@@ -751,6 +760,21 @@ LogicalResult Lowering::lowerReduceMean(ReduceMeanOp op) {
                   [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
                     return nb.create<arith::DivFOp>(nl, a[0], a[1]);
                   });
+  return success();
+}
+
+template <typename RepOp>
+LogicalResult Lowering::lowerReduce(RepOp op, bool max) {
+  Location loc = op.getLoc();
+  ArrayRef<int64_t> in = shapeOf(op.getInput()), out = shapeOf(op.getOutput());
+  int64_t rank = in.size();
+  Value x = inLayout(loc, op.getInput(), identity(rank));
+  SmallVector<bool> reduced(rank, false);
+  for (int64_t a : op.getAxes())
+    reduced[a] = true;
+  env[op.getOutput()] = {
+      reduceSum(loc, x, reduced, out, op.getKeepdims(), max),
+      identity(out.size())};
   return success();
 }
 
@@ -944,6 +968,8 @@ LogicalResult Lowering::lower(Operation *op) {
       .Case([&](MulOp c) { return lowerBinary<arith::MulFOp>(c); })
       .Case([&](DivOp c) { return lowerBinary<arith::DivFOp>(c); })
       .Case([&](PowOp c) { return lowerBinary<math::PowFOp>(c); })
+      .Case([&](MaximumOp c) { return lowerBinary<arith::MaximumFOp>(c); })
+      .Case([&](MinimumOp c) { return lowerBinary<arith::MinimumFOp>(c); })
       .Case([&](ReluOp c) {
         return unary(c.getInput(), [&](OpBuilder &nb, Location nl, Value x) {
           return nb.create<arith::MaximumFOp>(nl, x, f32(nb, nl, 0.0f))
@@ -975,8 +1001,30 @@ LogicalResult Lowering::lower(Operation *op) {
           return nb.create<math::SqrtOp>(nl, x).getResult();
         });
       })
+      .Case([&](TanhOp c) {
+        return unary(c.getInput(), [&](OpBuilder &nb, Location nl, Value x) {
+          return nb.create<math::TanhOp>(nl, x).getResult();
+        });
+      })
+      .Case([&](ExpOp c) {
+        return unary(c.getInput(), [&](OpBuilder &nb, Location nl, Value x) {
+          return nb.create<math::ExpOp>(nl, x).getResult();
+        });
+      })
+      .Case([&](LogOp c) {
+        return unary(c.getInput(), [&](OpBuilder &nb, Location nl, Value x) {
+          return nb.create<math::LogOp>(nl, x).getResult();
+        });
+      })
+      .Case([&](AbsOp c) {
+        return unary(c.getInput(), [&](OpBuilder &nb, Location nl, Value x) {
+          return nb.create<math::AbsFOp>(nl, x).getResult();
+        });
+      })
       .Case([&](LayerNormOp c) { return lowerLayerNorm(c); })
       .Case([&](ReduceMeanOp c) { return lowerReduceMean(c); })
+      .Case([&](ReduceSumOp c) { return lowerReduce(c, /*max=*/false); })
+      .Case([&](ReduceMaxOp c) { return lowerReduce(c, /*max=*/true); })
       .Case([&](MaxPoolOp c) {
         return lowerPool(c, c.getInput(), c.getKernel(), c.getStrides(),
                          c.getPads(), /*isMax=*/true, false);
@@ -1028,8 +1076,17 @@ LogicalResult Lowering::run() {
   }
   Operation *ret = body.getTerminator();
   b.setInsertionPoint(ret);
-  for (OpOperand &use : ret->getOpOperands())
-    use.set(inLayout(ret->getLoc(), use.get(), identity(shapeOf(use.get()).size())));
+  for (OpOperand &use : ret->getOpOperands()) {
+    Value v = inLayout(ret->getLoc(), use.get(),
+                       identity(shapeOf(use.get()).size()));
+    // A graph that returns its input (an identity, a no-op reduction)
+    // returns a copy: the output buffer is the caller's, not the input.
+    if (isa<BlockArgument>(v))
+      v = b.create<linalg::CopyOp>(ret->getLoc(), v,
+                                   empty(ret->getLoc(), shapeOf(v)))
+              ->getResult(0);
+    use.set(v);
+  }
   for (Operation *op : llvm::reverse(repOps)) {
     op->dropAllUses();
     op->erase();

@@ -217,6 +217,12 @@ LogicalResult Exporter::emit(Operation *op) {
       .Case([&](SigmoidOp) { return simple("Sigmoid"), success(); })
       .Case([&](ErfOp) { return simple("Erf"), success(); })
       .Case([&](SqrtOp) { return simple("Sqrt"), success(); })
+      .Case([&](MaximumOp) { return simple("Max"), success(); })
+      .Case([&](MinimumOp) { return simple("Min"), success(); })
+      .Case([&](TanhOp) { return simple("Tanh"), success(); })
+      .Case([&](ExpOp) { return simple("Exp"), success(); })
+      .Case([&](LogOp) { return simple("Log"), success(); })
+      .Case([&](AbsOp) { return simple("Abs"), success(); })
       .Case([&](GeluOp) {
         // Opset 17 has no Gelu: the chain PyTorch exports.
         std::string a = fresh("t"), b = fresh("t"), d = fresh("t"),
@@ -237,6 +243,19 @@ LogicalResult Exporter::emit(Operation *op) {
       .Case([&](ReduceMeanOp c) {
         onnx::NodeProto *n = simple("ReduceMean");
         ints(n, "axes", c.getAxes());
+        intAttr(n, "keepdims", c.getKeepdims());
+        return success();
+      })
+      .Case([&](ReduceMaxOp c) {
+        onnx::NodeProto *n = simple("ReduceMax");
+        ints(n, "axes", c.getAxes());
+        intAttr(n, "keepdims", c.getKeepdims());
+        return success();
+      })
+      .Case([&](ReduceSumOp c) {
+        // Opset 13 moved ReduceSum's axes (only) to an input.
+        onnx::NodeProto *n = node(
+            "ReduceSum", op, {in(0), intInit(c.getAxes(), "axes")}, out);
         intAttr(n, "keepdims", c.getKeepdims());
         return success();
       })

@@ -15,7 +15,7 @@
 #ifndef REP_INTERPRETER_INTERPRETER_H
 #define REP_INTERPRETER_INTERPRETER_H
 
-#include "rep/Support/Npy.h"
+#include "rep/Eval/Evaluate.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -37,17 +37,6 @@ SmallVector<SmallVector<Tensor>> randomInputs(func::FuncOp func,
 /// The largest absolute difference of `got` from `ref`, and the relative
 /// error `--verify` reports: that divided by the largest |ref|.
 std::pair<double, double> compareTensors(const Tensor &ref, const Tensor &got);
-
-/// Evaluates one rep op on its operand values (in operand order). Fails,
-/// without a diagnostic, on an op the interpreter does not know. Passes use
-/// it to fold weight-only sub-graphs with the same semantics the oracle has.
-FailureOr<Tensor> evaluate(Operation *op, ArrayRef<const Tensor *> operands);
-
-/// NCHW/OIHW convolution with zero padding; pads are [top, left, bottom,
-/// right]. The output shape follows from the input and the attributes.
-Tensor conv2dReference(const Tensor &x, const Tensor &w, const Tensor *b,
-                       ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
-                       ArrayRef<int64_t> dilations, int64_t groups);
 
 } // namespace mlir::rep
 

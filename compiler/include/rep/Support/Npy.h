@@ -9,24 +9,11 @@
 #ifndef REP_SUPPORT_NPY_H
 #define REP_SUPPORT_NPY_H
 
-#include "llvm/ADT/SmallVector.h"
+#include "rep/Eval/Tensor.h"
+
 #include "llvm/Support/Error.h"
-#include <vector>
 
 namespace mlir::rep {
-
-/// A dense row-major float32 tensor.
-struct Tensor {
-  llvm::SmallVector<int64_t> shape;
-  std::vector<float> data;
-
-  int64_t numel() const {
-    int64_t n = 1;
-    for (int64_t d : shape)
-      n *= d;
-    return n;
-  }
-};
 
 /// Reads a little-endian float32, C-order .npy file (format 1.0 to 3.0).
 /// The error names the file and what is wrong with it.

@@ -130,6 +130,8 @@ def Rep_SubOp : Rep_BinaryOp<"sub", "lhs - rhs">;
 def Rep_MulOp : Rep_BinaryOp<"mul", "lhs * rhs">;
 def Rep_DivOp : Rep_BinaryOp<"div", "lhs / rhs">;
 def Rep_PowOp : Rep_BinaryOp<"pow", "pow(lhs, rhs)">;
+def Rep_MaximumOp : Rep_BinaryOp<"maximum", "max(lhs, rhs) (NaN if either is)">;
+def Rep_MinimumOp : Rep_BinaryOp<"minimum", "min(lhs, rhs) (NaN if either is)">;
 
 class Rep_UnaryOp<string mnemonic, string formula>
     : Rep_Op<mnemonic, [Pure, SameOperandsAndResultType, InferTypeOpInterface]> {
@@ -144,6 +146,10 @@ def Rep_GeluOp : Rep_UnaryOp<"gelu", "x * (1 + erf(x / sqrt(2))) / 2 (exact GELU
 def Rep_SigmoidOp : Rep_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
 def Rep_ErfOp : Rep_UnaryOp<"erf", "erf(x) (until recognised as part of a GELU)">;
 def Rep_SqrtOp : Rep_UnaryOp<"sqrt", "sqrt(x)">;
+def Rep_TanhOp : Rep_UnaryOp<"tanh", "tanh(x)">;
+def Rep_ExpOp : Rep_UnaryOp<"exp", "exp(x)">;
+def Rep_LogOp : Rep_UnaryOp<"log", "log(x) (natural)">;
+def Rep_AbsOp : Rep_UnaryOp<"abs", "|x|">;
 
 //===----------------------------------------------------------------------===//
 // Normalization and reductions
@@ -165,8 +171,9 @@ def Rep_LayerNormOp : Rep_TypedOp<"layer_norm"> {
   }];
 }
 
-def Rep_ReduceMeanOp : Rep_TypedOp<"reduce_mean"> {
-  let summary = "Mean over the given axes";
+class Rep_ReduceOp<string mnemonic, string what>
+    : Rep_TypedOp<mnemonic> {
+  let summary = what # " over the given axes";
   let arguments = (ins Rep_Tensor:$input, DenseI64ArrayAttr:$axes,
                    BoolAttr:$keepdims);
   let results = (outs Rep_Tensor:$output);
@@ -174,6 +181,10 @@ def Rep_ReduceMeanOp : Rep_TypedOp<"reduce_mean"> {
     $input attr-dict `:` functional-type(operands, results)
   }];
 }
+
+def Rep_ReduceMeanOp : Rep_ReduceOp<"reduce_mean", "Mean">;
+def Rep_ReduceSumOp : Rep_ReduceOp<"reduce_sum", "Sum">;
+def Rep_ReduceMaxOp : Rep_ReduceOp<"reduce_max", "Maximum (NaN if any is)">;
 
 //===----------------------------------------------------------------------===//
 // Pooling

@@ -10,7 +10,7 @@
 #define REP_TRANSFORMS_UTILS_H
 
 #include "rep/Dialect/RepDialect.h"
-#include "rep/Support/Npy.h"
+#include "rep/Eval/Tensor.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/Rewrite/FrozenRewritePatternSet.h"
