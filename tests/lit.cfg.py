@@ -29,6 +29,9 @@ config.substitutions.append(
     ("%app-libs", os.path.join(config.repc_obj_root, "lib/librep_runtime.a") +
      " -L" + config.omp_libdir + " -Wl,-rpath," + config.omp_libdir +
      " -lomp -lm -ldl -lpthread"))
+# Compares the folded counts of two --emit=stats outputs.
+config.substitutions.append(
+    ("%stats-compare", config.python + " " + os.path.join(src, "tests/tools/compare_stats.py")))
 config.substitutions.append(("%inputs", os.path.join(src, "tests/Inputs")))
 # Where the build puts repc's tools and the test apps it builds.
 config.substitutions.append(("%bindir", config.repc_tools_dir))
@@ -60,6 +63,8 @@ config.substitutions.append(
 config.substitutions.append(
     ("%cuda-emulator",
      "env LD_LIBRARY_PATH=" + os.path.join(config.repc_obj_root, "cuda-emulator")))
+config.substitutions.append(
+    ("%emulator-dir", os.path.join(config.repc_obj_root, "cuda-emulator")))
 # The same, as the drivers of CUDA 11.0 (no graphs for the runtime) and
 # 10.2 (too old).
 for version in ("11000", "10020"):

@@ -29,13 +29,20 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
+#include <cmath>
 #include <fcntl.h>
+#include <limits>
+#include <numeric>
 #include <unistd.h>
 
 using namespace mlir;
 using namespace mlir::rep;
 
 namespace {
+
+/// The default domain's opsets repc imports (ONNX 1.18 defines up to 23),
+/// and the newest IR version (ONNX 1.18: 11).
+constexpr int64_t kMinOpset = 11, kMaxOpset = 23, kMaxIrVersion = 11;
 
 enum OnnxType : int32_t {
   kFloat = onnx::TensorProto::FLOAT,
@@ -249,6 +256,52 @@ private:
   LogicalResult importCast();
   LogicalResult importLayerNorm();
   LogicalResult importConstant();
+  LogicalResult importGelu();
+  LogicalResult importUnary();
+  LogicalResult importVariadic();
+  LogicalResult importClip();
+  LogicalResult importHardSigmoid();
+  LogicalResult importLeakyRelu();
+  LogicalResult importReduce();
+  LogicalResult importSoftmax();
+  LogicalResult importSplit();
+  LogicalResult importInstanceNorm();
+  LogicalResult importGroupNorm();
+  LogicalResult importWhere();
+  LogicalResult importExpand();
+  LogicalResult importHostOnly();
+
+  /// Ops the importer builds from others.
+  Value clamp(Value x, float lo, float hi) {
+    Value y = x;
+    if (lo != -std::numeric_limits<float>::infinity())
+      y = *make<MaximumOp>(y, scalar(lo));
+    if (hi != std::numeric_limits<float>::infinity())
+      y = *make<MinimumOp>(y, scalar(hi));
+    return y;
+  }
+  /// max(x, 0) + slope * min(x, 0): exact (one of the terms is a zero).
+  FailureOr<Value> leakyRelu(Value x, Value slope) {
+    Value pos = *make<MaximumOp>(x, scalar(0)),
+          neg = *make<MinimumOp>(x, scalar(0));
+    auto scaled = make<MulOp>(slope, neg);
+    if (failed(scaled))
+      return failure();
+    return make<AddOp>(pos, *scaled);
+  }
+  FailureOr<Value> constantOf(ArrayRef<int64_t> shape, float v) {
+    HostTensor h;
+    h.isFloat = true;
+    h.shape.assign(shape.begin(), shape.end());
+    h.floats.assign(h.numel(), v);
+    return constant(h, "");
+  }
+  /// An int64 host value from an optional input: nullptr when absent.
+  FailureOr<const HostTensor *> optionalHost(int i, StringRef what) {
+    if (i >= node->input_size() || node->input(i).empty())
+      return (const HostTensor *)nullptr;
+    return hostInput(i, what);
+  }
 
   MLIRContext *ctx;
   OpBuilder b;
@@ -317,10 +370,15 @@ LogicalResult Importer::load() {
   for (const auto &imp : model.opset_import())
     if (imp.domain().empty() || imp.domain() == "ai.onnx")
       opset = imp.version();
-  if (opset < 11 || opset > 17)
+  if (opset < kMinOpset || opset > kMaxOpset)
     return emitError(fileLoc) << "ONNX opset " << opset
                               << " is not supported (repc imports opsets "
-                                 "11 to 17)",
+                              << kMinOpset << " to " << kMaxOpset << ")",
+           failure();
+  if (model.ir_version() > kMaxIrVersion)
+    return emitError(fileLoc) << "ONNX IR version " << model.ir_version()
+                              << " is newer than repc reads (up to "
+                              << kMaxIrVersion << ")",
            failure();
   return success();
 }
@@ -331,16 +389,34 @@ FailureOr<std::string> Importer::readExternal(const onnx::TensorProto &t) {
   for (const auto &kv : t.external_data()) {
     if (kv.key() == "location")
       location = kv.value();
-    else if (kv.key() == "offset")
-      offset = std::stoll(kv.value());
-    else if (kv.key() == "length")
-      length = std::stoll(kv.value());
+    else if ((kv.key() == "offset" &&
+              StringRef(kv.value()).getAsInteger(10, offset)) ||
+             (kv.key() == "length" &&
+              StringRef(kv.value()).getAsInteger(10, length)))
+      return emitError(fileLoc) << "initializer '" << t.name() << "': bad "
+                                << kv.key() << " '" << kv.value() << "'",
+             failure();
   }
   SmallString<256> file(llvm::sys::path::parent_path(path));
   llvm::sys::path::append(file, location);
-  auto buffer = llvm::MemoryBuffer::getFileSlice(
-      file, length < 0 ? (uint64_t)-1 : (uint64_t)length, offset);
-  if (location.empty() || !buffer)
+  uint64_t size = 0;
+  if (location.empty() || llvm::sys::fs::file_size(file, size))
+    return emitError(fileLoc) << "initializer '" << t.name()
+                              << "': cannot read external data file '"
+                              << location << "'",
+           failure();
+  if (length < 0)
+    length = offset <= (int64_t)size ? size - offset : 0;
+  if (offset < 0 || (uint64_t)offset + (uint64_t)length > size)
+    return emitError(fileLoc) << "initializer '" << t.name()
+                              << "': external data file '" << location
+                              << "' holds " << size << " bytes, the tensor "
+                              << "needs " << length << " at offset " << offset,
+           failure();
+  // Memory-mapped where the slice is large (MemoryBuffer's choice).
+  auto buffer = llvm::MemoryBuffer::getFileSlice(file, length, offset,
+                                                 /*IsVolatile=*/false);
+  if (!buffer)
     return emitError(fileLoc) << "initializer '" << t.name()
                               << "': cannot read external data file '"
                               << location << "'",
@@ -710,11 +786,17 @@ OwningOpRef<ModuleOp> Importer::run() {
 //===----------------------------------------------------------------------===//
 
 /// Host-side evaluation of an elementwise op over broadcast shapes.
+/// Comparisons and logic give booleans (held as 0/1 integers); `fmod`
+/// picks Mod's C semantics over its default, the sign of the divisor.
 HostTensor hostBinary(const HostTensor &x, const HostTensor &y,
-                      ArrayRef<int64_t> shape, StringRef op) {
+                      ArrayRef<int64_t> shape, StringRef op,
+                      bool fmod = false) {
   HostTensor out;
   out.shape.assign(shape.begin(), shape.end());
-  out.isFloat = x.isFloat || y.isFloat;
+  bool logical = op == "Equal" || op == "Less" || op == "Greater" ||
+                 op == "LessOrEqual" || op == "GreaterOrEqual" ||
+                 op == "And" || op == "Or" || op == "Xor";
+  out.isFloat = !logical && (x.isFloat || y.isFloat);
   out.resize();
   auto sx = broadcastStrides(x.shape, shape), sy = broadcastStrides(y.shape, shape);
   SmallVector<int64_t> idx(shape.size(), 0);
@@ -731,8 +813,35 @@ HostTensor hostBinary(const HostTensor &x, const HostTensor &y,
       r = a * c;
     else if (op == "Div")
       r = out.isFloat ? a / c : (c == 0 ? 0 : (double)((int64_t)a / (int64_t)c));
-    else
+    else if (op == "Pow")
       r = std::pow(a, c);
+    else if (op == "Max")
+      r = std::max(a, c);
+    else if (op == "Min")
+      r = std::min(a, c);
+    else if (op == "Equal")
+      r = a == c;
+    else if (op == "Less")
+      r = a < c;
+    else if (op == "Greater")
+      r = a > c;
+    else if (op == "LessOrEqual")
+      r = a <= c;
+    else if (op == "GreaterOrEqual")
+      r = a >= c;
+    else if (op == "And")
+      r = a != 0 && c != 0;
+    else if (op == "Or")
+      r = a != 0 || c != 0;
+    else if (op == "Xor")
+      r = (a != 0) != (c != 0);
+    else if (op == "Mod" && (fmod || out.isFloat))
+      r = std::fmod(a, c);
+    else if (op == "Mod") {
+      int64_t ia = a, ic = c;
+      int64_t m = ic == 0 ? 0 : ia % ic;
+      r = m != 0 && ((m < 0) != (ic < 0)) ? m + ic : m;
+    }
     out.set(i, r);
     for (int64_t d = shape.size() - 1; d >= 0 && ++idx[d] == shape[d]; --d)
       idx[d] = 0;
@@ -775,17 +884,37 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       return define(make<ErfOp>(*x));
     return define(make<SqrtOp>(*x));
   }
-  if (op == "ReduceMean") {
-    auto x = input(0);
-    if (failed(x))
-      return failure();
-    int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
-    auto axes = axesOperand(1, rank, /*allIfMissing=*/true);
-    if (failed(axes))
-      return failure();
-    return define(make<ReduceMeanOp>(*x, b.getDenseI64ArrayAttr(*axes),
-                                     b.getBoolAttr(intAttr("keepdims", 1))));
-  }
+  if (op.starts_with("Reduce"))
+    return importReduce();
+  if (op == "Gelu")
+    return importGelu();
+  if (op == "Tanh" || op == "Exp" || op == "Log" || op == "Abs" ||
+      op == "Neg" || op == "Reciprocal")
+    return importUnary();
+  if (op == "Max" || op == "Min" || op == "Sum" || op == "Mean")
+    return importVariadic();
+  if (op == "Clip")
+    return importClip();
+  if (op == "HardSigmoid" || op == "HardSwish")
+    return importHardSigmoid();
+  if (op == "LeakyRelu" || op == "PRelu")
+    return importLeakyRelu();
+  if (op == "Softmax" || op == "LogSoftmax")
+    return importSoftmax();
+  if (op == "Split")
+    return importSplit();
+  if (op == "InstanceNormalization")
+    return importInstanceNorm();
+  if (op == "GroupNormalization")
+    return importGroupNorm();
+  if (op == "Where")
+    return importWhere();
+  if (op == "Expand")
+    return importExpand();
+  if (op == "Equal" || op == "Less" || op == "Greater" ||
+      op == "LessOrEqual" || op == "GreaterOrEqual" || op == "Mod" ||
+      op == "And" || op == "Or" || op == "Xor" || op == "Not")
+    return importHostOnly();
   if (op == "LayerNormalization")
     return importLayerNorm();
   if (op == "MaxPool" || op == "AveragePool")
@@ -1312,10 +1441,52 @@ LogicalResult Importer::importPad() {
       return failure();
     fill = (*h)->numel() ? (*h)->at(0) : 0;
   }
-  if (llvm::any_of(pads, [](int64_t p) { return p < 0; }))
-    return nodeError() << "negative pads are not supported";
-  return define(
-      make<PadOp>(*x, b.getDenseI64ArrayAttr(pads), b.getF32FloatAttr(fill)));
+  auto rank = (int64_t)cast<RankedTensorType>(x->getType()).getRank();
+  // Opset 18: the pads apply to `axes` only.
+  auto axesIn = optionalHost(3, "axes");
+  if (failed(axesIn))
+    return failure();
+  if (*axesIn) {
+    int64_t n = (*axesIn)->numel();
+    if ((int64_t)pads.size() != 2 * n)
+      return nodeError() << "expects 2 pads per axis, got " << pads.size()
+                         << " for " << n << " axes";
+    SmallVector<int64_t> full(2 * rank, 0);
+    for (int64_t i = 0; i < n; ++i) {
+      auto a = normAxis((*axesIn)->ints[i], rank);
+      if (failed(a))
+        return failure();
+      full[*a] = pads[i];
+      full[*a + rank] = pads[i + n];
+    }
+    pads = full;
+  }
+  if ((int64_t)pads.size() != 2 * rank)
+    return nodeError() << "expects " << 2 * rank << " pads, got "
+                       << pads.size();
+  // Negative pads crop: pad by the positive ones, then slice.
+  SmallVector<int64_t> grow(pads), starts(rank, 0), steps(rank, 1);
+  bool crop = false;
+  for (int64_t &p : grow)
+    if (p < 0)
+      p = 0, crop = true;
+  // A pad of zeros stays an op: the folds take its node into provenance.
+  FailureOr<Value> y =
+      make<PadOp>(*x, b.getDenseI64ArrayAttr(grow), b.getF32FloatAttr(fill));
+  if (failed(y) || !crop)
+    return define(y);
+  SmallVector<int64_t> sizes(
+      cast<RankedTensorType>(y->getType()).getShape());
+  for (int64_t d = 0; d < rank; ++d) {
+    starts[d] = -std::min<int64_t>(pads[d], 0);
+    sizes[d] += std::min<int64_t>(pads[d], 0) +
+                std::min<int64_t>(pads[d + rank], 0);
+    if (sizes[d] < 0)
+      return nodeError() << "pads crop dim " << d << " below zero";
+  }
+  return define(make<SliceOp>(*y, b.getDenseI64ArrayAttr(starts),
+                              b.getDenseI64ArrayAttr(sizes),
+                              b.getDenseI64ArrayAttr(steps)));
 }
 
 LogicalResult Importer::importGather() {
@@ -1323,45 +1494,59 @@ LogicalResult Importer::importGather() {
   if (failed(indices))
     return failure();
   const HostTensor *idx = *indices;
-  if (isHost(0)) {
-    const HostTensor *data = host(node->input(0));
-    if (data->shape.size() != 1 || idx->shape.size() > 1)
-      return nodeError() << "constant gathers must be 1-D";
-    HostTensor out;
-    out.isFloat = data->isFloat;
-    out.shape = idx->shape;
-    out.resize();
-    for (int64_t i = 0; i < idx->numel(); ++i) {
-      int64_t j = idx->ints[i] < 0 ? idx->ints[i] + data->numel() : idx->ints[i];
-      if (j < 0 || j >= data->numel())
-        return nodeError() << "index " << idx->ints[i] << " is out of range";
-      out.set(i, data->at(j));
-    }
-    return defineHost(std::move(out));
-  }
-  auto x = input(0);
+  auto x = operand(0);
   if (failed(x))
     return failure();
-  auto shape = cast<RankedTensorType>(x->getType()).getShape();
+  ArrayRef<int64_t> shape = x->shape;
   auto axis = normAxis(intAttr("axis", 0), shape.size());
   if (failed(axis))
     return failure();
-  if (idx->numel() != 1)
-    return nodeError() << "only a single constant index is supported";
-  int64_t i = idx->ints[0] < 0 ? idx->ints[0] + shape[*axis] : idx->ints[0];
-  if (i < 0 || i >= shape[*axis])
-    return nodeError() << "index " << idx->ints[0] << " is out of range";
-  SmallVector<int64_t> starts(shape.size(), 0), sizes(shape),
-      steps(shape.size(), 1);
-  starts[*axis] = i;
-  sizes[*axis] = 1;
-  auto slice = make<SliceOp>(*x, b.getDenseI64ArrayAttr(starts),
-                             b.getDenseI64ArrayAttr(sizes),
-                             b.getDenseI64ArrayAttr(steps));
-  SmallVector<int64_t> outShape(sizes);
-  if (idx->shape.empty())
-    outShape.erase(outShape.begin() + *axis);
-  return define(reshape(*slice, outShape));
+  // out = shape[:axis] + indices.shape + shape[axis+1:]
+  SmallVector<int64_t> outShape(shape.begin(), shape.begin() + *axis);
+  outShape.append(idx->shape.begin(), idx->shape.end());
+  outShape.append(shape.begin() + *axis + 1, shape.end());
+  SmallVector<int64_t> picks;
+  for (int64_t i = 0; i < idx->numel(); ++i) {
+    int64_t j = idx->ints[i] < 0 ? idx->ints[i] + shape[*axis] : idx->ints[i];
+    if (j < 0 || j >= shape[*axis])
+      return nodeError() << "index " << idx->ints[i] << " is out of range";
+    picks.push_back(j);
+  }
+  int64_t outer = computeProduct(shape.take_front(*axis));
+  int64_t inner = computeProduct(shape.drop_front(*axis + 1));
+  if (const HostTensor *data = x->host) {
+    HostTensor out;
+    out.isFloat = data->isFloat;
+    out.shape = outShape;
+    out.resize();
+    int64_t pos = 0;
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t j : picks)
+        for (int64_t k = 0; k < inner; ++k)
+          out.set(pos++, data->at((o * shape[*axis] + j) * inner + k));
+    return defineHost(std::move(out));
+  }
+  // Activations: one slice per index along the axis, concatenated, then
+  // the index dims put in place by a reshape.
+  SmallVector<Value> parts;
+  for (int64_t j : picks) {
+    SmallVector<int64_t> starts(shape.size(), 0), sizes(shape),
+        steps(shape.size(), 1);
+    starts[*axis] = j;
+    sizes[*axis] = 1;
+    auto slice = make<SliceOp>(x->value, b.getDenseI64ArrayAttr(starts),
+                               b.getDenseI64ArrayAttr(sizes),
+                               b.getDenseI64ArrayAttr(steps));
+    if (failed(slice))
+      return failure();
+    parts.push_back(*slice);
+  }
+  if (parts.empty())
+    return nodeError() << "gathers no index";
+  Value joined = parts.size() == 1
+                     ? parts[0]
+                     : *make<ConcatOp>(parts, b.getI64IntegerAttr(*axis));
+  return define(reshape(joined, outShape));
 }
 
 LogicalResult Importer::importCast() {
@@ -1435,6 +1620,457 @@ LogicalResult Importer::importConstant() {
     return nodeError() << "unsupported constant kind (sparse or string)";
   }
   return defineHost(std::move(h));
+}
+
+
+//===----------------------------------------------------------------------===//
+// Activations, reductions and normalizations of opsets 13-23
+//===----------------------------------------------------------------------===//
+
+/// Gelu (opset 20): exact, or its tanh approximation written as
+/// x * sigmoid(2u), u = sqrt(2/pi) * (x + 0.044715 x^3), which equals
+/// 0.5 x (1 + tanh(u)) since 1 + tanh(u) = 2 sigmoid(2u).
+LogicalResult Importer::importGelu() {
+  auto x = input(0);
+  if (failed(x))
+    return failure();
+  std::string approx = strAttr("approximate", "none");
+  if (approx == "none")
+    return define(make<GeluOp>(*x));
+  if (approx != "tanh")
+    return nodeError() << "unsupported approximate '" << approx << "'";
+  Value x3 = *make<MulOp>(*make<MulOp>(*x, *x), *x);
+  Value inner = *make<AddOp>(*x, *make<MulOp>(x3, scalar(0.044715f)));
+  Value twoU =
+      *make<MulOp>(inner, scalar((float)(2.0 * std::sqrt(2.0 / M_PI))));
+  return define(make<MulOp>(*x, *make<SigmoidOp>(twoU)));
+}
+
+LogicalResult Importer::importUnary() {
+  StringRef op = node->op_type();
+  if (isHost(0) && (op == "Neg" || op == "Abs")) {
+    HostTensor h = *host(node->input(0));
+    for (int64_t i = 0; i < h.numel(); ++i)
+      h.set(i, op == "Neg" ? -h.at(i) : std::fabs(h.at(i)));
+    return defineHost(std::move(h));
+  }
+  auto x = input(0);
+  if (failed(x))
+    return failure();
+  if (op == "Tanh")
+    return define(make<TanhOp>(*x));
+  if (op == "Exp")
+    return define(make<ExpOp>(*x));
+  if (op == "Log")
+    return define(make<LogOp>(*x));
+  if (op == "Abs")
+    return define(make<AbsOp>(*x));
+  if (op == "Neg") // Exact: only the sign changes.
+    return define(make<MulOp>(*x, scalar(-1)));
+  return define(make<DivOp>(scalar(1), *x)); // Reciprocal
+}
+
+/// Max, Min, Sum and Mean over any number of broadcast inputs.
+LogicalResult Importer::importVariadic() {
+  StringRef op = node->op_type();
+  int n = node->input_size();
+  bool allHost = true;
+  for (int i = 0; i < n; ++i)
+    allHost &= isHost(i);
+  if (allHost && op != "Mean") {
+    HostTensor acc = *host(node->input(0));
+    for (int i = 1; i < n; ++i) {
+      const HostTensor *y = host(node->input(i));
+      auto shape = broadcastShapes(acc.shape, y->shape);
+      if (failed(shape))
+        return nodeError() << "operand shapes " << formatShape(acc.shape)
+                           << " and " << formatShape(y->shape)
+                           << " do not broadcast";
+      acc = hostBinary(acc, *y, *shape, op == "Sum" ? "Add" : op);
+    }
+    return defineHost(std::move(acc));
+  }
+  auto acc = input(0);
+  if (failed(acc))
+    return failure();
+  for (int i = 1; i < n; ++i) {
+    auto y = input(i);
+    if (failed(y))
+      return failure();
+    if (op == "Max")
+      acc = make<MaximumOp>(*acc, *y);
+    else if (op == "Min")
+      acc = make<MinimumOp>(*acc, *y);
+    else
+      acc = make<AddOp>(*acc, *y);
+    if (failed(acc))
+      return failure();
+  }
+  if (op == "Mean" && n > 1)
+    acc = make<DivOp>(*acc, scalar(n));
+  return define(acc);
+}
+
+/// Clip: min and max are inputs from opset 11 (attributes before); ReLU6
+/// exports as Clip(0, 6).
+LogicalResult Importer::importClip() {
+  float lo = floatAttr("min", -std::numeric_limits<float>::infinity());
+  float hi = floatAttr("max", std::numeric_limits<float>::infinity());
+  for (int i : {1, 2}) {
+    auto h = optionalHost(i, i == 1 ? "min" : "max");
+    if (failed(h))
+      return failure();
+    if (!*h)
+      continue;
+    if ((*h)->numel() != 1)
+      return nodeError() << (i == 1 ? "min" : "max") << " must be a scalar";
+    (i == 1 ? lo : hi) = (*h)->at(0);
+  }
+  auto x = input(0);
+  if (failed(x))
+    return failure();
+  return define(clamp(*x, lo, hi));
+}
+
+/// HardSigmoid: clip(alpha x + beta, 0, 1); HardSwish: x * HardSigmoid
+/// with alpha = 1/6, beta = 1/2.
+LogicalResult Importer::importHardSigmoid() {
+  bool swish = node->op_type() == "HardSwish";
+  float alpha = swish ? 1.0f / 6 : floatAttr("alpha", 0.2f);
+  float beta = swish ? 0.5f : floatAttr("beta", 0.5f);
+  auto x = input(0);
+  if (failed(x))
+    return failure();
+  Value y = clamp(*make<AddOp>(*make<MulOp>(*x, scalar(alpha)), scalar(beta)),
+                  0, 1);
+  return define(swish ? make<MulOp>(*x, y) : FailureOr<Value>(y));
+}
+
+LogicalResult Importer::importLeakyRelu() {
+  auto x = input(0);
+  if (failed(x))
+    return failure();
+  if (node->op_type() == "LeakyRelu")
+    return define(leakyRelu(*x, scalar(floatAttr("alpha", 0.01f))));
+  auto slope = input(1);
+  if (failed(slope))
+    return failure();
+  return define(leakyRelu(*x, *slope));
+}
+
+/// Every ReduceX of opsets 11-23: axes as an attribute or (ReduceSum from
+/// 13, the others from 18) an input; no axes reduces all of them unless
+/// `noop_with_empty_axes` says to pass the input through. Min, L1, L2,
+/// SumSquare and LogSumExp are built from sum and max.
+LogicalResult Importer::importReduce() {
+  StringRef op = node->op_type();
+  static const char *known[] = {"ReduceMean",      "ReduceSum", "ReduceMax",
+                                "ReduceMin",       "ReduceL1",  "ReduceL2",
+                                "ReduceSumSquare", "ReduceLogSumExp"};
+  if (!llvm::is_contained(known, op))
+    return emitError(loc) << "unsupported ONNX op '" << op << "'";
+  auto x = input(0);
+  if (failed(x))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  bool noop = intAttr("noop_with_empty_axes", 0);
+  auto axes = axesOperand(1, rank, /*allIfMissing=*/!noop);
+  if (failed(axes))
+    return failure();
+  if (axes->empty()) {
+    if (noop)
+      return define(*x);
+    for (int64_t a = 0; a < rank; ++a)
+      axes->push_back(a);
+  }
+  llvm::sort(*axes);
+  if (std::adjacent_find(axes->begin(), axes->end()) != axes->end())
+    return nodeError() << "axes repeat";
+  auto a = b.getDenseI64ArrayAttr(*axes);
+  auto keep = b.getBoolAttr(intAttr("keepdims", 1));
+  Value in = *x;
+  if (op == "ReduceMean")
+    return define(make<ReduceMeanOp>(in, a, keep));
+  if (op == "ReduceMax")
+    return define(make<ReduceMaxOp>(in, a, keep));
+  if (op == "ReduceMin") // min(x) = -max(-x), exactly.
+    return define(make<MulOp>(
+        *make<ReduceMaxOp>(*make<MulOp>(in, scalar(-1)), a, keep),
+        scalar(-1)));
+  if (op == "ReduceL1")
+    in = *make<AbsOp>(in);
+  else if (op == "ReduceL2" || op == "ReduceSumSquare")
+    in = *make<MulOp>(in, in);
+  else if (op == "ReduceLogSumExp")
+    in = *make<ExpOp>(in);
+  auto sum = make<ReduceSumOp>(in, a, keep);
+  if (op == "ReduceL2")
+    return define(make<SqrtOp>(*sum));
+  if (op == "ReduceLogSumExp")
+    return define(make<LogOp>(*sum));
+  return define(sum);
+}
+
+/// Softmax and LogSoftmax with the max subtracted first. Before opset 13
+/// the input is taken as 2-D at `axis` (default 1): the normalization runs
+/// over every dim from `axis` on; from 13 over `axis` (default -1) alone.
+LogicalResult Importer::importSoftmax() {
+  auto x = input(0);
+  if (failed(x))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  auto axis = normAxis(intAttr("axis", opset < 13 ? 1 : -1), rank);
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> axes = {*axis};
+  if (opset < 13)
+    for (int64_t d = *axis + 1; d < rank; ++d)
+      axes.push_back(d);
+  auto a = b.getDenseI64ArrayAttr(axes);
+  auto keep = b.getBoolAttr(true);
+  Value shifted = *make<SubOp>(*x, *make<ReduceMaxOp>(*x, a, keep));
+  Value e = *make<ExpOp>(shifted);
+  Value sum = *make<ReduceSumOp>(e, a, keep);
+  if (node->op_type() == "LogSoftmax")
+    return define(make<SubOp>(shifted, *make<LogOp>(sum)));
+  return define(make<DivOp>(e, sum));
+}
+
+/// Split into the node's outputs along `axis`: sizes from the `split`
+/// attribute (before opset 13) or input, else `num_outputs` parts (opset
+/// 18; the last one smaller) or equal parts.
+LogicalResult Importer::importSplit() {
+  auto x = operand(0);
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> in = x->shape;
+  auto axis = normAxis(intAttr("axis", 0), in.size());
+  if (failed(axis))
+    return failure();
+  int64_t dim = in[*axis], outs = node->output_size();
+  SmallVector<int64_t> sizes = intsAttr("split");
+  if (!attr("split")) {
+    auto h = optionalHost(1, "split");
+    if (failed(h))
+      return failure();
+    if (*h)
+      sizes.assign((*h)->ints.begin(), (*h)->ints.end());
+  }
+  if (sizes.empty()) {
+    int64_t parts = attr("num_outputs") ? intAttr("num_outputs", 1) : outs;
+    if (parts != outs || parts <= 0)
+      return nodeError() << "num_outputs " << parts << " does not match its "
+                         << outs << " outputs";
+    int64_t each = (dim + parts - 1) / parts;
+    if (!attr("num_outputs") && dim % parts)
+      return nodeError() << "cannot split " << dim << " into " << parts
+                         << " equal parts";
+    for (int64_t i = 0, left = dim; i < parts; ++i, left -= each)
+      sizes.push_back(std::max<int64_t>(0, std::min(each, left)));
+  }
+  if ((int64_t)sizes.size() != outs ||
+      llvm::any_of(sizes, [](int64_t s) { return s < 0; }) ||
+      std::accumulate(sizes.begin(), sizes.end(), int64_t(0)) != dim)
+    return nodeError() << "split sizes " << formatShape(sizes)
+                       << " do not divide dim " << dim << " into " << outs
+                       << " outputs";
+  int64_t start = 0;
+  for (int64_t i = 0; i < outs; start += sizes[i++]) {
+    if (node->output(i).empty())
+      continue;
+    SmallVector<int64_t> starts(in.size(), 0), shape(in),
+        steps(in.size(), 1);
+    starts[*axis] = start;
+    shape[*axis] = sizes[i];
+    if (const HostTensor *h = x->host) {
+      HostTensor out;
+      out.isFloat = h->isFloat;
+      out.shape = shape;
+      out.resize();
+      SmallVector<int64_t> strides = computeStrides(in);
+      forEachIndex(shape, [&](int64_t j, ArrayRef<int64_t> idx) {
+        int64_t off = 0;
+        for (size_t d = 0; d < idx.size(); ++d)
+          off += (starts[d] + idx[d]) * strides[d];
+        out.set(j, h->at(off));
+      });
+      defineHost(std::move(out), i);
+      continue;
+    }
+    if (failed(define(make<SliceOp>(x->value, b.getDenseI64ArrayAttr(starts),
+                                    b.getDenseI64ArrayAttr(shape),
+                                    b.getDenseI64ArrayAttr(steps)),
+                      i)))
+      return failure();
+  }
+  return success();
+}
+
+/// InstanceNormalization: each (image, channel) normalized over its
+/// spatial dims, then a per-channel scale and shift: a layer norm from
+/// axis 2 with unit scale, then a channel affine.
+LogicalResult Importer::importInstanceNorm() {
+  auto x = input(0), scale = input(1), bias = input(2);
+  if (failed(x) || failed(scale) || failed(bias))
+    return failure();
+  ArrayRef<int64_t> in = cast<RankedTensorType>(x->getType()).getShape();
+  if (in.size() < 3)
+    return nodeError() << "expects an input of rank 3 or more, got "
+                       << formatShape(in);
+  ArrayRef<int64_t> spatial = in.drop_front(2);
+  auto normed = make<LayerNormOp>(
+      *x, *constantOf(spatial, 1), *constantOf(spatial, 0),
+      b.getI64IntegerAttr(2), b.getF32FloatAttr(floatAttr("epsilon", 1e-5f)));
+  if (failed(normed))
+    return failure();
+  return define(make<ChannelAffineOp>(*normed, *scale, *bias,
+                                      b.getI64IntegerAttr(1)));
+}
+
+/// GroupNormalization (opsets 18 and 21): the channels in `num_groups`
+/// groups, each normalized over its channels and spatial dims, then a
+/// scale and shift per group (opset 18) or per channel (21).
+LogicalResult Importer::importGroupNorm() {
+  auto x = input(0);
+  if (failed(x))
+    return failure();
+  auto scale = operand(1), bias = operand(2);
+  if (failed(scale) || failed(bias))
+    return failure();
+  ArrayRef<int64_t> in = cast<RankedTensorType>(x->getType()).getShape();
+  int64_t groups = intAttr("num_groups", 0);
+  if (in.size() < 3 || groups <= 0 || in[1] % groups)
+    return nodeError() << "cannot make " << groups << " groups of the "
+                       << "channels of " << formatShape(in);
+  int64_t c = in[1], n = in[0];
+  int64_t inner = computeProduct(in) / (n * groups);
+  SmallVector<int64_t> grouped = {n, groups, inner};
+  auto normed = make<LayerNormOp>(
+      reshape(*x, grouped), *constantOf({inner}, 1), *constantOf({inner}, 0),
+      b.getI64IntegerAttr(2), b.getF32FloatAttr(floatAttr("epsilon", 1e-5f)));
+  if (failed(normed))
+    return failure();
+  Value y = reshape(*normed, in);
+  // Per-group parameters repeat over their group's channels.
+  SmallVector<Value, 2> params;
+  for (Operand *p : {&*scale, &*bias}) {
+    int64_t size = computeProduct(p->shape);
+    if (size != c && size != groups)
+      return nodeError() << "scale and bias must have " << groups << " or "
+                         << c << " elements";
+    Value v = p->host ? constant(*p->host, "") : p->value;
+    v = reshape(v, {size});
+    if (size != c) {
+      v = reshape(v, {groups, 1});
+      v = *make<AddOp>(v, *constantOf({groups, c / groups}, 0));
+      v = reshape(v, {c});
+    }
+    params.push_back(v);
+  }
+  return define(make<ChannelAffineOp>(y, params[0], params[1],
+                                      b.getI64IntegerAttr(1)));
+}
+
+/// Where: evaluated at import on known values; on computed ones with a
+/// known condition, x * c + y * (1 - c), exact for finite values.
+LogicalResult Importer::importWhere() {
+  auto cond = operand(0), x = operand(1), y = operand(2);
+  if (failed(cond) || failed(x) || failed(y))
+    return failure();
+  auto shape = broadcastShapes(cond->shape, x->shape);
+  if (succeeded(shape))
+    shape = broadcastShapes(*shape, y->shape);
+  if (failed(shape))
+    return nodeError() << "operand shapes do not broadcast";
+  if (cond->host && x->host && y->host) {
+    HostTensor out;
+    out.isFloat = x->host->isFloat || y->host->isFloat;
+    out.shape = *shape;
+    out.resize();
+    auto sc = broadcastStrides(cond->shape, *shape),
+         sx = broadcastStrides(x->shape, *shape),
+         sy = broadcastStrides(y->shape, *shape);
+    forEachIndex(*shape, [&](int64_t i, ArrayRef<int64_t> idx) {
+      int64_t ic = 0, ix = 0, iy = 0;
+      for (size_t d = 0; d < idx.size(); ++d)
+        ic += idx[d] * sc[d], ix += idx[d] * sx[d], iy += idx[d] * sy[d];
+      out.set(i, cond->host->at(ic) ? x->host->at(ix) : y->host->at(iy));
+    });
+    return defineHost(std::move(out));
+  }
+  if (!cond->host)
+    return nodeError() << "a condition computed from activations is not "
+                          "supported";
+  HostTensor c = *cond->host, notC = c;
+  c.floats.clear();
+  notC.floats.clear();
+  for (int64_t i = 0; i < c.numel(); ++i) {
+    c.floats.push_back(c.at(i) != 0);
+    notC.floats.push_back(c.floats.back() == 0);
+  }
+  c.isFloat = notC.isFloat = true;
+  c.ints.clear();
+  notC.ints.clear();
+  auto xv = input(1), yv = input(2);
+  if (failed(xv) || failed(yv))
+    return failure();
+  Value lhs = *make<MulOp>(*xv, constant(c, "")),
+        rhs = *make<MulOp>(*yv, constant(notC, ""));
+  return define(make<AddOp>(lhs, rhs));
+}
+
+/// Expand: numpy broadcasting of the input to the shape input.
+LogicalResult Importer::importExpand() {
+  auto target = hostInput(1, "shape");
+  if (failed(target))
+    return failure();
+  auto x = operand(0);
+  if (failed(x))
+    return failure();
+  auto shape = broadcastShapes(x->shape, (*target)->ints);
+  if (failed(shape))
+    return nodeError() << "cannot expand " << formatShape(x->shape) << " to "
+                       << formatShape((*target)->ints);
+  if (x->host) {
+    HostTensor zeros;
+    zeros.shape = *shape;
+    zeros.isFloat = x->host->isFloat;
+    zeros.resize();
+    return defineHost(hostBinary(*x->host, zeros, *shape, "Add"));
+  }
+  if (ArrayRef<int64_t>(*shape) == ArrayRef<int64_t>(x->shape))
+    return define(x->value);
+  // x + 0 broadcast: exact.
+  return define(make<AddOp>(x->value, *constantOf((*target)->ints, 0)));
+}
+
+/// Comparisons, logic and Mod: shape arithmetic, evaluated at import.
+LogicalResult Importer::importHostOnly() {
+  StringRef op = node->op_type();
+  int arity = op == "Not" ? 1 : 2;
+  for (int i = 0; i < arity; ++i)
+    if (!isHost(i)) {
+      if (failed(input(i)))
+        return failure();
+      return nodeError() << "supported on values known at import only "
+                            "(shapes and constants), not on activations";
+    }
+  const HostTensor *x = host(node->input(0));
+  if (op == "Not") {
+    HostTensor h = *x;
+    h.isFloat = false;
+    h.ints.clear();
+    for (int64_t i = 0; i < x->numel(); ++i)
+      h.ints.push_back(x->at(i) == 0);
+    h.floats.clear();
+    return defineHost(std::move(h));
+  }
+  const HostTensor *y = host(node->input(1));
+  auto shape = broadcastShapes(x->shape, y->shape);
+  if (failed(shape))
+    return nodeError() << "operand shapes " << formatShape(x->shape) << " and "
+                       << formatShape(y->shape) << " do not broadcast";
+  return defineHost(hostBinary(*x, *y, *shape, op, intAttr("fmod", 0)));
 }
 
 } // namespace

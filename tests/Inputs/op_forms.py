@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""op_forms.py OUT_DIR [--check=interp,native,cuda] [CASE...]
+
+Writes one small ONNX model per opset form of the ops the importer takes
+from opsets 11-23 (built with onnx.helper, never checked against Debian's
+older onnx), its input x.npy and numpy's output (float64, then float32):
+OUT_DIR/CASE.onnx, OUT_DIR/CASE.x.npy, OUT_DIR/CASE.y.npy. Prints the case
+names. With --check, also runs each case through repc's interpreter
+(interp), native code on two threads (native) and the CUDA driver emulator
+(cuda: REPC_CUDA_EMULATOR names its directory), prints one line per case,
+`CASE: interp OK native OK`, with FAIL and the error in place of an OK, and
+exits 1 on any failure. The shapes are odd on purpose, and the inputs hold negative values,
+values near the clip and hard-sigmoid corners, and exact zeros."""
+
+import math
+import os
+import sys
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+R = np.random.RandomState(11)
+
+
+def x_of(shape):
+    x = R.randn(*shape) * 3
+    flat = x.reshape(-1)
+    # Zeros, and the corners of HardSigmoid/HardSwish and ReLU6.
+    flat[:8] = [0, -0.0, 3, -3, 6, 2.5, -2.5, 0.5][:flat.size]
+    return x.astype(np.float32)
+
+
+def erf(v):
+    return np.vectorize(math.erf)(v)
+
+
+def softmax(x, axes):
+    m = x.max(axis=axes, keepdims=True)
+    e = np.exp(x - m)
+    return e / e.sum(axis=axes, keepdims=True)
+
+
+def const_i64(name, values):
+    return numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+
+
+def const_f32(name, values):
+    return numpy_helper.from_array(np.array(values, dtype=np.float32), name)
+
+
+# name: (opset, shape, nodes, initializers, numpy reference of x (float64))
+CASES = {}
+
+
+def case(name, opset, shape, nodes, inits, ref):
+    CASES[name] = (opset, shape, nodes, inits, ref)
+
+
+N = helper.make_node
+# Gelu (opset 20): exact and the tanh approximation.
+case('gelu_none', 20, (2, 5, 7), [N('Gelu', ['x'], ['y'])], [],
+     lambda x: 0.5 * x * (1 + erf(x / math.sqrt(2))))
+case('gelu_tanh', 20, (2, 5, 7), [N('Gelu', ['x'], ['y'], approximate='tanh')], [],
+     lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3))))
+# Unary math.
+for op, fn in (('Tanh', np.tanh), ('Exp', lambda x: np.exp(x / 4)),
+               ('Abs', np.abs), ('Neg', lambda x: -x)):
+    nodes = [N(op, ['x'], ['y'])]
+    ref = fn
+    if op == 'Exp':
+        nodes = [N('Div', ['x', 'four'], ['q']), N('Exp', ['q'], ['y'])]
+    case(op.lower(), 13, (3, 9), nodes,
+         [const_f32('four', 4.0)] if op == 'Exp' else [], ref)
+case('log', 13, (3, 9), [N('Abs', ['x'], ['a']), N('Add', ['a', 'one'], ['p']),
+                         N('Log', ['p'], ['y'])],
+     [const_f32('one', 1.0)], lambda x: np.log(np.abs(x) + 1))
+case('reciprocal', 13, (3, 9), [N('Abs', ['x'], ['a']), N('Add', ['a', 'one'], ['p']),
+                                N('Reciprocal', ['p'], ['y'])],
+     [const_f32('one', 1.0)], lambda x: 1 / (np.abs(x) + 1))
+# Clip: min and max as inputs (opset 11+), one of them missing; ReLU6.
+case('clip_relu6', 13, (2, 3, 5, 5), [N('Clip', ['x', 'lo', 'hi'], ['y'])],
+     [const_f32('lo', 0.0), const_f32('hi', 6.0)], lambda x: np.clip(x, 0, 6))
+case('clip_max_only', 13, (2, 3, 5, 5), [N('Clip', ['x', '', 'hi'], ['y'])],
+     [const_f32('hi', 1.5)], lambda x: np.minimum(x, 1.5))
+case('hardsigmoid', 13, (2, 3, 5, 5),
+     [N('HardSigmoid', ['x'], ['y'], alpha=0.25, beta=0.4)], [],
+     lambda x: np.clip(0.25 * x + 0.4, 0, 1))
+case('hardswish', 14, (2, 3, 5, 5), [N('HardSwish', ['x'], ['y'])], [],
+     lambda x: x * np.clip(x / 6 + 0.5, 0, 1))
+case('leakyrelu', 16, (2, 3, 5, 5), [N('LeakyRelu', ['x'], ['y'], alpha=0.1)], [],
+     lambda x: np.where(x > 0, x, 0.1 * x))
+slope = np.array([0.1, -0.3, 0.7], np.float32).reshape(3, 1, 1)
+case('prelu', 16, (2, 3, 5, 5), [N('PRelu', ['x', 'slope'], ['y'])],
+     [numpy_helper.from_array(slope, 'slope')],
+     lambda x: np.where(x > 0, x, slope * x))
+# Variadic Max/Min/Sum/Mean with broadcasting.
+b3 = np.array([0.5, -1.0, 2.0], np.float32).reshape(3, 1)
+for op, fn in (('Max', lambda x: np.maximum(np.maximum(x, b3), -x)),
+               ('Min', lambda x: np.minimum(np.minimum(x, b3), -x)),
+               ('Sum', lambda x: x + b3 + -x * 2),
+               ('Mean', lambda x: (x + b3 + -x * 2) / 3)):
+    case(op.lower(), 13, (2, 3, 7),
+         [N('Neg', ['x'], ['n']), N('Add', ['n', 'n'], ['m'])
+          if op in ('Sum', 'Mean') else N('Identity', ['n'], ['m']),
+          N(op, ['x', 'b', 'm'], ['y'])],
+         [numpy_helper.from_array(b3, 'b')], fn)
+# Reductions: axes as attribute (opset 13) and as input (18), none given,
+# noop_with_empty_axes, keepdims 0.
+case('reducemean_attr', 13, (2, 3, 5, 7),
+     [N('ReduceMean', ['x'], ['y'], axes=[1, -1], keepdims=1)], [],
+     lambda x: x.mean(axis=(1, 3), keepdims=True))
+case('reducemean_input', 18, (2, 3, 5, 7),
+     [N('ReduceMean', ['x', 'axes'], ['y'], keepdims=0)], [const_i64('axes', [2])],
+     lambda x: x.mean(axis=2))
+case('reducesum_input', 13, (2, 3, 5, 7),
+     [N('ReduceSum', ['x', 'axes'], ['y'])], [const_i64('axes', [-1, 1])],
+     lambda x: x.sum(axis=(1, 3), keepdims=True))
+case('reducesum_all', 13, (2, 3, 5),
+     [N('ReduceSum', ['x'], ['y'], keepdims=0)], [], lambda x: x.sum().reshape(()))
+case('reducesum_noop', 18, (2, 3, 5),
+     [N('ReduceSum', ['x'], ['y'], noop_with_empty_axes=1)], [], lambda x: x)
+case('reducemax_attr', 13, (2, 3, 5, 7),
+     [N('ReduceMax', ['x'], ['y'], axes=[3])], [], lambda x: x.max(axis=3, keepdims=True))
+case('reducemax_input', 18, (2, 3, 5, 7),
+     [N('ReduceMax', ['x', 'axes'], ['y'], keepdims=0)], [const_i64('axes', [1, 2])],
+     lambda x: x.max(axis=(1, 2)))
+case('reducemin', 18, (2, 3, 5, 7),
+     [N('ReduceMin', ['x', 'axes'], ['y'])], [const_i64('axes', [0])],
+     lambda x: x.min(axis=0, keepdims=True))
+case('reducel1', 18, (2, 3, 5), [N('ReduceL1', ['x', 'axes'], ['y'])],
+     [const_i64('axes', [2])], lambda x: np.abs(x).sum(axis=2, keepdims=True))
+case('reducel2', 13, (2, 3, 5), [N('ReduceL2', ['x'], ['y'], axes=[1])], [],
+     lambda x: np.sqrt((x * x).sum(axis=1, keepdims=True)))
+case('reducesumsquare', 18, (2, 3, 5), [N('ReduceSumSquare', ['x', 'axes'], ['y'])],
+     [const_i64('axes', [1])], lambda x: (x * x).sum(axis=1, keepdims=True))
+case('reducelogsumexp', 13, (2, 3, 5),
+     [N('ReduceLogSumExp', ['x'], ['y'], axes=[2], keepdims=0)], [],
+     lambda x: np.log(np.exp(x).sum(axis=2)))
+# Softmax: opset 11 flattens from `axis` (default 1), 13 takes one axis
+# (default -1); LogSoftmax.
+case('softmax_11', 11, (2, 3, 5), [N('Softmax', ['x'], ['y'])], [],
+     lambda x: softmax(x, (1, 2)))
+case('softmax_13', 13, (2, 3, 5), [N('Softmax', ['x'], ['y'])], [],
+     lambda x: softmax(x, (2,)))
+case('softmax_13_axis1', 13, (2, 3, 5), [N('Softmax', ['x'], ['y'], axis=1)], [],
+     lambda x: softmax(x, (1,)))
+case('logsoftmax_13', 13, (2, 3, 5), [N('LogSoftmax', ['x'], ['y'], axis=-2)], [],
+     lambda x: np.log(softmax(x, (1,))))
+# Split: attribute sizes (opset 11), input sizes (13), equal parts,
+# num_outputs with a smaller last part (18); outputs recombined.
+def split_case(name, opset, shape, split_node, inits, axis, sizes):
+    outs = ['s%d' % i for i in range(len(sizes))]
+    split_node.output.extend(outs)
+    scale = [N('Mul', [o, 'w%d' % i], ['m%d' % i]) for i, o in enumerate(outs)]
+    ws = [const_f32('w%d' % i, float(i + 1)) for i in range(len(sizes))]
+
+    def ref(x):
+        parts = np.split(x, np.cumsum(sizes)[:-1], axis=axis)
+        return np.concatenate([p * (i + 1) for i, p in enumerate(parts)], axis=axis)
+    case(name, opset, shape,
+         [split_node] + scale + [N('Concat', ['m%d' % i for i in range(len(sizes))],
+                                   ['y'], axis=axis)], inits + ws, ref)
+
+
+split_case('split_attr', 11, (2, 7, 3), N('Split', ['x'], [], axis=1, split=[2, 5]),
+           [], 1, [2, 5])
+split_case('split_input', 13, (2, 7, 3), N('Split', ['x', 'sizes'], [], axis=-2),
+           [const_i64('sizes', [3, 1, 3])], 1, [3, 1, 3])
+split_case('split_equal', 13, (2, 3, 9), N('Split', ['x'], [], axis=2), [], 2, [3, 3, 3])
+split_case('split_num_outputs', 18, (2, 3, 7),
+           N('Split', ['x'], [], axis=2, num_outputs=3), [], 2, [3, 3, 1])
+# InstanceNormalization and GroupNormalization (per-group parameters at
+# opset 18, per-channel at 21).
+g6 = np.linspace(0.5, 1.5, 6).astype(np.float32)
+s6 = np.linspace(-0.3, 0.4, 6).astype(np.float32)
+
+
+def group_norm(x, groups, scale, bias, eps):
+    n, c = x.shape[:2]
+    g = x.reshape(n, groups, -1)
+    y = (g - g.mean(axis=2, keepdims=True)) / np.sqrt(g.var(axis=2, keepdims=True) + eps)
+    y = y.reshape(x.shape)
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    return y * scale.reshape(shape) + bias.reshape(shape)
+
+
+case('instancenorm', 13, (2, 6, 5, 3),
+     [N('InstanceNormalization', ['x', 'g', 's'], ['y'], epsilon=1e-3)],
+     [numpy_helper.from_array(g6, 'g'), numpy_helper.from_array(s6, 's')],
+     lambda x: group_norm(x, 6, g6, s6, 1e-3))
+g3 = np.array([0.7, 1.2, -0.9], np.float32)
+s3 = np.array([0.1, -0.2, 0.3], np.float32)
+case('groupnorm_18', 18, (2, 6, 5, 3),
+     [N('GroupNormalization', ['x', 'g', 's'], ['y'], num_groups=3, epsilon=1e-4)],
+     [numpy_helper.from_array(g3, 'g'), numpy_helper.from_array(s3, 's')],
+     lambda x: group_norm(x, 3, np.repeat(g3, 2), np.repeat(s3, 2), 1e-4))
+case('groupnorm_21', 21, (2, 6, 5, 3),
+     [N('GroupNormalization', ['x', 'g', 's'], ['y'], num_groups=2, epsilon=1e-4)],
+     [numpy_helper.from_array(g6, 'g'), numpy_helper.from_array(s6, 's')],
+     lambda x: group_norm(x, 2, g6, s6, 1e-4))
+# LayerNormalization at opset 17 and 20 (stash_type, no bias).
+case('layernorm_nobias', 20, (2, 5, 6),
+     [N('LayerNormalization', ['x', 'g'], ['y'], axis=-1, epsilon=1e-5, stash_type=1)],
+     [numpy_helper.from_array(g6, 'g')],
+     lambda x: (x - x.mean(-1, keepdims=True)) /
+     np.sqrt(x.var(-1, keepdims=True) + 1e-5) * g6)
+# Shape logic at import: Shape -> Gather (tensor indices) -> Equal/Where ->
+# Expand (the cls-token idiom expand(B, -1, -1)); Pad with axes (opset 18).
+cls = np.linspace(-1, 1, 7).astype(np.float32).reshape(1, 1, 7)
+case('expand_where', 18, (2, 3, 7),
+     [N('Shape', ['x'], ['sh']),
+      N('Gather', ['sh', 'i0'], ['b'], axis=0),
+      N('Concat', ['b', 'm1', 'm1'], ['want'], axis=0),
+      N('Equal', ['want', 'm1'], ['is_neg']),
+      N('Where', ['is_neg', 'ones', 'want'], ['target']),
+      N('Expand', ['cls', 'target'], ['e']),
+      N('Concat', ['e', 'x'], ['y'], axis=1)],
+     [const_i64('i0', [0]), const_i64('m1', [-1]), const_i64('ones', [1, 1, 1]),
+      numpy_helper.from_array(cls, 'cls')],
+     lambda x: np.concatenate([np.broadcast_to(cls, (2, 1, 7)), x], axis=1))
+case('pad_axes', 18, (2, 3, 5, 4),
+     [N('Pad', ['x', 'pads', 'v', 'axes'], ['y'])],
+     [const_i64('pads', [1, 2, 0, 1]), const_f32('v', 0.5), const_i64('axes', [-1, 2])],
+     lambda x: np.pad(x, ((0, 0), (0, 0), (2, 1), (1, 0)), constant_values=0.5))
+# Gather of activations with a 2-D index tensor (the Unfold idiom).
+idx = np.array([[0, 2], [4, 1]], np.int64)
+case('gather_2d', 13, (2, 5, 3), [N('Gather', ['x', 'idx'], ['y'], axis=1)],
+     [numpy_helper.from_array(idx, 'idx')], lambda x: np.take(x, idx, axis=1))
+
+
+def write(out, name):
+    opset, shape, nodes, inits, ref = CASES[name]
+    x = x_of(shape)
+    y = np.asarray(ref(x.astype(np.float64))).astype(np.float32)
+    graph = helper.make_graph(
+        nodes, name,
+        [helper.make_tensor_value_info('x', TensorProto.FLOAT, list(shape))],
+        [helper.make_tensor_value_info('y', TensorProto.FLOAT, None)],
+        initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', opset)])
+    model.ir_version = 8
+    with open(os.path.join(out, name + '.onnx'), 'wb') as f:
+        f.write(model.SerializeToString())
+    np.save(os.path.join(out, name + '.x.npy'), x)
+    np.save(os.path.join(out, name + '.y.npy'), y)
+
+
+def rel_err(got, want):
+    if got.shape != want.shape:
+        return float('inf')
+    scale = max(float(np.max(np.abs(want))), 1e-30)
+    return float(np.max(np.abs(got.astype(np.float64) - want))) / scale
+
+
+def check(out, name, how):
+    import subprocess
+    stem = os.path.join(out, name)
+    words = []
+    for mode in how:
+        y = '%s.%s.npy' % (stem, mode)
+        if mode == 'interp':
+            cmds = [['repc', stem + '.onnx', '--run', '--input=' + stem + '.x.npy',
+                     '--output=' + y]]
+        else:
+            lib = '%s.%s.so' % (stem, mode)
+            flags = ['--target=cuda', '--gpu-host-kernels'] if mode == 'cuda' else []
+            run = ['rep-run', lib, '--input=' + stem + '.x.npy', '--output=' + y]
+            run += ['--device=cuda'] if mode == 'cuda' else ['--threads=2']
+            cmds = [['repc', stem + '.onnx', '-o', lib] + flags, run]
+        env = dict(os.environ)
+        if mode == 'cuda':
+            env['LD_LIBRARY_PATH'] = os.environ['REPC_CUDA_EMULATOR']
+        for cmd in cmds:
+            r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            if r.returncode:
+                words.append('%s FAIL (%s)' % (mode, (r.stderr or r.stdout).strip()
+                                                 .splitlines()[-1:]))
+                break
+        else:
+            err = rel_err(np.load(y), np.load(stem + '.y.npy'))
+            words.append('%s %s' % (mode, 'OK' if err <= 1e-4 else 'FAIL (%.2g)' % err))
+    print('%s: %s' % (name, ' '.join(words)), flush=True)
+    return all(w.endswith('OK') for w in words)
+
+
+def main():
+    out = sys.argv[1]
+    args = sys.argv[2:]
+    how = None
+    if args and args[0].startswith('--check='):
+        how = args[0].split('=', 1)[1].split(',')
+        args = args[1:]
+    os.makedirs(out, exist_ok=True)
+    ok = True
+    for name in args or CASES:
+        write(out, name)
+        if how:
+            ok &= check(out, name, how)
+        else:
+            print(name)
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
