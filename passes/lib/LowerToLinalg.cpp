@@ -131,6 +131,8 @@ private:
   LogicalResult lowerPad(PadOp op);
   Value reduceSum(Location loc, Value x, ArrayRef<bool> reduced,
                   ArrayRef<int64_t> outShape, bool keep, bool max = false);
+  Value reduceKept(Location loc, Value x, ArrayRef<bool> reduced,
+                   ArrayRef<int64_t> outShape, bool keep, bool max);
   template <typename RepOp> LogicalResult lowerReduce(RepOp op, bool max);
 
   func::FuncOp func;
@@ -751,7 +753,7 @@ LogicalResult Lowering::lowerReduceMean(ReduceMeanOp op) {
     reduced[a] = true;
     count *= in[a];
   }
-  Value sum = reduceSum(loc, x, reduced, out, op.getKeepdims());
+  Value sum = reduceKept(loc, x, reduced, out, op.getKeepdims(), false);
   Value c = constant(loc, {1}, {(float)count});
   env[c] = {c, identity(1)};
   env[op.getOutput()] = {sum, identity(out.size())};
@@ -773,9 +775,25 @@ LogicalResult Lowering::lowerReduce(RepOp op, bool max) {
   for (int64_t a : op.getAxes())
     reduced[a] = true;
   env[op.getOutput()] = {
-      reduceSum(loc, x, reduced, out, op.getKeepdims(), max),
+      reduceKept(loc, x, reduced, out, op.getKeepdims(), max),
       identity(out.size())};
   return success();
+}
+
+/// reduceSum for ops whose kept reduced dims are ones: the reduction drops
+/// them and a reshape puts them back, so its output map is a projection
+/// (tiling a reduction whose map holds a constant crashed MLIR 19's
+/// tileReductionUsingScf, and the vectorizer refused it).
+Value Lowering::reduceKept(Location loc, Value x, ArrayRef<bool> reduced,
+                           ArrayRef<int64_t> outShape, bool keep, bool max) {
+  if (!keep)
+    return reduceSum(loc, x, reduced, outShape, false, max);
+  SmallVector<int64_t> dropped;
+  for (auto [i, d] : llvm::enumerate(outShape))
+    if (!reduced[i])
+      dropped.push_back(d);
+  return reshapeContiguous(
+      loc, reduceSum(loc, x, reduced, dropped, false, max), outShape);
 }
 
 LogicalResult Lowering::lowerLayerNorm(LayerNormOp op) {
