@@ -455,6 +455,15 @@ FAMILIES = {
                   (1, 3, 224, 224)),
         'opsets': (11, 17),
     },
+    # RepVGG-B1g2 (official `create_RepVGG_B1g2`): widths 64, 128, 256,
+    # 512, 2048, groups=2 on every second layer (official layers 2, 4, ...).
+    'repvgg_b1g2': {
+        'tiny': (lambda: RepVGG([1, 2, 2, 1], [8, 16, 16, 32, 32], 10, 2),
+                 (2, 3, 33, 33)),
+        'paper': (lambda: RepVGG([4, 6, 16, 1], [64, 128, 256, 512, 2048],
+                                 1000, 2), (1, 3, 224, 224)),
+        'opsets': (11, 17),
+    },
     'repmlpnet': {
         'tiny': (lambda: RepMLPNet((8, 16), (7, 7), (1, 1), (2, 4),
                                    num_classes=10), (2, 3, 56, 56)),

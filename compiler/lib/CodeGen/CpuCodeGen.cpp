@@ -86,7 +86,11 @@ LogicalResult rep::checkTargetCpu(StringRef cpu, std::string &error) {
   return failure();
 }
 
-void rep::buildLowerToLinalgPipeline(OpPassManager &pm) {
+void rep::buildLowerToLinalgPipeline(OpPassManager &pm, bool cpu) {
+  // Grouped convs as dense ones per group: the CPU schedules have register
+  // blocks for dense convs only (the GPU tiles grouped ones itself).
+  if (cpu)
+    pm.addNestedPass<func::FuncOp>(createSplitGroupedConvs());
   pm.addPass(createLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createFuseElementwise());

@@ -82,8 +82,9 @@ struct CpuCodeGenOptions {
 /// x86-64 CPU LLVM knows; empty means the host.
 LogicalResult checkTargetCpu(llvm::StringRef cpu, std::string &error);
 
-/// rep (folded) -> linalg on tensors, elementwise chains fused.
-void buildLowerToLinalgPipeline(OpPassManager &pm);
+/// rep (folded) -> linalg on tensors, elementwise chains fused; for the
+/// CPU (`cpu`), grouped convs split into a dense conv per group first.
+void buildLowerToLinalgPipeline(OpPassManager &pm, bool cpu = true);
 
 /// linalg on tensors -> LLVM dialect: schedules, bufferization, static
 /// memory planning, lowering. Records the workspace size in `sig`.
