@@ -422,6 +422,47 @@ struct DistributeAffineOverConstantAdd : OpRewritePattern<ChannelAffineOp> {
   }
 };
 
+/// layer_norm(x, g, b) over the last axis, when the affine it ends with can
+/// go forward (into every fc it reaches, or through an fc's rows) ->
+/// channel_affine(layer_norm(x, 1, 0), g, b), which the patterns above
+/// fold on: LN(x) g + b into the next Linear is exact, W' = W diag(g),
+/// b' = c + W b (MLP-Mixer, gMLP, ResMLP-style pre-norms, the head through
+/// the token mean).
+struct SplitLayerNormAffine : OpRewritePattern<LayerNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LayerNormOp op,
+                                PatternRewriter &rewriter) const override {
+    int64_t rank = shapeOf(op.getInput()).size();
+    if ((int64_t)op.getAxis() != rank - 1)
+      return rewriter.notifyMatchFailure(
+          op, "normalizes more than the last axis: no per-channel affine");
+    auto g = constantTensor(op.getScale()), b = constantTensor(op.getBias());
+    if (!g || !b)
+      return rewriter.notifyMatchFailure(op, "scale or bias not constant");
+    if (llvm::all_of(g->data, [](float v) { return v == 1; }) &&
+        llvm::all_of(b->data, [](float v) { return v == 0; }))
+      return rewriter.notifyMatchFailure(op, "no affine left");
+    Affine a{rank - 1, g->data, b->data};
+    bool forward = !op->use_empty() &&
+                   llvm::all_of(op->getUses(), [&](OpOperand &use) {
+                     return absorbs(use, a);
+                   });
+    if (!forward && !rowsFcBelow(op.getResult(), a))
+      return rewriter.notifyMatchFailure(
+          op, "a use reaches no fc that can take its affine");
+    Location loc = op.getLoc();
+    Tensor ones = filledTensor(g->shape, 1.0f),
+           zeros = filledTensor(b->shape, 0.0f);
+    Value plain = rewriter.create<LayerNormOp>(
+        loc, op.getType(), op.getInput(), createConstant(rewriter, loc, ones),
+        createConstant(rewriter, loc, zeros), op.getAxisAttr(),
+        op.getEpsilonAttr());
+    rewriter.replaceOp(op, createAffine(rewriter, loc, plain, g->data,
+                                        b->data, rank - 1));
+    return success();
+  }
+};
+
 struct FoldBatchNormPass : rep::impl::FoldBatchNormBase<FoldBatchNormPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
@@ -437,5 +478,6 @@ struct FoldBatchNormPass : rep::impl::FoldBatchNormBase<FoldBatchNormPass> {
 void mlir::rep::populateFoldBatchNormPatterns(RewritePatternSet &patterns) {
   patterns.add<FoldAffineIntoProducer, FoldAffineIntoConsumers,
                HoistAffineAboveView, FoldAffineThroughFcRows,
-               DistributeAffineOverConstantAdd>(patterns.getContext());
+               DistributeAffineOverConstantAdd, SplitLayerNormAffine>(
+      patterns.getContext());
 }

@@ -159,6 +159,31 @@ struct FoldPadIntoConv : OpRewritePattern<Conv2dOp> {
   }
 };
 
+/// avg_pool whose one unpadded window covers the whole map (a
+/// squeeze-excitation's pool) -> global_avg_pool: a reduction, not a
+/// kh x kw depthwise conv with a weight per tap (MobileOne-S4's 14x14 SE
+/// pools became 175,616-weight convs). Left to AvgPoolToConv where it
+/// feeds an add or affine and a merge with its siblings may need the conv.
+struct WholeMapAvgPool : OpRewritePattern<AvgPoolOp> {
+  WholeMapAvgPool(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(AvgPoolOp op,
+                                PatternRewriter &rewriter) const override {
+    ArrayRef<int64_t> in = shapeOf(op.getInput()), out = shapeOf(op.getOutput());
+    if (llvm::any_of(op.getPads(), [](int64_t p) { return p != 0; }) ||
+        op.getKernel()[0] != in[2] || op.getKernel()[1] != in[3] ||
+        out[2] != 1 || out[3] != 1)
+      return rewriter.notifyMatchFailure(op, "not one window over the map");
+    if (llvm::any_of(op->getUsers(), [](Operation *u) {
+          return isa<AddOp, ChannelAffineOp, BatchNormOp>(u);
+        }))
+      return rewriter.notifyMatchFailure(
+          op, "feeds a branch merge: kept for AvgPoolToConv");
+    rewriter.replaceOpWithNewOp<GlobalAvgPoolOp>(op, op.getType(),
+                                                 op.getInput());
+    return success();
+  }
+};
+
 /// avg_pool that is exactly a depthwise conv (padding counted in the
 /// divisor, or no padding) -> conv, when it sits on a linear branch (feeds
 /// an add or affine, or reads a conv or pad), where the merges can use it.
@@ -207,5 +232,6 @@ void mlir::rep::populateNormalizeLinearPatterns(RewritePatternSet &patterns) {
   patterns.add<BatchNormToAffine, ElementwiseToAffine<MulOp>,
                ElementwiseToAffine<AddOp>, ElementwiseToAffine<SubOp>,
                ElementwiseToAffine<DivOp>, CombineAffines, MatmulToFc,
-               FoldPadIntoConv, AvgPoolToConv>(patterns.getContext());
+               FoldPadIntoConv, WholeMapAvgPool, AvgPoolToConv>(
+      patterns.getContext());
 }

@@ -2,7 +2,7 @@
 // RUN: rep-opt %s -rep-fold-batch-norm -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
 // Numerically: every case, through the whole pipeline, within 1e-5.
 // RUN: repc %s --verify --tolerance=1e-5 | FileCheck %s --check-prefix=NUM
-// NUM-COUNT-8: verify @
+// NUM-COUNT-9: verify @
 
 // An affine after a grouped stride-2 conv scales its rows and becomes its
 // bias: W' = s W, b' = s b + t. The conv keeps both names.
@@ -148,4 +148,38 @@ func.func @nonlinear_use(%x: tensor<1x2x3x3xf32>) -> (tensor<1x2x3x3xf32>, tenso
   %c = rep.conv2d %a, %w {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>
   %r = rep.relu %a : tensor<1x2x3x3xf32>
   return %c, %r : tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// A layer norm's affine folds into the fc after it: the scale g = [2, -1,
+// 0.5] multiplies the fc's columns, W' = W diag(g) = [[2, -1, 0.5], [0,
+// -0.5, 0]], and the shift b = [0.5, -1, 0] enters its bias, b' = c + W b
+// = [1 + 0.5 - 1 + 0, 0 - 0.5 + 0] = [0.5, -0.5]. The norm keeps unit
+// scale and zero bias. The second norm feeds a GELU, which cannot take its
+// affine: it stays whole.
+// CHECK-LABEL: func @layer_norm_into_fc
+// CHECK-DAG: %[[W:.*]] = rep.constant dense<{{\[\[}}2.000000e+00, -1.000000e+00, 5.000000e-01], [0.000000e+00, -5.000000e-01, 0.000000e+00]]> : tensor<2x3xf32>
+// CHECK-DAG: %[[B:.*]] = rep.constant dense<[5.000000e-01, -5.000000e-01]> : tensor<2xf32>
+// CHECK-DAG: %[[ONE:.*]] = rep.constant dense<1.000000e+00> : tensor<3xf32>
+// CHECK-DAG: %[[ZERO:.*]] = rep.constant dense<0.000000e+00> : tensor<3xf32>
+// CHECK: %[[N:.*]] = rep.layer_norm %arg0, %[[ONE]], %[[ZERO]]
+// CHECK: rep.fc %[[N]], %[[W]], %[[B]] {{.*}} loc(#[[F:.*]])
+// CHECK: rep.layer_norm %arg0, %{{.*}}, %{{.*}} {{.*}} loc(#[[KEPT:.*]])
+// CHECK: rep.gelu
+// CHECK-DAG: #[[FC:.*]] = loc("fc")
+// CHECK-DAG: #[[LN:.*]] = loc("ln")
+// CHECK-DAG: #[[F]] = loc(fused<"fold-batch-norm">[#[[FC]], #[[LN]]])
+// CHECK-DAG: #[[KEPT]] = loc("ln_gelu")
+// WHY: rep-fold-batch-norm: refused at 'ln_gelu': a use reaches no fc that can take its affine
+func.func @layer_norm_into_fc(%x: tensor<2x5x3xf32>) -> (tensor<2x5x2xf32>, tensor<2x5x3xf32>) {
+  %g = rep.constant dense<[2.0, -1.0, 0.5]> : tensor<3xf32>
+  %b = rep.constant dense<[0.5, -1.0, 0.0]> : tensor<3xf32>
+  %n = rep.layer_norm %x, %g, %b {axis = 2 : i64, epsilon = 1.0e-05 : f32} : (tensor<2x5x3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x5x3xf32> loc("ln")
+  %w = rep.constant dense<[[1.0, 1.0, 1.0], [0.0, 0.5, 0.0]]> : tensor<2x3xf32>
+  %c = rep.constant dense<[1.0, 0.0]> : tensor<2xf32>
+  %y = rep.fc %n, %w, %c : (tensor<2x5x3xf32>, tensor<2x3xf32>, tensor<2xf32>) -> tensor<2x5x2xf32> loc("fc")
+  %m = rep.layer_norm %x, %g, %b {axis = 2 : i64, epsilon = 1.0e-05 : f32} : (tensor<2x5x3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x5x3xf32> loc("ln_gelu")
+  %z = rep.gelu %m : tensor<2x5x3xf32>
+  return %y, %z : tensor<2x5x2xf32>, tensor<2x5x3xf32>
 }

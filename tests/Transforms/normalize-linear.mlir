@@ -2,7 +2,7 @@
 // RUN: rep-opt %s -rep-normalize-linear -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
 // Numerically: every case, folded by the whole pipeline, within 1e-5.
 // RUN: repc %s --verify --tolerance=1e-5 | FileCheck %s --check-prefix=NUM
-// NUM-COUNT-9: verify @
+// NUM-COUNT-10: verify @
 
 // BN becomes an affine with its own epsilon: t = 2 / sqrt(3 + 1) = 1,
 // shift = 0.5 - 1 * 1 = -0.5; t = 1 / sqrt(0 + 1) = 1, shift = 0 - 2 = -2.
@@ -142,4 +142,24 @@ func.func @avg_pool(%x: tensor<2x3x5x5xf32>) -> tensor<2x3x5x3xf32> {
   %b = rep.avg_pool %x {ceil_mode = false, count_include_pad = false, kernel = array<i64: 3, 2>, pads = array<i64: 1, 0, 1, 1>, strides = array<i64: 1, 2>} : (tensor<2x3x5x5xf32>) -> tensor<2x3x5x3xf32> loc("exclusive")
   %y = rep.add %a, %b : (tensor<2x3x5x3xf32>, tensor<2x3x5x3xf32>) -> tensor<2x3x5x3xf32>
   return %y : tensor<2x3x5x3xf32>
+}
+
+// -----
+
+// A pool whose one unpadded window covers the 7x5 map, read by the SE
+// conv, is a global average (a reduction), not a 7x5 depthwise conv; the
+// same pool feeding an add stays for AvgPoolToConv (a merge may need it).
+// CHECK-LABEL: func @whole_map_pool
+// CHECK: %[[G:.*]] = rep.global_avg_pool %arg0 {{.*}} loc(#[[SE:.*]])
+// CHECK: rep.conv2d %[[G]]
+// CHECK: rep.conv2d %arg0, %{{.*}} {dilations = array<i64: 1, 1>, groups = 3 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>}
+// CHECK: #[[SE]] = loc("se_pool")
+// WHY-DAG: rep-normalize-linear: refused at 'branch_pool': feeds a branch merge: kept for AvgPoolToConv
+func.func @whole_map_pool(%x: tensor<2x3x7x5xf32>) -> (tensor<2x3x1x1xf32>, tensor<2x3x1x1xf32>) {
+  %p = rep.avg_pool %x {ceil_mode = false, count_include_pad = false, kernel = array<i64: 7, 5>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<2x3x7x5xf32>) -> tensor<2x3x1x1xf32> loc("se_pool")
+  %w = rep.constant dense<[[[[0.5]], [[-1.0]], [[2.0]]], [[[1.0]], [[0.25]], [[-0.5]]], [[[0.0]], [[1.5]], [[1.0]]]]> : tensor<3x3x1x1xf32>
+  %c = rep.conv2d %p, %w {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<2x3x1x1xf32>, tensor<3x3x1x1xf32>) -> tensor<2x3x1x1xf32>
+  %q = rep.avg_pool %x {ceil_mode = false, count_include_pad = false, kernel = array<i64: 7, 5>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<2x3x7x5xf32>) -> tensor<2x3x1x1xf32> loc("branch_pool")
+  %y = rep.add %q, %c : (tensor<2x3x1x1xf32>, tensor<2x3x1x1xf32>) -> tensor<2x3x1x1xf32>
+  return %c, %y : tensor<2x3x1x1xf32>, tensor<2x3x1x1xf32>
 }
