@@ -227,6 +227,56 @@ idx = np.array([[0, 2], [4, 1]], np.int64)
 case('gather_2d', 13, (2, 5, 3), [N('Gather', ['x', 'idx'], ['y'], axis=1)],
      [numpy_helper.from_array(idx, 'idx')], lambda x: np.take(x, idx, axis=1))
 
+# Conv1d and 1-D pools (EANet's memory units, token convs): 2-D ones of
+# height 1. Stride 2, dilation, asymmetric pads and groups on odd lengths.
+
+
+def conv1d(x, w, b, stride, pads, dil, groups):
+    n, c, l = x.shape
+    f, cg, k = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[1])))
+    out = (xp.shape[2] - dil * (k - 1) - 1) // stride + 1
+    y = np.zeros((n, f, out))
+    fg = f // groups
+    for o in range(f):
+        g = o // fg
+        for t in range(out):
+            win = xp[:, g * cg:(g + 1) * cg, t * stride:t * stride + dil * (k - 1) + 1:dil]
+            y[:, o, t] = (win * w[o]).sum(axis=(1, 2)) + b[o]
+    return y
+
+
+w1d = (R.randn(6, 2, 3) * 0.5).astype(np.float32)
+b1d = (R.randn(6) * 0.1).astype(np.float32)
+case('conv1d', 13, (2, 4, 11),
+     [N('Conv', ['x', 'w', 'b'], ['y'], strides=[2], pads=[2, 1], dilations=[2],
+        group=2)],
+     [numpy_helper.from_array(w1d, 'w'), numpy_helper.from_array(b1d, 'b')],
+     lambda x: conv1d(x, w1d, b1d, 2, (2, 1), 2, 2))
+case('maxpool1d', 13, (2, 3, 11),
+     [N('MaxPool', ['x'], ['y'], kernel_shape=[3], strides=[2], pads=[1, 1])], [],
+     lambda x: np.stack([np.pad(x, ((0, 0), (0, 0), (1, 1)), constant_values=-np.inf)
+                         [:, :, t * 2:t * 2 + 3].max(axis=2) for t in range(6)], axis=2))
+case('avgpool1d', 13, (2, 3, 11),
+     [N('AveragePool', ['x'], ['y'], kernel_shape=[4], strides=[3])], [],
+     lambda x: np.stack([x[:, :, t * 3:t * 3 + 4].mean(axis=2) for t in range(3)], axis=2))
+
+# Attention between activations (Container, EANet): softmax(Q K^T / sqrt(d))
+# V with Q, K, V slices of the input, batched over two heads.
+def attention(x):
+    q, k, v = x[..., 0:4], x[..., 4:8], x[..., 8:12]
+    return softmax(q @ np.swapaxes(k, -1, -2) * 0.5, (3,)) @ v
+
+
+case('attention', 13, (2, 2, 5, 12),
+     [N('Split', ['x', 'qkv'], ['q', 'k', 'v'], axis=3),
+      N('Transpose', ['k'], ['kt'], perm=[0, 1, 3, 2]),
+      N('MatMul', ['q', 'kt'], ['s']),
+      N('Mul', ['s', 'half'], ['ss']),
+      N('Softmax', ['ss'], ['p'], axis=-1),
+      N('MatMul', ['p', 'v'], ['y'])],
+     [const_i64('qkv', [4, 4, 4]), const_f32('half', 0.5)], attention)
+
 
 def write(out, name):
     opset, shape, nodes, inits, ref = CASES[name]

@@ -33,6 +33,7 @@
 #include <fcntl.h>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <unistd.h>
 
 using namespace mlir;
@@ -87,6 +88,26 @@ SmallVector<int64_t> broadcastStrides(ArrayRef<int64_t> shape,
     stride *= shape[i];
   }
   return strides;
+}
+
+/// The most elements one tensor may hold (8 GiB of float32): more is a
+/// malformed or mistyped shape, refused before anything is allocated.
+constexpr int64_t kMaxElements = int64_t(1) << 31;
+
+/// The element count of `shape`, or nullopt when a dim is negative or the
+/// count passes kMaxElements (checked as it multiplies: no overflow).
+std::optional<int64_t> elementCount(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0)
+      return std::nullopt;
+    if (d == 0)
+      return 0; // Later dims cannot raise the count past zero.
+    if (n > kMaxElements / d)
+      return std::nullopt;
+    n *= d;
+  }
+  return n;
 }
 
 class Importer {
@@ -185,8 +206,24 @@ private:
       op->erase();
       return failure();
     }
+    if (auto t = dyn_cast<RankedTensorType>(types[0]);
+        t && !elementCount(t.getShape())) {
+      op->erase();
+      return emitError(loc) << node->op_type() << ": the result "
+                            << formatShape(t.getShape()) << " has more than "
+                            << kMaxElements << " elements",
+             failure();
+    }
     op->getResult(0).setType(types[0]);
     return op->getResult(0);
+  }
+  /// Checks a host value's shape before it is allocated.
+  LogicalResult checkHostShape(ArrayRef<int64_t> shape) {
+    if (!elementCount(shape))
+      return nodeError() << "shape " << formatShape(shape)
+                         << " has a negative dim or more than "
+                         << kMaxElements << " elements";
+    return success();
   }
   Value reshape(Value v, ArrayRef<int64_t> shape) {
     return *make<ReshapeOp>(v, b.getDenseI64ArrayAttr(shape));
@@ -438,6 +475,11 @@ FailureOr<ElementsAttr> Importer::weightAttr(onnx::TensorProto &t,
     return emitError(fileLoc) << "initializer '" << name
                               << "' has a negative dim",
            failure();
+  if (!elementCount(shape))
+    return emitError(fileLoc) << "initializer '" << name << "' has dims "
+                              << formatShape(shape) << ", more than "
+                              << kMaxElements << " elements",
+           failure();
   size_t bytes = computeProduct(shape) * sizeof(float);
   AsmResourceBlob blob;
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
@@ -483,6 +525,12 @@ FailureOr<ElementsAttr> Importer::weightAttr(onnx::TensorProto &t,
 FailureOr<HostTensor> Importer::decodeHost(const onnx::TensorProto &t) {
   HostTensor h;
   h.shape.assign(t.dims().begin(), t.dims().end());
+  if (!elementCount(h.shape))
+    return emitError(loc) << "tensor '" << t.name() << "' has dims "
+                          << formatShape(h.shape)
+                          << ": a negative dim or more than " << kMaxElements
+                          << " elements",
+           failure();
   int64_t n = h.numel();
   std::string raw = t.raw_data();
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
@@ -614,9 +662,11 @@ const HostTensor *Importer::host(StringRef name) {
   if (auto it = hosts.find(name); it != hosts.end())
     return &it->second;
   auto it = initializers.find(name);
-  if (it == initializers.end() || computeProduct(SmallVector<int64_t>(
-                                      it->second->dims().begin(),
-                                      it->second->dims().end())) > 4096)
+  if (it == initializers.end())
+    return nullptr;
+  auto count = elementCount(SmallVector<int64_t>(it->second->dims().begin(),
+                                                 it->second->dims().end()));
+  if (count && *count > 4096)
     return nullptr;
   auto h = decodeHost(*it->second);
   if (failed(h)) {
@@ -701,6 +751,11 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
         shape.push_back(d.dim_value());
       }
     }
+    if (!elementCount(shape))
+      return emitError(inLoc) << "graph input '" << in.name() << "' has shape "
+                              << formatShape(shape) << ", more than "
+                              << kMaxElements << " elements",
+             failure();
     argTypes.push_back(RankedTensorType::get(shape, b.getF32Type()));
   }
   return success();
@@ -872,23 +927,12 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
   }
   if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Pow")
     return importBinary();
-  if (op == "Relu" || op == "Sigmoid" || op == "Erf" || op == "Sqrt") {
-    auto x = input(0);
-    if (failed(x))
-      return failure();
-    if (op == "Relu")
-      return define(make<ReluOp>(*x));
-    if (op == "Sigmoid")
-      return define(make<SigmoidOp>(*x));
-    if (op == "Erf")
-      return define(make<ErfOp>(*x));
-    return define(make<SqrtOp>(*x));
-  }
   if (op.starts_with("Reduce"))
     return importReduce();
   if (op == "Gelu")
     return importGelu();
-  if (op == "Tanh" || op == "Exp" || op == "Log" || op == "Abs" ||
+  if (op == "Relu" || op == "Sigmoid" || op == "Erf" || op == "Sqrt" ||
+      op == "Tanh" || op == "Exp" || op == "Log" || op == "Abs" ||
       op == "Neg" || op == "Reciprocal")
     return importUnary();
   if (op == "Max" || op == "Min" || op == "Sum" || op == "Mean")
@@ -1010,6 +1054,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       return failure();
     HostTensor h;
     h.shape.assign((*shape)->ints.begin(), (*shape)->ints.end());
+    if (failed(checkHostShape(h.shape)))
+      return failure();
     double fill = 0;
     h.isFloat = true;
     if (auto *a = attr("value")) {
@@ -1034,7 +1080,10 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
     double start = (*s)->at(0), limit = (*l)->at(0), delta = (*d)->at(0);
     if (delta == 0)
       return nodeError() << "delta is zero";
-    int64_t count = std::max<int64_t>(0, std::ceil((limit - start) / delta));
+    double steps = std::ceil((limit - start) / delta);
+    if (!(steps <= (double)kMaxElements)) // NaN too
+      return nodeError() << "range of " << steps << " elements";
+    int64_t count = std::max<int64_t>(0, steps);
     h.shape = {count};
     h.resize();
     for (int64_t i = 0; i < count; ++i)
@@ -1049,15 +1098,33 @@ LogicalResult Importer::windowAttrs(const char *what,
                                     SmallVector<int64_t> &strides,
                                     SmallVector<int64_t> &pads,
                                     SmallVector<int64_t> &dilations,
-                                    ArrayRef<int64_t> in) {
+                                    ArrayRef<int64_t> inShape) {
+  // 1-D windows (Conv1d, pools over NCL) are 2-D ones of height 1.
+  SmallVector<int64_t> in(inShape);
+  bool oneD = in.size() == 3 && kernel.size() == 1;
+  if (oneD) {
+    in.insert(in.begin() + 2, 1);
+    kernel.insert(kernel.begin(), 1);
+  }
   if (in.size() != 4)
-    return nodeError() << "only 2-D " << what << " on NCHW input is "
-                       << "supported, input is " << formatShape(in);
+    return nodeError() << "only 1-D and 2-D " << what << " on NCL and NCHW "
+                       << "input are supported, input is "
+                       << formatShape(inShape);
   if (kernel.size() != 2)
     return nodeError() << "expects a 2-D kernel_shape";
-  strides = intsAttr("strides", {1, 1});
-  dilations = intsAttr("dilations", {1, 1});
-  pads = intsAttr("pads", {0, 0, 0, 0});
+  strides = intsAttr("strides", oneD ? ArrayRef<int64_t>{1}
+                                     : ArrayRef<int64_t>{1, 1});
+  dilations = intsAttr("dilations", oneD ? ArrayRef<int64_t>{1}
+                                         : ArrayRef<int64_t>{1, 1});
+  pads = intsAttr("pads", oneD ? ArrayRef<int64_t>{0, 0}
+                               : ArrayRef<int64_t>{0, 0, 0, 0});
+  if (oneD) {
+    if (strides.size() != 1 || dilations.size() != 1 || pads.size() != 2)
+      return nodeError() << "expects 1 stride, 1 dilation and 2 pads";
+    strides.insert(strides.begin(), 1);
+    dilations.insert(dilations.begin(), 1);
+    pads = {0, pads[0], 0, pads[1]};
+  }
   if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4)
     return nodeError() << "expects 2 strides, 2 dilations and 4 pads";
   std::string autoPad = strAttr("auto_pad", "NOTSET");
@@ -1087,22 +1154,38 @@ LogicalResult Importer::importConv() {
   Value bias = optionalInput(2, ok);
   if (!ok)
     return failure();
-  auto wShape = cast<RankedTensorType>(w->getType()).getShape();
-  if (wShape.size() != 4)
-    return nodeError() << "only 2-D convolutions are supported (weight "
-                       << formatShape(wShape) << ")";
-  SmallVector<int64_t> kernel = intsAttr("kernel_shape", wShape.drop_front(2));
-  if (ArrayRef<int64_t>(kernel) != wShape.drop_front(2))
+  SmallVector<int64_t> wShape(cast<RankedTensorType>(w->getType()).getShape());
+  if (wShape.size() != 4 && wShape.size() != 3)
+    return nodeError() << "only 1-D and 2-D convolutions are supported "
+                       << "(weight " << formatShape(wShape) << ")";
+  SmallVector<int64_t> kernel = intsAttr(
+      "kernel_shape", ArrayRef<int64_t>(wShape).drop_front(2));
+  if (ArrayRef<int64_t>(kernel) != ArrayRef<int64_t>(wShape).drop_front(2))
     return nodeError() << "kernel_shape " << formatShape(kernel)
                        << " does not match the weight " << formatShape(wShape);
   SmallVector<int64_t> strides, pads, dilations;
+  SmallVector<int64_t> xShape(cast<RankedTensorType>(x->getType()).getShape());
   if (failed(windowAttrs("convolutions", kernel, strides, pads, dilations,
-                         cast<RankedTensorType>(x->getType()).getShape())))
+                         xShape)))
     return failure();
-  return define(make<Conv2dOp>(
-      *x, *w, bias, b.getDenseI64ArrayAttr(strides),
-      b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
-      b.getI64IntegerAttr(intAttr("group", 1))));
+  // Conv1d: a conv2d of height 1 on [N, C, 1, L].
+  bool oneD = wShape.size() == 3;
+  Value in = *x, weight = *w;
+  if (oneD) {
+    if (xShape.size() != 3)
+      return nodeError() << "a 1-D weight " << formatShape(wShape)
+                         << " needs an NCL input, got " << formatShape(xShape);
+    in = reshape(in, {xShape[0], xShape[1], 1, xShape[2]});
+    weight = reshape(weight, {wShape[0], wShape[1], 1, wShape[2]});
+  }
+  auto y = make<Conv2dOp>(in, weight, bias, b.getDenseI64ArrayAttr(strides),
+                          b.getDenseI64ArrayAttr(pads),
+                          b.getDenseI64ArrayAttr(dilations),
+                          b.getI64IntegerAttr(intAttr("group", 1)));
+  if (failed(y) || !oneD)
+    return define(y);
+  auto out = cast<RankedTensorType>(y->getType()).getShape();
+  return define(reshape(*y, {out[0], out[1], out[3]}));
 }
 
 LogicalResult Importer::importBatchNorm() {
@@ -1164,6 +1247,8 @@ LogicalResult Importer::importBinary() {
     if (failed(shape))
       return nodeError() << "operand shapes " << formatShape(x->shape) << " and "
                          << formatShape(y->shape) << " do not broadcast";
+    if (failed(checkHostShape(*shape)))
+      return failure();
     return defineHost(hostBinary(*x, *y, *shape, op));
   }
   auto x = input(0), y = input(1);
@@ -1200,10 +1285,17 @@ LogicalResult Importer::importPool(bool isMax) {
   auto k = b.getDenseI64ArrayAttr(kernel), s = b.getDenseI64ArrayAttr(strides),
        p = b.getDenseI64ArrayAttr(pads);
   auto ceil = b.getBoolAttr(intAttr("ceil_mode", 0));
-  if (isMax)
-    return define(make<MaxPoolOp>(*x, k, s, p, ceil));
-  return define(make<AvgPoolOp>(
-      *x, k, s, p, ceil, b.getBoolAttr(intAttr("count_include_pad", 0))));
+  // 1-D pools: 2-D ones of height 1 on [N, C, 1, L].
+  auto xShape = cast<RankedTensorType>(x->getType()).getShape();
+  bool oneD = xShape.size() == 3;
+  Value in = oneD ? reshape(*x, {xShape[0], xShape[1], 1, xShape[2]}) : *x;
+  auto y = isMax ? make<MaxPoolOp>(in, k, s, p, ceil)
+                 : make<AvgPoolOp>(in, k, s, p, ceil,
+                                   b.getBoolAttr(intAttr("count_include_pad", 0)));
+  if (failed(y) || !oneD)
+    return define(y);
+  auto out = cast<RankedTensorType>(y->getType()).getShape();
+  return define(reshape(*y, {out[0], out[1], out[3]}));
 }
 
 LogicalResult Importer::importReshape() {
@@ -1657,6 +1749,14 @@ LogicalResult Importer::importUnary() {
   auto x = input(0);
   if (failed(x))
     return failure();
+  if (op == "Relu")
+    return define(make<ReluOp>(*x));
+  if (op == "Sigmoid")
+    return define(make<SigmoidOp>(*x));
+  if (op == "Erf")
+    return define(make<ErfOp>(*x));
+  if (op == "Sqrt")
+    return define(make<SqrtOp>(*x));
   if (op == "Tanh")
     return define(make<TanhOp>(*x));
   if (op == "Exp")
@@ -1686,6 +1786,8 @@ LogicalResult Importer::importVariadic() {
         return nodeError() << "operand shapes " << formatShape(acc.shape)
                            << " and " << formatShape(y->shape)
                            << " do not broadcast";
+      if (failed(checkHostShape(*shape)))
+        return failure();
       acc = hostBinary(acc, *y, *shape, op == "Sum" ? "Add" : op);
     }
     return defineHost(std::move(acc));
@@ -1983,6 +2085,8 @@ LogicalResult Importer::importWhere() {
   if (failed(shape))
     return nodeError() << "operand shapes do not broadcast";
   if (cond->host && x->host && y->host) {
+    if (failed(checkHostShape(*shape)))
+      return failure();
     HostTensor out;
     out.isFloat = x->host->isFloat || y->host->isFloat;
     out.shape = *shape;
@@ -2031,6 +2135,8 @@ LogicalResult Importer::importExpand() {
   if (failed(shape))
     return nodeError() << "cannot expand " << formatShape(x->shape) << " to "
                        << formatShape((*target)->ints);
+  if (failed(checkHostShape(*shape)))
+    return failure();
   if (x->host) {
     HostTensor zeros;
     zeros.shape = *shape;
@@ -2070,6 +2176,8 @@ LogicalResult Importer::importHostOnly() {
   if (failed(shape))
     return nodeError() << "operand shapes " << formatShape(x->shape) << " and "
                        << formatShape(y->shape) << " do not broadcast";
+  if (failed(checkHostShape(*shape)))
+    return failure();
   return defineHost(hostBinary(*x, *y, *shape, op, intAttr("fmod", 0)));
 }
 
