@@ -14,6 +14,7 @@
 #include "rep/Import/OnnxImporter.h"
 #include "rep/Inspect/Inspect.h"
 #include "rep/Support/Diagnostics.h"
+#include "rep/Support/ToolOptions.h"
 #include "rep/Transforms/Utils.h"
 
 #include "mlir/IR/AsmState.h"
@@ -29,25 +30,28 @@ using namespace mlir;
 using namespace llvm;
 
 namespace {
+cl::OptionCategory reportCat("Report", "What rep-inspect shows, and where");
+
 cl::opt<std::string> inputFile(cl::Positional, cl::Required,
-                               cl::desc("<model.onnx | rep IR .mlir>"));
-cl::opt<bool> asJson("json", cl::desc("Print the report as JSON"));
+                               cl::desc("<model.onnx | rep IR .mlir>"),
+                               cl::cat(reportCat));
+cl::opt<bool> asJson("json", cl::desc("Print the report as JSON"), cl::cat(reportCat));
 cl::opt<std::string> verify(
     "verify", cl::ValueOptional, cl::value_desc("N"),
     cl::desc("Compare every kernel with the training graph in the "
-             "interpreter on N random inputs (default 3)"));
+             "interpreter on N random inputs (default 3)"), cl::cat(reportCat));
 cl::opt<std::string> dotFile("dot", cl::desc("Write both graphs as Graphviz"),
-                             cl::value_desc("FILE"));
+                             cl::value_desc("FILE"), cl::cat(reportCat));
 cl::opt<std::string>
     htmlFile("html",
              cl::desc("Write both graphs side by side as one HTML page"),
-             cl::value_desc("FILE"));
+             cl::value_desc("FILE"), cl::cat(reportCat));
 cl::opt<bool> forceMerge(
     "force-merge",
-    cl::desc("Apply merges the cost model refuses, as repc --force-merge"));
+    cl::desc("Apply merges the cost model refuses, as repc --force-merge"), cl::cat(reportCat));
 cl::list<std::string>
     inputShapes("input-shape", cl::desc("Static shape of a graph input"),
-                cl::value_desc("NAME:1x3x224x224"));
+                cl::value_desc("NAME:1x3x224x224"), cl::cat(reportCat));
 
 void error(const Twine &msg) {
   errs() << "rep-inspect: error: " << msg << "\n";
@@ -73,6 +77,7 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
+  rep::setupToolOptions({&reportCat});
   cl::ParseCommandLineOptions(
       argc, argv, "rep-inspect: what repc folds into what, and why not\n");
 

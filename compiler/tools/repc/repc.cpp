@@ -23,6 +23,7 @@
 #include "rep/Support/Diagnostics.h"
 #include "rep/Support/Npy.h"
 #include "rep/Support/Stats.h"
+#include "rep/Support/ToolOptions.h"
 #include "rep/Transforms/Passes.h"
 #include "rep/Transforms/Utils.h"
 
@@ -50,10 +51,18 @@ namespace {
 enum class Emit { Rep, Folded, Onnx, Stats, Linalg, LlvmIr, Ptx, Obj, Lib, Exe };
 enum class Target { Cpu, Cuda };
 
+cl::OptionCategory outputCat("Output", "What repc writes, and where");
+cl::OptionCategory targetCat("Target", "What the compiled model runs on");
+cl::OptionCategory foldCat("Re-parameterization");
+cl::OptionCategory checkCat("Checking and running",
+                            "The reference interpreter, --verify, shapes");
+cl::OptionCategory &diagCat = rep::diagnosticsCategory();
+
 cl::opt<std::string> inputFile(cl::Positional, cl::Required,
-                               cl::desc("<model.onnx | model.mlir>"));
+                               cl::desc("<model.onnx | model.mlir>"),
+                               cl::cat(outputCat));
 cl::opt<std::string> outputFile("o", cl::desc("Output file (default stdout)"),
-                                cl::value_desc("file"), cl::init("-"));
+                                cl::value_desc("file"), cl::init("-"), cl::cat(outputCat));
 cl::opt<Emit> emit(
     "emit", cl::desc("What to write"), cl::init(Emit::Lib),
     cl::values(clEnumValN(Emit::Lib, "lib",
@@ -78,66 +87,66 @@ cl::opt<Emit> emit(
                           "the folded graph as an ONNX model (opset 17)"),
                clEnumValN(Emit::Stats, "stats",
                           "op counts, params and FLOPs before and after "
-                          "re-parameterization, and every fold, as JSON")));
-cl::opt<bool> noFold("no-fold", cl::desc("Skip re-parameterization"));
+                          "re-parameterization, and every fold, as JSON")), cl::cat(outputCat));
+cl::opt<bool> noFold("no-fold", cl::desc("Skip re-parameterization"), cl::cat(foldCat));
 cl::opt<std::string> symbolName(
     "name", cl::desc("C symbol prefix of the compiled model (SYM_run, SYM.h); "
                      "default: the input file's stem"),
-    cl::value_desc("SYM"));
+    cl::value_desc("SYM"), cl::cat(outputCat));
 cl::opt<Target> target(
     "target", cl::desc("What the compiled model runs on"),
     cl::init(Target::Cpu),
     cl::values(clEnumValN(Target::Cpu, "cpu", "this machine's CPU (default)"),
                clEnumValN(Target::Cuda, "cuda",
-                          "an NVIDIA GPU, through the CUDA driver")));
+                          "an NVIDIA GPU, through the CUDA driver")), cl::cat(targetCat));
 cl::opt<std::string> gpuArch("gpu-arch",
                              cl::desc("GPU architecture of --target=cuda: "
                                       "sm_80 (default) or sm_90"),
-                             cl::init("sm_80"), cl::value_desc("sm_XX"));
+                             cl::init("sm_80"), cl::value_desc("sm_XX"), cl::cat(targetCat));
 cl::opt<bool> gpuHostKernels(
     "gpu-host-kernels", cl::Hidden,
     cl::desc("--target=cuda: also compile the kernels for the host, for the "
-             "CUDA driver emulator of the tests"));
+             "CUDA driver emulator of the tests"), cl::cat(targetCat));
 cl::opt<std::string> targetCpu(
     "cpu", cl::desc("Target CPU, as llc -mcpu (default: this host)"),
-    cl::value_desc("name"));
+    cl::value_desc("name"), cl::cat(targetCat));
 cl::opt<std::string> weightsFile(
     "weights",
     cl::desc("Write the weights to this file instead of into the code; the "
              "runtime maps it (looked up beside the library or executable "
              "by its name)"),
-    cl::value_desc("FILE"));
+    cl::value_desc("FILE"), cl::cat(outputCat));
 cl::opt<bool> noSchedules(
     "no-schedules", cl::Hidden,
-    cl::desc("Compile every kernel as plain loops (debugging)"));
+    cl::desc("Compile every kernel as plain loops (debugging)"), cl::cat(targetCat));
 cl::opt<bool> noWinograd(
     "no-winograd",
     cl::desc("Compute 3x3 convs directly, not as Winograd F(2x2, 3x3) "
-             "(--target=cpu; results differ from it by a few ulps)"));
+             "(--target=cpu; results differ from it by a few ulps)"), cl::cat(targetCat));
 cl::opt<bool> forceMerge(
     "force-merge",
     cl::desc("Apply merges the cost model refuses (they raise FLOPs or "
-             "params)"));
+             "params)"), cl::cat(foldCat));
 cl::opt<std::string> verify(
     "verify", cl::ValueOptional, cl::value_desc("N"),
     cl::desc("Interpret the imported and the folded graph on N random inputs "
-             "(default 3), or on --input, and compare"));
+             "(default 3), or on --input, and compare"), cl::cat(checkCat));
 cl::opt<double> tolerance(
     "tolerance", cl::init(1e-4),
     cl::desc("Largest relative error --verify accepts (max abs error / max "
-             "abs output)"));
+             "abs output)"), cl::cat(checkCat));
 cl::opt<bool> runModel("run",
-                       cl::desc("Run the model with the reference interpreter"));
+                       cl::desc("Run the model with the reference interpreter"), cl::cat(checkCat));
 cl::list<std::string> inputs("input",
                              cl::desc("Input .npy file (--run, --verify)"),
-                             cl::value_desc("x.npy"));
+                             cl::value_desc("x.npy"), cl::cat(checkCat));
 cl::list<std::string> outputs("output", cl::desc("Output .npy file (--run)"),
-                              cl::value_desc("y.npy"));
+                              cl::value_desc("y.npy"), cl::cat(checkCat));
 cl::list<std::string>
     inputShapes("input-shape", cl::desc("Static shape of a graph input"),
-                cl::value_desc("NAME:1x3x224x224"));
+                cl::value_desc("NAME:1x3x224x224"), cl::cat(checkCat));
 cl::opt<bool> verbose("v", cl::desc("Print each phase as it starts, with the "
-                                    "time since repc started"));
+                                    "time since repc started"), cl::cat(diagCat));
 
 /// Phase banners (-v) and the --mlir-timing report, whose scopes nest the
 /// passes of every PassManager repc runs.
@@ -411,7 +420,7 @@ int compile(ModuleOp module) {
     PassManager pm(module.getContext());
     if (failed(phases->configure(pm, scope)))
       return 1;
-    rep::buildLowerToLinalgPipeline(pm);
+    rep::buildLowerToLinalgPipeline(pm, target == Target::Cpu);
     if (failed(pm.run(module)))
       return 1;
   }
@@ -502,6 +511,7 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
+  rep::setupToolOptions({&outputCat, &targetCat, &foldCat, &checkCat});
   cl::ParseCommandLineOptions(argc, argv,
                               "repc: structural re-parameterization compiler\n");
   if (!outputs.empty() && !runModel)
