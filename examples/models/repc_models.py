@@ -161,10 +161,10 @@ class RepMLPNet(nn.Module):
 # stages of LN + MLP with a depthwise 3x3 "connect" between them.
 
 class Mlp(nn.Module):
-    def __init__(self, dim, hidden):
+    def __init__(self, dim, hidden, out=None):
         super().__init__()
         self.fc1 = nn.Linear(dim, hidden)
-        self.fc2 = nn.Linear(hidden, dim)
+        self.fc2 = nn.Linear(hidden, out or dim)
 
     def forward(self, x):
         return self.fc2(F.gelu(self.fc1(x)))
@@ -295,6 +295,74 @@ class ResMLP(nn.Module):
         x = self.norm(self.blocks(x))
         x = x.mean(dim=1).reshape(B, 1, -1)
         return self.head(x[:, 0])
+
+
+# --------------------------------------------------------------------------
+# MLP-Mixer (Tolstikhin et al. 2021) and gMLP (Liu et al. 2021), after timm's
+# mlp_mixer.py: pre-LayerNorm token- and channel-mixing MLPs; gMLP's
+# spatial gating unit splits the hidden channels, normalizes one half and
+# mixes it over tokens, then gates the other half with it. Every LayerNorm
+# affine folds into the Linear after it (through the token transpose, the
+# chunk, or the token mean before the head).
+
+class MixerBlock(nn.Module):
+    def __init__(self, dim, seq_len, mlp_ratio=(0.5, 4.0)):
+        super().__init__()
+        tokens_dim, channels_dim = int(mlp_ratio[0] * dim), int(mlp_ratio[1] * dim)
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.mlp_tokens = Mlp(seq_len, tokens_dim, seq_len)
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        self.mlp_channels = Mlp(dim, channels_dim)
+
+    def forward(self, x):
+        x = x + self.mlp_tokens(self.norm1(x).transpose(1, 2)).transpose(1, 2)
+        return x + self.mlp_channels(self.norm2(x))
+
+
+class SpatialGatingUnit(nn.Module):
+    def __init__(self, dim, seq_len):
+        super().__init__()
+        self.norm = nn.LayerNorm(dim // 2, eps=1e-6)
+        self.proj = nn.Linear(seq_len, seq_len)
+
+    def forward(self, x):
+        u, v = x.chunk(2, dim=-1)
+        v = self.proj(self.norm(v).transpose(-1, -2))
+        return u * v.transpose(-1, -2)
+
+
+class SpatialGatingBlock(nn.Module):
+    def __init__(self, dim, seq_len, mlp_ratio=4):
+        super().__init__()
+        hidden = int(dim * mlp_ratio)
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.fc1 = nn.Linear(dim, hidden)
+        self.gate = SpatialGatingUnit(hidden, seq_len)
+        self.fc2 = nn.Linear(hidden // 2, dim)
+
+    def forward(self, x):
+        return x + self.fc2(self.gate(F.gelu(self.fc1(self.norm(x)))))
+
+
+class MlpMixer(nn.Module):
+    """MLP-Mixer (gated=False) or gMLP (gated=True): a patch conv, blocks,
+    a LayerNorm, the mean over tokens and a Linear head."""
+
+    def __init__(self, img, patch, dim, depth, mlp_ratio, gated=False,
+                 num_classes=1000):
+        super().__init__()
+        self.stem = nn.Conv2d(3, dim, patch, patch)
+        seq_len = (img // patch) ** 2
+        block = SpatialGatingBlock if gated else MixerBlock
+        self.blocks = nn.Sequential(*[block(dim, seq_len, mlp_ratio)
+                                      for _ in range(depth)])
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.head = nn.Linear(dim, num_classes)
+
+    def forward(self, x):
+        x = self.stem(x).flatten(2).transpose(1, 2)
+        x = self.norm(self.blocks(x))
+        return self.head(x.mean(dim=1))
 
 
 # --------------------------------------------------------------------------
@@ -493,6 +561,21 @@ FAMILIES = {
         'tiny': (lambda: ResMLP(20, 4, 16, 2, 0.1, 10), (2, 3, 20, 20)),
         'paper': (lambda: ResMLP(224, 16, 384, 12), (1, 3, 224, 224)),
         'opsets': (14, 17),
+    },
+    # MLP-Mixer-S/16 (512 wide, 8 blocks) and gMLP-S/16 (256 wide, 30
+    # blocks); the tiny ones on 28x28 images, 4x4 patches: 49 tokens.
+    'mixer': {
+        'tiny': (lambda: MlpMixer(28, 4, 16, 2, (0.5, 4.0), False, 10),
+                 (2, 3, 28, 28)),
+        'paper': (lambda: MlpMixer(224, 16, 512, 8, (0.5, 4.0)),
+                  (1, 3, 224, 224)),
+        'opsets': (13, 17),
+    },
+    'gmlp': {
+        'tiny': (lambda: MlpMixer(28, 4, 16, 2, 6, True, 10), (2, 3, 28, 28)),
+        'paper': (lambda: MlpMixer(224, 16, 256, 30, 6, True),
+                  (1, 3, 224, 224)),
+        'opsets': (13, 17),
     },
     'mobileone': {
         'tiny': (lambda: MobileOne([1, 2], [8, 16, 24], 3, 10), (2, 3, 31, 31)),

@@ -157,7 +157,8 @@ func.func @nonlinear_use(%x: tensor<1x2x3x3xf32>) -> (tensor<1x2x3x3xf32>, tenso
 // -0.5, 0]], and the shift b = [0.5, -1, 0] enters its bias, b' = c + W b
 // = [1 + 0.5 - 1 + 0, 0 - 0.5 + 0] = [0.5, -0.5]. The norm keeps unit
 // scale and zero bias. The second norm feeds a GELU, which cannot take its
-// affine: it stays whole.
+// affine, and the third a token-mixing fc (behind a transpose), whose
+// weights mix tokens: both stay whole.
 // CHECK-LABEL: func @layer_norm_into_fc
 // CHECK-DAG: %[[W:.*]] = rep.constant dense<{{\[\[}}2.000000e+00, -1.000000e+00, 5.000000e-01], [0.000000e+00, -5.000000e-01, 0.000000e+00]]> : tensor<2x3xf32>
 // CHECK-DAG: %[[B:.*]] = rep.constant dense<[5.000000e-01, -5.000000e-01]> : tensor<2xf32>
@@ -167,12 +168,16 @@ func.func @nonlinear_use(%x: tensor<1x2x3x3xf32>) -> (tensor<1x2x3x3xf32>, tenso
 // CHECK: rep.fc %[[N]], %[[W]], %[[B]] {{.*}} loc(#[[F:.*]])
 // CHECK: rep.layer_norm %arg0, %{{.*}}, %{{.*}} {{.*}} loc(#[[KEPT:.*]])
 // CHECK: rep.gelu
+// CHECK: rep.layer_norm %arg0, %{{.*}}, %{{.*}} {{.*}} loc(#[[TOK:.*]])
+// CHECK-NEXT: rep.transpose
 // CHECK-DAG: #[[FC:.*]] = loc("fc")
 // CHECK-DAG: #[[LN:.*]] = loc("ln")
 // CHECK-DAG: #[[F]] = loc(fused<"fold-batch-norm">[#[[FC]], #[[LN]]])
 // CHECK-DAG: #[[KEPT]] = loc("ln_gelu")
-// WHY: rep-fold-batch-norm: refused at 'ln_gelu': a use reaches no fc that can take its affine
-func.func @layer_norm_into_fc(%x: tensor<2x5x3xf32>) -> (tensor<2x5x2xf32>, tensor<2x5x3xf32>) {
+// CHECK-DAG: #[[TOK]] = loc("ln_tokens")
+// WHY-DAG: rep-fold-batch-norm: refused at 'ln_gelu': a use reaches no fc that can take its affine
+// WHY-DAG: rep-fold-batch-norm: refused at 'ln_tokens': a use reaches no fc that can take its affine
+func.func @layer_norm_into_fc(%x: tensor<2x5x3xf32>) -> (tensor<2x5x2xf32>, tensor<2x5x3xf32>, tensor<2x3x4xf32>) {
   %g = rep.constant dense<[2.0, -1.0, 0.5]> : tensor<3xf32>
   %b = rep.constant dense<[0.5, -1.0, 0.0]> : tensor<3xf32>
   %n = rep.layer_norm %x, %g, %b {axis = 2 : i64, epsilon = 1.0e-05 : f32} : (tensor<2x5x3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x5x3xf32> loc("ln")
@@ -181,5 +186,9 @@ func.func @layer_norm_into_fc(%x: tensor<2x5x3xf32>) -> (tensor<2x5x2xf32>, tens
   %y = rep.fc %n, %w, %c : (tensor<2x5x3xf32>, tensor<2x3xf32>, tensor<2xf32>) -> tensor<2x5x2xf32> loc("fc")
   %m = rep.layer_norm %x, %g, %b {axis = 2 : i64, epsilon = 1.0e-05 : f32} : (tensor<2x5x3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x5x3xf32> loc("ln_gelu")
   %z = rep.gelu %m : tensor<2x5x3xf32>
-  return %y, %z : tensor<2x5x2xf32>, tensor<2x5x3xf32>
+  %t = rep.layer_norm %x, %g, %b {axis = 2 : i64, epsilon = 1.0e-05 : f32} : (tensor<2x5x3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x5x3xf32> loc("ln_tokens")
+  %tt = rep.transpose %t {perm = array<i64: 0, 2, 1>} : (tensor<2x5x3xf32>) -> tensor<2x3x5xf32>
+  %wt = rep.constant dense<[[1.0, 0.5, 0.0, -1.0, 2.0], [0.0, 1.0, 1.0, 1.0, 0.0], [0.5, 0.5, 0.5, 0.5, 0.5], [2.0, 0.0, -1.0, 0.0, 1.0]]> : tensor<4x5xf32>
+  %u = rep.fc %tt, %wt : (tensor<2x3x5xf32>, tensor<4x5xf32>) -> tensor<2x3x4xf32>
+  return %y, %z, %u : tensor<2x5x2xf32>, tensor<2x5x3xf32>, tensor<2x3x4xf32>
 }

@@ -128,10 +128,12 @@ def FoldBatchNorm : Pass<"rep-fold-batch-norm", "func::FuncOp"> {
       BN over S channels of `(N', S, h, w)` is an affine over the `S*h*w`
       channels of `(N', S*h*w, 1, 1)`, each value repeated `h*w` times).
     - A `layer_norm` over the last axis ends in the affine `* g + b` per
-      channel: when that affine can go forward as above (or through a
-      token-mixing fc's rows), the norm keeps unit scale and zero bias and
-      the affine folds into the fc: `fc(LN(x) g + b) = LN(x) (W diag(g))^T
-      + (W b + c)` (MLP-Mixer, gMLP, the head behind a token mean).
+      channel: when that affine can go forward as above, the norm keeps
+      unit scale and zero bias and the affine folds into the fc:
+      `fc(LN(x) g + b) = LN(x) (W diag(g))^T + (W b + c)` (the channel
+      MLPs of MLP-Mixer, gMLP and ConvMLP, the head behind a token mean).
+      Before a token-mixing fc it stays in the norm: there it could only
+      move behind the fc as an affine plus a constant map.
 
     ```mlir
     %c = rep.conv2d %x, %w {...} : ...
