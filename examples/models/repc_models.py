@@ -366,6 +366,90 @@ class MlpMixer(nn.Module):
 
 
 # --------------------------------------------------------------------------
+# HorNet (Rao et al. 2022), after raoyongming/HorNet hornet.py with the 7x7
+# depthwise conv: recursive gated convolutions (gnConv, orders 2-5: a 1x1
+# proj_in split by torch.split, a scaled 7x7 depthwise conv split again,
+# products through 1x1 convs), channels-first LayerNorms written by hand
+# (folded into proj_in and the downsampling convs), a ConvNeXt-style MLP
+# with layer scale.
+
+class ChannelsFirstLayerNorm(nn.Module):
+    def __init__(self, dim, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(dim))
+        self.bias = nn.Parameter(torch.zeros(dim))
+        self.eps = eps
+
+    def forward(self, x):
+        u = x.mean(1, keepdim=True)
+        s = (x - u).pow(2).mean(1, keepdim=True)
+        x = (x - u) / torch.sqrt(s + self.eps)
+        return self.weight[:, None, None] * x + self.bias[:, None, None]
+
+
+class GnConv(nn.Module):
+    def __init__(self, dim, order, s=1.0 / 3):
+        super().__init__()
+        self.order = order
+        self.dims = [dim // 2 ** i for i in range(order)][::-1]
+        self.proj_in = nn.Conv2d(dim, 2 * dim, 1)
+        self.dwconv = nn.Conv2d(sum(self.dims), sum(self.dims), 7, padding=3,
+                                groups=sum(self.dims))
+        self.proj_out = nn.Conv2d(dim, dim, 1)
+        self.pws = nn.ModuleList(nn.Conv2d(self.dims[i], self.dims[i + 1], 1)
+                                 for i in range(order - 1))
+        self.scale = s
+
+    def forward(self, x):
+        pwa, abc = torch.split(self.proj_in(x), (self.dims[0], sum(self.dims)),
+                               dim=1)
+        dw_list = torch.split(self.dwconv(abc) * self.scale, self.dims, dim=1)
+        x = pwa * dw_list[0]
+        for i in range(self.order - 1):
+            x = self.pws[i](x) * dw_list[i + 1]
+        return self.proj_out(x)
+
+
+class HorBlock(nn.Module):
+    def __init__(self, dim, order, init_value=1e-6):
+        super().__init__()
+        self.norm1 = ChannelsFirstLayerNorm(dim)
+        self.gnconv = GnConv(dim, order)
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        self.pwconv1 = nn.Linear(dim, 4 * dim)
+        self.pwconv2 = nn.Linear(4 * dim, dim)
+        self.gamma1 = nn.Parameter(init_value * torch.ones(dim))
+        self.gamma2 = nn.Parameter(init_value * torch.ones(dim))
+
+    def forward(self, x):
+        x = x + self.gamma1.view(-1, 1, 1) * self.gnconv(self.norm1(x))
+        y = self.norm2(x.permute(0, 2, 3, 1))
+        y = self.gamma2 * self.pwconv2(F.gelu(self.pwconv1(y)))
+        return x + y.permute(0, 3, 1, 2)
+
+
+class HorNet(nn.Module):
+    def __init__(self, depths, dims, orders=(2, 3, 4, 5), num_classes=1000):
+        super().__init__()
+        self.downsample = nn.ModuleList(
+            [nn.Sequential(nn.Conv2d(3, dims[0], 4, 4),
+                           ChannelsFirstLayerNorm(dims[0]))] +
+            [nn.Sequential(ChannelsFirstLayerNorm(dims[i]),
+                           nn.Conv2d(dims[i], dims[i + 1], 2, 2))
+             for i in range(3)])
+        self.stages = nn.ModuleList(
+            nn.Sequential(*[HorBlock(dims[i], orders[i])
+                            for _ in range(depths[i])]) for i in range(4))
+        self.norm = nn.LayerNorm(dims[-1], eps=1e-6)
+        self.head = nn.Linear(dims[-1], num_classes)
+
+    def forward(self, x):
+        for down, stage in zip(self.downsample, self.stages):
+            x = stage(down(x))
+        return self.head(self.norm(x.mean([-2, -1])))
+
+
+# --------------------------------------------------------------------------
 # MobileOne (Vasu et al. 2023): k over-parameterized conv-BN branches, a 1x1
 # scale branch and a BN skip, as depthwise 3x3 then pointwise 1x1 blocks.
 
@@ -577,6 +661,15 @@ FAMILIES = {
                   (1, 3, 224, 224)),
         'opsets': (13, 17),
     },
+    # HorNet-T 7x7 (64 wide, depths 2, 3, 18, 2, gnConv orders 2-5); the
+    # tiny one on 38x38 images: 9x9, 4x4, 2x2 and 1x1 maps.
+    'hornet': {
+        'tiny': (lambda: HorNet((1, 1, 1, 1), (16, 24, 32, 48), num_classes=10),
+                 (2, 3, 38, 38)),
+        'paper': (lambda: HorNet((2, 3, 18, 2), (64, 128, 256, 512)),
+                  (1, 3, 224, 224)),
+        'opsets': (13, 17),
+    },
     'mobileone': {
         'tiny': (lambda: MobileOne([1, 2], [8, 16, 24], 3, 10), (2, 3, 31, 31)),
         'paper': (lambda: MobileOne([2, 8, 10, 1], [48, 48, 128, 256, 1024], 4),
@@ -616,3 +709,9 @@ def randomize(model, generator):
         elif isinstance(m, ResMLPBlock):
             uniform(m.gamma_1, 0.05, 0.2)
             uniform(m.gamma_2, 0.05, 0.2)
+        elif isinstance(m, ChannelsFirstLayerNorm):
+            uniform(m.weight, 0.5, 1.5)
+            uniform(m.bias, -0.3, 0.3)
+        elif isinstance(m, HorBlock):
+            uniform(m.gamma1, 0.05, 0.2)
+            uniform(m.gamma2, 0.05, 0.2)
