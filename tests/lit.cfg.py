@@ -32,6 +32,9 @@ config.substitutions.append(
 # Compares the folded counts of two --emit=stats outputs.
 config.substitutions.append(
     ("%stats-compare", config.python + " " + os.path.join(src, "tests/tools/compare_stats.py")))
+# The Python package the build writes.
+config.substitutions.append(
+    ("%repc-python", os.path.join(config.repc_obj_root, "python")))
 config.substitutions.append(("%inputs", os.path.join(src, "tests/Inputs")))
 # Where the build puts repc's tools and the test apps it builds.
 config.substitutions.append(("%bindir", config.repc_tools_dir))
