@@ -450,6 +450,104 @@ class HorNet(nn.Module):
 
 
 # --------------------------------------------------------------------------
+# Container-Light (Gao et al. 2021), after allenai/container models.py:
+# conv stages of CBlocks (a depthwise 3x3 position embedding added to its
+# input, a BN pre-norm, 1x1 -> depthwise 5x5 -> 1x1 "attention", a 1x1-conv
+# MLP) and a last stage of multi-head self-attention blocks (softmax of
+# Q K^T, batched over heads, on the flattened tokens).
+
+class CMlp(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.fc1 = nn.Conv2d(dim, hidden, 1)
+        self.fc2 = nn.Conv2d(hidden, dim, 1)
+
+    def forward(self, x):
+        return self.fc2(F.gelu(self.fc1(x)))
+
+
+class CBlock(nn.Module):
+    def __init__(self, dim, mlp_ratio=4):
+        super().__init__()
+        self.pos_embed = nn.Conv2d(dim, dim, 3, padding=1, groups=dim)
+        self.norm1 = nn.BatchNorm2d(dim)
+        self.conv1 = nn.Conv2d(dim, dim, 1)
+        self.attn = nn.Conv2d(dim, dim, 5, padding=2, groups=dim)
+        self.conv2 = nn.Conv2d(dim, dim, 1)
+        self.norm2 = nn.BatchNorm2d(dim)
+        self.mlp = CMlp(dim, dim * mlp_ratio)
+
+    def forward(self, x):
+        x = x + self.pos_embed(x)
+        x = x + self.conv2(self.attn(self.conv1(self.norm1(x))))
+        return x + self.mlp(self.norm2(x))
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.scale = (dim // heads) ** -0.5
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        B, N, C = x.shape
+        qkv = self.qkv(x).reshape(B, N, 3, self.heads, C // self.heads)
+        qkv = qkv.permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        attn = ((q @ k.transpose(-2, -1)) * self.scale).softmax(dim=-1)
+        return self.proj((attn @ v).transpose(1, 2).reshape(B, N, C))
+
+
+class SABlock(nn.Module):
+    def __init__(self, dim, heads, mlp_ratio=4):
+        super().__init__()
+        self.pos_embed = nn.Conv2d(dim, dim, 3, padding=1, groups=dim)
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = SelfAttention(dim, heads)
+        self.norm2 = nn.LayerNorm(dim)
+        self.mlp = Mlp(dim, dim * mlp_ratio)
+
+    def forward(self, x):
+        x = x + self.pos_embed(x)
+        B, C, H, W = x.shape
+        t = x.flatten(2).transpose(1, 2)
+        t = t + self.attn(self.norm1(t))
+        t = t + self.mlp(self.norm2(t))
+        return t.transpose(1, 2).reshape(B, C, H, W)
+
+
+class PatchEmbed(nn.Module):
+    def __init__(self, cin, dim, patch):
+        super().__init__()
+        self.proj = nn.Conv2d(cin, dim, patch, patch)
+        self.norm = nn.LayerNorm(dim)
+
+    def forward(self, x):
+        x = self.proj(x)
+        return self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+class ContainerLight(nn.Module):
+    def __init__(self, depths, dims, heads, num_classes=1000):
+        super().__init__()
+        cins = (3,) + tuple(dims[:-1])
+        self.embeds = nn.ModuleList(PatchEmbed(c, d, 4 if i == 0 else 2)
+                                    for i, (c, d) in enumerate(zip(cins, dims)))
+        self.stages = nn.ModuleList(
+            nn.Sequential(*[(SABlock(dims[i], heads) if i == 3 else CBlock(dims[i]))
+                            for _ in range(depths[i])]) for i in range(4))
+        self.norm = nn.BatchNorm2d(dims[-1])
+        self.head = nn.Linear(dims[-1], num_classes)
+
+    def forward(self, x):
+        for embed, stage in zip(self.embeds, self.stages):
+            x = stage(embed(x))
+        return self.head(self.norm(x).mean([2, 3]))
+
+
+# --------------------------------------------------------------------------
 # MobileOne (Vasu et al. 2023): k over-parameterized conv-BN branches, a 1x1
 # scale branch and a BN skip, as depthwise 3x3 then pointwise 1x1 blocks.
 
@@ -667,6 +765,15 @@ FAMILIES = {
         'tiny': (lambda: HorNet((1, 1, 1, 1), (16, 24, 32, 48), num_classes=10),
                  (2, 3, 38, 38)),
         'paper': (lambda: HorNet((2, 3, 18, 2), (64, 128, 256, 512)),
+                  (1, 3, 224, 224)),
+        'opsets': (13, 17),
+    },
+    # Container-Light (64, 128, 320, 512 wide, 3, 4, 8, 3 blocks, 8
+    # heads); the tiny one on 36x36 images: 9x9, 4x4, 2x2 and 1x1 maps.
+    'container': {
+        'tiny': (lambda: ContainerLight((1, 1, 1, 1), (8, 16, 24, 32), 2, 10),
+                 (2, 3, 36, 36)),
+        'paper': (lambda: ContainerLight((3, 4, 8, 3), (64, 128, 320, 512), 8),
                   (1, 3, 224, 224)),
         'opsets': (13, 17),
     },
