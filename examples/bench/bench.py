@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Times repc against ONNX Runtime and PyTorch on the paper-size models.
 
-    bench.py [--models repvgg,repmlpnet,convmlp,convmixer,resmlp]
+    bench.py [--models repvgg,repmlpnet,convmlp,convmixer,resmlp]  (also: repvgg_b1g2,
+             mixer, gmlp, hornet, container)
              [--batches 1,8] [--threads 2] [--rounds 5] [--work bench-out]
              [--cpu x86-64-v3]
 
