@@ -277,6 +277,87 @@ case('attention', 13, (2, 2, 5, 12),
       N('MatMul', ['p', 'v'], ['y'])],
      [const_i64('qkv', [4, 4, 4]), const_f32('half', 0.5)], attention)
 
+# Resize: each axis a fixed [out, in] interpolation matrix (the ONNX
+# reference's taps, edge indices clamped).
+def resize_matrix(n, m, scale, mode, coord, nearest='round_prefer_floor',
+                  a=-0.75, exclude=False):
+    w = np.zeros((m, n))
+    for i in range(m):
+        if coord == 'half_pixel':
+            c = (i + 0.5) / scale - 0.5
+        elif coord == 'pytorch_half_pixel':
+            c = (i + 0.5) / scale - 0.5 if m > 1 else 0.0
+        elif coord == 'align_corners':
+            c = 0.0 if m == 1 else i * (n - 1) / (m - 1)
+        else:
+            c = i / scale
+        f = np.floor(c)
+        r = c - f
+        if mode == 'nearest':
+            k = {'floor': f, 'ceil': np.ceil(c),
+                 'round_prefer_floor': f if r == 0.5 else np.round(c),
+                 'round_prefer_ceil': f + 1 if r == 0.5 else np.round(c)}[nearest]
+            w[i, int(np.clip(k, 0, n - 1))] = 1
+        elif mode == 'linear':
+            w[i, int(np.clip(f, 0, n - 1))] += 1 - r
+            w[i, int(np.clip(f + 1, 0, n - 1))] += r
+        else:
+            taps = []
+            for t in range(4):
+                d = abs(r - (t - 1))
+                taps.append(((a + 2) * d - (a + 3)) * d * d + 1 if d <= 1 else
+                            ((a * d - 5 * a) * d + 8 * a) * d - 4 * a if d < 2 else 0)
+            ks = [int(f) - 1 + t for t in range(4)]
+            if exclude:
+                taps = [0 if (k < 0 or k >= n) else c_ for k, c_ in zip(ks, taps)]
+                total = sum(taps)
+                taps = [c_ / total for c_ in taps]
+            for k, c_ in zip(ks, taps):
+                w[i, int(np.clip(k, 0, n - 1))] += c_
+    return w
+
+
+def resized(x, outs, scales, **kw):
+    h = resize_matrix(x.shape[2], outs[0], scales[0], **kw)
+    v = resize_matrix(x.shape[3], outs[1], scales[1], **kw)
+    return np.einsum('ih,nchw,jw->ncij', h, x, v)
+
+
+case('resize_nearest', 13, (2, 3, 5, 4),
+     [N('Resize', ['x', '', 'sc'], ['y'], mode='nearest',
+        coordinate_transformation_mode='asymmetric', nearest_mode='floor')],
+     [const_f32('sc', [1, 1, 2, 2])],
+     lambda x: resized(x, (10, 8), (2, 2), mode='nearest', coord='asymmetric',
+                       nearest='floor'))
+case('resize_nearest_half', 13, (2, 3, 5, 4),
+     [N('Resize', ['x', '', 'sc'], ['y'], mode='nearest')],
+     [const_f32('sc', [1, 1, 1.5, 0.5])],
+     lambda x: resized(x, (7, 2), (1.5, 0.5), mode='nearest', coord='half_pixel'))
+case('resize_bilinear', 13, (2, 3, 5, 4),
+     [N('Resize', ['x', '', 'sc'], ['y'], mode='linear',
+        coordinate_transformation_mode='pytorch_half_pixel')],
+     [const_f32('sc', [1, 1, 2, 2])],
+     lambda x: resized(x, (10, 8), (2, 2), mode='linear', coord='pytorch_half_pixel'))
+case('resize_align_corners', 13, (2, 3, 5, 4),
+     [N('Resize', ['x', '', '', 'sz'], ['y'], mode='linear',
+        coordinate_transformation_mode='align_corners')],
+     [const_i64('sz', [2, 3, 9, 3])],
+     lambda x: resized(x, (9, 3), (9 / 5, 3 / 4), mode='linear', coord='align_corners'))
+case('resize_cubic', 13, (2, 3, 5, 4),
+     [N('Resize', ['x', '', 'sc'], ['y'], mode='cubic')],
+     [const_f32('sc', [1, 1, 1.6, 2])],
+     lambda x: resized(x, (8, 8), (1.6, 2), mode='cubic', coord='half_pixel'))
+case('resize_cubic_exclude', 13, (2, 3, 5, 4),
+     [N('Resize', ['x', '', 'sc'], ['y'], mode='cubic', cubic_coeff_a=-0.5,
+        exclude_outside=1)],
+     [const_f32('sc', [1, 1, 2, 0.75])],
+     lambda x: resized(x, (10, 3), (2, 0.75), mode='cubic', coord='half_pixel',
+                       a=-0.5, exclude=True))
+case('resize_axes', 18, (2, 3, 5, 4),
+     [N('Resize', ['x', '', '', 'sz'], ['y'], mode='linear', axes=[3, 2])],
+     [const_i64('sz', [7, 6])],
+     lambda x: resized(x, (6, 7), (6 / 5, 7 / 4), mode='linear', coord='half_pixel'))
+
 
 def write(out, name):
     opset, shape, nodes, inits, ref = CASES[name]

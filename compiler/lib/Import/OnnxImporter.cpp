@@ -307,6 +307,7 @@ private:
   LogicalResult importWhere();
   LogicalResult importExpand();
   LogicalResult importHostOnly();
+  LogicalResult importResize();
 
   /// Ops the importer builds from others.
   Value clamp(Value x, float lo, float hi) {
@@ -955,6 +956,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
     return importWhere();
   if (op == "Expand")
     return importExpand();
+  if (op == "Resize")
+    return importResize();
   if (op == "Equal" || op == "Less" || op == "Greater" ||
       op == "LessOrEqual" || op == "GreaterOrEqual" || op == "Mod" ||
       op == "And" || op == "Or" || op == "Xor" || op == "Not")
@@ -2179,6 +2182,172 @@ LogicalResult Importer::importHostOnly() {
   if (failed(checkHostShape(*shape)))
     return failure();
   return defineHost(hostBinary(*x, *y, *shape, op, intAttr("fmod", 0)));
+}
+
+
+/// Resize (opsets 11-19) on activations: per resized axis, the output is a
+/// fixed linear map of the input along that axis, so each axis becomes an
+/// fc with the [out, in] interpolation matrix (nearest: one 1 per row;
+/// linear: two taps; cubic: four), between transposes that bring the axis
+/// last. Exact: the taps' products are summed with zeros for the rest.
+/// Coordinate modes half_pixel, pytorch_half_pixel, align_corners,
+/// asymmetric and half_pixel_symmetric; every nearest_mode; cubic with
+/// cubic_coeff_a and exclude_outside; scales or sizes, and opset 18's axes.
+LogicalResult Importer::importResize() {
+  auto x = input(0);
+  if (failed(x))
+    return failure();
+  SmallVector<int64_t> in(cast<RankedTensorType>(x->getType()).getShape());
+  int64_t rank = in.size();
+  std::string mode = strAttr("mode", "nearest");
+  std::string coord =
+      strAttr("coordinate_transformation_mode", "half_pixel");
+  std::string nearestMode = strAttr("nearest_mode", "round_prefer_floor");
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
+    return nodeError() << "unsupported mode '" << mode << "'";
+  if (coord == "tf_crop_and_resize")
+    return nodeError() << "coordinate_transformation_mode "
+                          "'tf_crop_and_resize' is not supported";
+  if (intAttr("antialias", 0))
+    return nodeError() << "antialias is not supported";
+  if (strAttr("keep_aspect_ratio_policy", "stretch") != "stretch")
+    return nodeError() << "keep_aspect_ratio_policy other than stretch is "
+                          "not supported";
+  // Axes the scales and sizes name (opset 18), else every axis.
+  SmallVector<int64_t> axes = intsAttr("axes");
+  for (int64_t &a : axes) {
+    auto n = normAxis(a, rank);
+    if (failed(n))
+      return failure();
+    a = *n;
+  }
+  if (axes.empty())
+    for (int64_t a = 0; a < rank; ++a)
+      axes.push_back(a);
+  auto scalesIn = optionalHost(2, "scales");
+  auto sizesIn = optionalHost(3, "sizes");
+  if (failed(scalesIn) || failed(sizesIn))
+    return failure();
+  const HostTensor *scalesT =
+      *scalesIn && (*scalesIn)->numel() ? *scalesIn : nullptr;
+  const HostTensor *sizesT =
+      *sizesIn && (*sizesIn)->numel() ? *sizesIn : nullptr;
+  if (!scalesT == !sizesT)
+    return nodeError() << "expects exactly one of scales and sizes";
+  const HostTensor *given = scalesT ? scalesT : sizesT;
+  if (given->numel() != (int64_t)axes.size())
+    return nodeError() << "expects " << axes.size() << " scales or sizes, got "
+                       << given->numel();
+  SmallVector<double> scale(rank, 1.0);
+  SmallVector<int64_t> out(in);
+  for (auto [i, a] : llvm::enumerate(axes)) {
+    if (scalesT) {
+      scale[a] = scalesT->at(i);
+      if (!(scale[a] > 0))
+        return nodeError() << "scale " << scale[a] << " is not positive";
+      out[a] = (int64_t)std::floor(in[a] * scale[a] + 1e-9);
+    } else {
+      out[a] = (int64_t)sizesT->at(i);
+      scale[a] = (double)out[a] / in[a];
+    }
+    if (out[a] <= 0)
+      return nodeError() << "output dim " << a << " would be " << out[a];
+  }
+  if (failed(checkHostShape(out)))
+    return failure();
+  double cubicA = floatAttr("cubic_coeff_a", -0.75f);
+  bool excludeOutside = intAttr("exclude_outside", 0);
+  Value y = *x;
+  for (int64_t a = 0; a < rank; ++a) {
+    if (out[a] == in[a] && scale[a] == 1.0)
+      continue;
+    int64_t n = in[a], m = out[a];
+    double s = scale[a];
+    // The input coordinate each output index reads.
+    auto source = [&](int64_t i) -> double {
+      if (coord == "half_pixel")
+        return (i + 0.5) / s - 0.5;
+      if (coord == "pytorch_half_pixel")
+        return m > 1 ? (i + 0.5) / s - 0.5 : 0.0;
+      if (coord == "align_corners")
+        return m == 1 ? 0.0 : i * (double)(n - 1) / (m - 1);
+      if (coord == "asymmetric")
+        return i / s;
+      // half_pixel_symmetric (opset 19)
+      double adjustment = m / (s * n), center = n / 2.0;
+      return center * (1 - adjustment) + (i + 0.5) / s - 0.5;
+    };
+    if (coord != "half_pixel" && coord != "pytorch_half_pixel" &&
+        coord != "align_corners" && coord != "asymmetric" &&
+        coord != "half_pixel_symmetric")
+      return nodeError() << "unsupported coordinate_transformation_mode '"
+                         << coord << "'";
+    HostTensor w;
+    w.isFloat = true;
+    w.shape = {m, n};
+    w.resize();
+    auto clampIdx = [&](int64_t k) { return std::clamp<int64_t>(k, 0, n - 1); };
+    for (int64_t i = 0; i < m; ++i) {
+      double c = source(i);
+      if (mode == "nearest") {
+        double f = std::floor(c), frac = c - f;
+        int64_t k;
+        if (nearestMode == "floor")
+          k = (int64_t)f;
+        else if (nearestMode == "ceil")
+          k = (int64_t)std::ceil(c);
+        else if (nearestMode == "round_prefer_ceil")
+          k = frac == 0.5 ? (int64_t)f + 1 : (int64_t)std::round(c);
+        else if (nearestMode == "round_prefer_floor")
+          k = frac == 0.5 ? (int64_t)f : (int64_t)std::round(c);
+        else
+          return nodeError() << "unsupported nearest_mode '" << nearestMode
+                             << "'";
+        w.floats[i * n + clampIdx(k)] = 1;
+      } else if (mode == "linear") {
+        double f = std::floor(c), r = c - f;
+        w.floats[i * n + clampIdx((int64_t)f)] += 1 - r;
+        w.floats[i * n + clampIdx((int64_t)f + 1)] += r;
+      } else {
+        double f = std::floor(c), r = c - f;
+        double coeffs[4];
+        for (int t = 0; t < 4; ++t) {
+          double d = std::fabs(r - (t - 1)); // distance to tap f - 1 + t
+          coeffs[t] = d <= 1 ? ((cubicA + 2) * d - (cubicA + 3)) * d * d + 1
+                      : d < 2 ? ((cubicA * d - 5 * cubicA) * d + 8 * cubicA) *
+                                        d -
+                                    4 * cubicA
+                              : 0;
+        }
+        double sum = 0;
+        for (int t = 0; t < 4; ++t) {
+          int64_t k = (int64_t)f - 1 + t;
+          if (excludeOutside && (k < 0 || k >= n))
+            coeffs[t] = 0;
+          sum += coeffs[t];
+        }
+        for (int t = 0; t < 4; ++t)
+          w.floats[i * n + clampIdx((int64_t)f - 1 + t)] +=
+              excludeOutside && sum != 0 ? coeffs[t] / sum : coeffs[t];
+      }
+    }
+    // Bring axis a last, multiply by the [m, n] matrix, put it back.
+    SmallVector<int64_t> perm;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != a)
+        perm.push_back(d);
+    perm.push_back(a);
+    SmallVector<int64_t> back(rank);
+    for (int64_t d = 0; d < rank; ++d)
+      back[perm[d]] = d;
+    bool last = a == rank - 1;
+    Value t = last ? y : *make<TransposeOp>(y, b.getDenseI64ArrayAttr(perm));
+    auto r = make<FcOp>(t, constant(w, ""), Value());
+    if (failed(r))
+      return failure();
+    y = last ? *r : *make<TransposeOp>(*r, b.getDenseI64ArrayAttr(back));
+  }
+  return define(y);
 }
 
 } // namespace
