@@ -548,6 +548,57 @@ class ContainerLight(nn.Module):
 
 
 # --------------------------------------------------------------------------
+# EANet (Guo et al. 2021), after MenghaoGuo/EANet model_torch.py: external
+# attention (two Conv1d memory units around a softmax over positions and an
+# L1 normalization over the memory slots) in a segmentation head on a small
+# conv-BN backbone, upsampled bilinearly (align_corners) to the input size.
+
+def conv_bn_relu(cin, cout, k, stride=1):
+    return nn.Sequential(nn.Conv2d(cin, cout, k, stride, k // 2, bias=False),
+                         nn.BatchNorm2d(cout), nn.ReLU())
+
+
+class ExternalAttention(nn.Module):
+    def __init__(self, c, k=64):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c, c, 1)
+        self.linear_0 = nn.Conv1d(c, k, 1, bias=False)
+        self.linear_1 = nn.Conv1d(k, c, 1, bias=False)
+        with torch.no_grad():
+            self.linear_1.weight.copy_(self.linear_0.weight.permute(1, 0, 2))
+        self.conv2 = nn.Sequential(nn.Conv2d(c, c, 1, bias=False),
+                                   nn.BatchNorm2d(c))
+
+    def forward(self, x):
+        idn = x
+        x = self.conv1(x)
+        b, c, h, w = x.size()
+        attn = F.softmax(self.linear_0(x.view(b, c, h * w)), dim=-1)
+        attn = attn / (1e-9 + attn.sum(dim=1, keepdim=True))
+        x = self.linear_1(attn).view(b, c, h, w)
+        return F.relu(self.conv2(x) + idn)
+
+
+class EANet(nn.Module):
+    def __init__(self, widths, k=64, num_classes=21):
+        super().__init__()
+        layers, cin = [], 3
+        for w in widths:
+            layers.append(conv_bn_relu(cin, w, 3, 2))
+            cin = w
+        self.backbone = nn.Sequential(*layers)
+        self.fc0 = conv_bn_relu(cin, cin, 3)
+        self.linu = ExternalAttention(cin, k)
+        self.fc1 = conv_bn_relu(cin, cin, 3)
+        self.fc2 = nn.Conv2d(cin, num_classes, 1)
+
+    def forward(self, x):
+        h, w = x.shape[2:]
+        x = self.fc2(self.fc1(self.linu(self.fc0(self.backbone(x)))))
+        return F.interpolate(x, size=(h, w), mode='bilinear', align_corners=True)
+
+
+# --------------------------------------------------------------------------
 # MobileOne (Vasu et al. 2023): k over-parameterized conv-BN branches, a 1x1
 # scale branch and a BN skip, as depthwise 3x3 then pointwise 1x1 blocks.
 
@@ -774,6 +825,14 @@ FAMILIES = {
         'tiny': (lambda: ContainerLight((1, 1, 1, 1), (8, 16, 24, 32), 2, 10),
                  (2, 3, 36, 36)),
         'paper': (lambda: ContainerLight((3, 4, 8, 3), (64, 128, 320, 512), 8),
+                  (1, 3, 224, 224)),
+        'opsets': (13, 17),
+    },
+    # EANet's segmentation head (512 wide, 64 memory slots) on a 5-conv
+    # backbone at 224x224; the tiny one on 30x26 images (4x4 maps).
+    'eanet': {
+        'tiny': (lambda: EANet((8, 16, 16), 8, 5), (2, 3, 30, 26)),
+        'paper': (lambda: EANet((64, 128, 256, 512, 512), 64, 21),
                   (1, 3, 224, 224)),
         'opsets': (13, 17),
     },
