@@ -553,11 +553,6 @@ class ContainerLight(nn.Module):
 # L1 normalization over the memory slots) in a segmentation head on a small
 # conv-BN backbone, upsampled bilinearly (align_corners) to the input size.
 
-def conv_bn_relu(cin, cout, k, stride=1):
-    return nn.Sequential(nn.Conv2d(cin, cout, k, stride, k // 2, bias=False),
-                         nn.BatchNorm2d(cout), nn.ReLU())
-
-
 class ExternalAttention(nn.Module):
     def __init__(self, c, k=64):
         super().__init__()
@@ -584,12 +579,12 @@ class EANet(nn.Module):
         super().__init__()
         layers, cin = [], 3
         for w in widths:
-            layers.append(conv_bn_relu(cin, w, 3, 2))
+            layers.append(conv_bn_relu(cin, w, 3, 2, 1))
             cin = w
         self.backbone = nn.Sequential(*layers)
-        self.fc0 = conv_bn_relu(cin, cin, 3)
+        self.fc0 = conv_bn_relu(cin, cin, 3, 1, 1)
         self.linu = ExternalAttention(cin, k)
-        self.fc1 = conv_bn_relu(cin, cin, 3)
+        self.fc1 = conv_bn_relu(cin, cin, 3, 1, 1)
         self.fc2 = nn.Conv2d(cin, num_classes, 1)
 
     def forward(self, x):
