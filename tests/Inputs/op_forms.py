@@ -222,6 +222,15 @@ case('pad_axes', 18, (2, 3, 5, 4),
      [N('Pad', ['x', 'pads', 'v', 'axes'], ['y'])],
      [const_i64('pads', [1, 2, 0, 1]), const_f32('v', 0.5), const_i64('axes', [-1, 2])],
      lambda x: np.pad(x, ((0, 0), (0, 0), (2, 1), (1, 0)), constant_values=0.5))
+# Negative pads crop (opset 13, pads as an input).
+def pad_crop(x):
+    y = np.pad(x, ((0, 0), (0, 0), (0, 2), (1, 0)))
+    return y[:, :, 1:, :-1]
+
+
+case('pad_negative', 13, (2, 3, 5, 4),
+     [N('Pad', ['x', 'pads'], ['y'])], [const_i64('pads', [0, 0, -1, 1, 0, 0, 2, -1])],
+     pad_crop)
 # Gather of activations with a 2-D index tensor (the Unfold idiom).
 idx = np.array([[0, 2], [4, 1]], np.int64)
 case('gather_2d', 13, (2, 5, 3), [N('Gather', ['x', 'idx'], ['y'], axis=1)],
