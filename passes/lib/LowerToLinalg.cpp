@@ -127,6 +127,15 @@ private:
         });
     return success();
   }
+  /// An op that is one math op per element.
+  template <typename MathOp> LogicalResult lowerMath(Operation *op) {
+    env[op->getResult(0)] = elementwise(
+        op->getLoc(), {op->getOperand(0)}, shapeOf(op->getResult(0)),
+        [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+          return nb.create<MathOp>(nl, a[0]);
+        });
+    return success();
+  }
   LogicalResult lowerSlice(SliceOp op);
   LogicalResult lowerPad(PadOp op);
   Value reduceSum(Location loc, Value x, ArrayRef<bool> reduced,
@@ -1009,36 +1018,13 @@ LogicalResult Lowering::lower(Operation *op) {
               .getResult();
         });
       })
-      .Case([&](ErfOp c) {
-        return unary(c.getInput(), [&](OpBuilder &nb, Location nl, Value x) {
-          return nb.create<math::ErfOp>(nl, x).getResult();
-        });
-      })
-      .Case([&](SqrtOp c) {
-        return unary(c.getInput(), [&](OpBuilder &nb, Location nl, Value x) {
-          return nb.create<math::SqrtOp>(nl, x).getResult();
-        });
-      })
-      .Case([&](TanhOp c) {
-        return unary(c.getInput(), [&](OpBuilder &nb, Location nl, Value x) {
-          return nb.create<math::TanhOp>(nl, x).getResult();
-        });
-      })
-      .Case([&](ExpOp c) {
-        return unary(c.getInput(), [&](OpBuilder &nb, Location nl, Value x) {
-          return nb.create<math::ExpOp>(nl, x).getResult();
-        });
-      })
-      .Case([&](LogOp c) {
-        return unary(c.getInput(), [&](OpBuilder &nb, Location nl, Value x) {
-          return nb.create<math::LogOp>(nl, x).getResult();
-        });
-      })
-      .Case([&](AbsOp c) {
-        return unary(c.getInput(), [&](OpBuilder &nb, Location nl, Value x) {
-          return nb.create<math::AbsFOp>(nl, x).getResult();
-        });
-      })
+      // One math op per element.
+      .Case([&](ErfOp c) { return lowerMath<math::ErfOp>(c); })
+      .Case([&](SqrtOp c) { return lowerMath<math::SqrtOp>(c); })
+      .Case([&](TanhOp c) { return lowerMath<math::TanhOp>(c); })
+      .Case([&](ExpOp c) { return lowerMath<math::ExpOp>(c); })
+      .Case([&](LogOp c) { return lowerMath<math::LogOp>(c); })
+      .Case([&](AbsOp c) { return lowerMath<math::AbsFOp>(c); })
       .Case([&](LayerNormOp c) { return lowerLayerNorm(c); })
       .Case([&](ReduceMeanOp c) { return lowerReduceMean(c); })
       .Case([&](ReduceSumOp c) { return lowerReduce(c, /*max=*/false); })

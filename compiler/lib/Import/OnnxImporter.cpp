@@ -2189,7 +2189,8 @@ LogicalResult Importer::importHostOnly() {
 /// fixed linear map of the input along that axis, so each axis becomes an
 /// fc with the [out, in] interpolation matrix (nearest: one 1 per row;
 /// linear: two taps; cubic: four), between transposes that bring the axis
-/// last. Exact: the taps' products are summed with zeros for the rest.
+/// last. Exact for finite inputs: the taps' products are summed with zeros
+/// for the rest (an inf elsewhere in the row would make a NaN).
 /// Coordinate modes half_pixel, pytorch_half_pixel, align_corners,
 /// asymmetric and half_pixel_symmetric; every nearest_mode; cubic with
 /// cubic_coeff_a and exclude_outside; scales or sizes, and opset 18's axes.

@@ -318,6 +318,10 @@ double gelu(double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); }
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 double erfOf(double x) { return std::erf(x); }
 double sqrtOf(double x) { return std::sqrt(x); }
+/// max that propagates NaN, as arith.maximumf does.
+double maxOf(double a, double b) {
+  return std::isnan(a) || std::isnan(b) ? std::nan("") : std::max(a, b);
+}
 
 } // namespace
 
@@ -389,19 +393,11 @@ FailureOr<Tensor> mlir::rep::evaluate(Operation *op,
             .Case([&](SqrtOp c) { return unary(in(c.getInput()), sqrtOf); })
             .Case([&](MaximumOp c) {
               return binary(in(c.getLhs()), in(c.getRhs()), c.getOutput(),
-                            [](double a, double b) {
-                              return std::isnan(a) || std::isnan(b)
-                                         ? std::nan("")
-                                         : std::max(a, b);
-                            });
+                            maxOf);
             })
             .Case([&](MinimumOp c) {
               return binary(in(c.getLhs()), in(c.getRhs()), c.getOutput(),
-                            [](double a, double b) {
-                              return std::isnan(a) || std::isnan(b)
-                                         ? std::nan("")
-                                         : std::min(a, b);
-                            });
+                            [](double a, double b) { return -maxOf(-a, -b); });
             })
             .Case([&](TanhOp c) {
               return unary(in(c.getInput()),
