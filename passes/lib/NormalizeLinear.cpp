@@ -48,8 +48,7 @@ struct BatchNormToAffine : OpRewritePattern<BatchNormOp> {
 
 /// x * c, x + c, x - c, c - x, x / c with a constant c that varies along at
 /// most one axis -> channel_affine.
-template <typename OpTy>
-struct ElementwiseToAffine : OpRewritePattern<OpTy> {
+template <typename OpTy> struct ElementwiseToAffine : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
@@ -92,22 +91,48 @@ struct ElementwiseToAffine : OpRewritePattern<OpTy> {
 };
 
 /// channel_affine(channel_affine(x)) on one axis -> one channel_affine.
+/// A uniform map (a scalar scale or shift, e.g. addcmul's `* 1`, an
+/// attention scale) is the same map on every axis, so it combines with an
+/// affine on any axis.
 struct CombineAffines : OpRewritePattern<ChannelAffineOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ChannelAffineOp op,
                                 PatternRewriter &rewriter) const override {
     auto inner = op.getInput().getDefiningOp<ChannelAffineOp>();
-    if (!inner || inner.getAxis() != op.getAxis())
-      return rewriter.notifyMatchFailure(op, "input is no affine on one axis");
+    if (!inner)
+      return rewriter.notifyMatchFailure(op, "input is no affine");
     if (!inner->hasOneUse())
       return rewriter.notifyMatchFailure(op, "the inner affine has other uses");
     auto first = affineOf(inner), second = affineOf(op);
     if (!first || !second)
       return rewriter.notifyMatchFailure(op, "parameters are not constants");
+    if (first->axis != second->axis) {
+      ArrayRef<int64_t> shape = shapeOf(op.getInput());
+      if (second->isUniform())
+        second = second->uniformOn(first->axis, shape[first->axis]);
+      else if (first->isUniform())
+        first = first->uniformOn(second->axis, shape[second->axis]);
+      else
+        return rewriter.notifyMatchFailure(
+            op, "the affines are on different axes and neither is uniform");
+    }
     Affine both = first->then(*second);
     Location loc = foldedLoc(kFoldBatchNorm, inner.getLoc(), {op.getLoc()});
     rewriter.replaceOp(op, createAffine(rewriter, loc, inner.getInput(),
                                         both.scale, both.shift, both.axis));
+    return success();
+  }
+};
+
+/// channel_affine(x, 1, 0) -> x (addcmul's `value * t` with value 1).
+struct DropIdentityAffine : OpRewritePattern<ChannelAffineOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ChannelAffineOp op,
+                                PatternRewriter &rewriter) const override {
+    auto a = affineOf(op);
+    if (!a || !a->isIdentity())
+      return rewriter.notifyMatchFailure(op, "not the identity map");
+    rewriter.replaceOp(op, op.getInput());
     return success();
   }
 };
@@ -168,7 +193,8 @@ struct WholeMapAvgPool : OpRewritePattern<AvgPoolOp> {
   WholeMapAvgPool(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
   LogicalResult matchAndRewrite(AvgPoolOp op,
                                 PatternRewriter &rewriter) const override {
-    ArrayRef<int64_t> in = shapeOf(op.getInput()), out = shapeOf(op.getOutput());
+    ArrayRef<int64_t> in = shapeOf(op.getInput()),
+                      out = shapeOf(op.getOutput());
     if (llvm::any_of(op.getPads(), [](int64_t p) { return p != 0; }) ||
         op.getKernel()[0] != in[2] || op.getKernel()[1] != in[3] ||
         out[2] != 1 || out[3] != 1)
@@ -231,7 +257,7 @@ struct NormalizeLinearPass
 void mlir::rep::populateNormalizeLinearPatterns(RewritePatternSet &patterns) {
   patterns.add<BatchNormToAffine, ElementwiseToAffine<MulOp>,
                ElementwiseToAffine<AddOp>, ElementwiseToAffine<SubOp>,
-               ElementwiseToAffine<DivOp>, CombineAffines, MatmulToFc,
-               FoldPadIntoConv, WholeMapAvgPool, AvgPoolToConv>(
+               ElementwiseToAffine<DivOp>, CombineAffines, DropIdentityAffine,
+               MatmulToFc, FoldPadIntoConv, WholeMapAvgPool, AvgPoolToConv>(
       patterns.getContext());
 }

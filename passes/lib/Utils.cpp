@@ -224,6 +224,21 @@ bool Affine::shiftIsZero() const {
   return llvm::all_of(shift, [](float v) { return v == 0.0f; });
 }
 
+bool Affine::isUniform() const {
+  return llvm::all_equal(scale) && llvm::all_equal(shift);
+}
+
+bool Affine::isIdentity() const {
+  return llvm::all_of(scale, [](float v) { return v == 1.0f; }) &&
+         shiftIsZero();
+}
+
+Affine Affine::uniformOn(int64_t axisTo, int64_t size) const {
+  assert(isUniform() && !scale.empty() && "only a uniform map moves axes");
+  return Affine{axisTo, std::vector<float>(size, scale[0]),
+                std::vector<float>(size, shift[0])};
+}
+
 Affine Affine::repeated(int64_t axisTo, int64_t r) const {
   Affine a{axisTo, {}, {}};
   for (size_t i = 0; i < scale.size() * r; ++i) {

@@ -2,7 +2,7 @@
 // RUN: rep-opt %s -rep-normalize-linear -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
 // Numerically: every case, folded by the whole pipeline, within 1e-5.
 // RUN: repc %s --verify --tolerance=1e-5 | FileCheck %s --check-prefix=NUM
-// NUM-COUNT-10: verify @
+// NUM-COUNT-12: verify @
 
 // BN becomes an affine with its own epsilon: t = 2 / sqrt(3 + 1) = 1,
 // shift = 0.5 - 1 * 1 = -0.5; t = 1 / sqrt(0 + 1) = 1, shift = 0 - 2 = -2.
@@ -87,6 +87,50 @@ func.func @combine(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %0 = rep.channel_affine %x, %s1, %t1 {axis = 1 : i64} : (tensor<3x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<3x2xf32> loc("a1")
   %1 = rep.channel_affine %0, %s2, %t2 {axis = 1 : i64} : (tensor<3x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<3x2xf32> loc("a2")
   return %1 : tensor<3x2xf32>
+}
+
+// -----
+
+// timm's ResMLP Affine, torch.addcmul(beta, alpha, x) with (1,1,dim)
+// parameters, exports as alpha * x, then * 1 (addcmul's value), then
+// beta + _: the `* 1` vanishes and the rest is one affine on axis 2.
+// CHECK-LABEL: func @addcmul_affine
+// CHECK-DAG: %[[S:.*]] = rep.constant dense<[5.000000e-01, 2.000000e+00, 1.500000e+00]>
+// CHECK-DAG: %[[T:.*]] = rep.constant dense<[1.000000e-01, 0.000000e+00, -1.000000e-01]>
+// CHECK: %[[A:.*]] = rep.channel_affine %arg0, %[[S]], %[[T]] {axis = 2 : i64}
+// CHECK-NEXT: return %[[A]]
+func.func @addcmul_affine(%x: tensor<2x5x3xf32>) -> tensor<2x5x3xf32> {
+  %alpha = rep.constant dense<[[[0.5, 2.0, 1.5]]]> : tensor<1x1x3xf32>
+  %one = rep.constant dense<1.0> : tensor<1xf32>
+  %beta = rep.constant dense<[[[0.1, 0.0, -0.1]]]> : tensor<1x1x3xf32>
+  %0 = rep.mul %alpha, %x : (tensor<1x1x3xf32>, tensor<2x5x3xf32>) -> tensor<2x5x3xf32>
+  %1 = rep.mul %0, %one : (tensor<2x5x3xf32>, tensor<1xf32>) -> tensor<2x5x3xf32>
+  %2 = rep.add %beta, %1 : (tensor<1x1x3xf32>, tensor<2x5x3xf32>) -> tensor<2x5x3xf32>
+  return %2 : tensor<2x5x3xf32>
+}
+
+// -----
+
+// A scalar scale (an attention scale) is the same map on every axis: it
+// combines with an affine on the last axis, on either side of it. Two
+// affines on different axes that both vary stay two.
+// CHECK-LABEL: func @uniform_any_axis
+// CHECK-DAG: %[[S:.*]] = rep.constant dense<[1.000000e+00, 4.000000e+00, 3.000000e+00]>
+// CHECK-DAG: %[[T:.*]] = rep.constant dense<[1.000000e+00, 0.000000e+00, 5.000000e-01]>
+// CHECK: %[[A:.*]] = rep.channel_affine %arg0, %[[S]], %[[T]] {axis = 2 : i64}
+// CHECK: %[[B:.*]] = rep.channel_affine %[[A]], %{{.*}}, %{{.*}} {axis = 1 : i64}
+// CHECK-NEXT: return %[[B]]
+// WHY: rep-normalize-linear: refused at 'per_token': the affines are on different axes and neither is uniform
+func.func @uniform_any_axis(%x: tensor<2x5x3xf32>) -> tensor<2x5x3xf32> {
+  %two = rep.constant dense<2.0> : tensor<f32>
+  %alpha = rep.constant dense<[0.5, 2.0, 1.5]> : tensor<3xf32>
+  %beta = rep.constant dense<[1.0, 0.0, 0.5]> : tensor<3xf32>
+  %tok = rep.constant dense<[[1.0], [2.0], [3.0], [4.0], [5.0]]> : tensor<5x1xf32>
+  %0 = rep.mul %x, %two : (tensor<2x5x3xf32>, tensor<f32>) -> tensor<2x5x3xf32>
+  %1 = rep.mul %0, %alpha : (tensor<2x5x3xf32>, tensor<3xf32>) -> tensor<2x5x3xf32>
+  %2 = rep.add %1, %beta : (tensor<2x5x3xf32>, tensor<3xf32>) -> tensor<2x5x3xf32>
+  %3 = rep.mul %2, %tok : (tensor<2x5x3xf32>, tensor<5x1xf32>) -> tensor<2x5x3xf32> loc("per_token")
+  return %3 : tensor<2x5x3xf32>
 }
 
 // -----

@@ -71,7 +71,9 @@ def NormalizeLinear : Pass<"rep-normalize-linear", "func::FuncOp"> {
       shift `beta - mean * t`);
     - `mul`/`add`/`sub`/`div` by a constant that varies along one axis
       becomes `channel_affine` on that axis (ResMLP's Affine, layer-scale,
-      biases of exported MatMul+Add); two affines on one axis combine;
+      biases of exported MatMul+Add); two affines on one axis combine, and
+      so does a uniform one (a scalar scale or shift) with an affine on any
+      axis; the identity affine (addcmul's `* 1`) vanishes;
     - `matmul` by a constant 2-D matrix becomes `fc`;
     - a zero `pad` of the spatial dims feeding a conv moves into its pads;
     - an `avg_pool` on a linear branch that is exactly a conv (padding

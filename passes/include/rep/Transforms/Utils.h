@@ -1,4 +1,5 @@
-//===- Utils.h - helpers shared by the re-parameterization passes -*- C++ -*-===//
+//===- Utils.h - helpers shared by the re-parameterization passes -*- C++
+//-*-===//
 //
 // Part of the repc project, under the Apache License v2.0 with LLVM
 // Exceptions.
@@ -93,6 +94,13 @@ struct Affine {
   std::vector<float> scale, shift;
 
   bool shiftIsZero() const;
+  /// Every channel has the same scale and shift: the map is the same on any
+  /// axis.
+  bool isUniform() const;
+  /// The identity map (scale 1, shift 0 everywhere).
+  bool isIdentity() const;
+  /// A uniform map restated along `axisTo` of `size` channels.
+  Affine uniformOn(int64_t axisTo, int64_t size) const;
   /// The same map with each channel repeated `r` times (a finer axis).
   Affine repeated(int64_t axisTo, int64_t r) const;
   /// This map followed by `next` on the same axis.
