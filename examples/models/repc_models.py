@@ -297,6 +297,53 @@ class ResMLP(nn.Module):
         return self.head(x[:, 0])
 
 
+# timm's ResMLP (mlp_mixer.py, `ResBlock`): the Affine keeps (1, 1, dim)
+# parameters and computes torch.addcmul(beta, alpha, x), which exports as
+# Mul, Mul by addcmul's value 1, Add; the layer-scales are ls1 and ls2.
+
+class TimmAffine(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.alpha = nn.Parameter(torch.ones((1, 1, dim)))
+        self.beta = nn.Parameter(torch.zeros((1, 1, dim)))
+
+    def forward(self, x):
+        return torch.addcmul(self.beta, self.alpha, x)
+
+
+class TimmResBlock(nn.Module):
+    def __init__(self, dim, seq_len, init_values):
+        super().__init__()
+        self.norm1 = TimmAffine(dim)
+        self.linear_tokens = nn.Linear(seq_len, seq_len)
+        self.norm2 = TimmAffine(dim)
+        self.mlp_channels = Mlp(dim, 4 * dim)
+        self.ls1 = nn.Parameter(init_values * torch.ones(dim))
+        self.ls2 = nn.Parameter(init_values * torch.ones(dim))
+
+    def forward(self, x):
+        x = x + self.ls1 * self.linear_tokens(
+            self.norm1(x).transpose(1, 2)).transpose(1, 2)
+        return x + self.ls2 * self.mlp_channels(self.norm2(x))
+
+
+class TimmResMLP(nn.Module):
+    def __init__(self, img, patch, dim, depth, init_values=1e-4,
+                 num_classes=1000):
+        super().__init__()
+        self.stem = nn.Conv2d(3, dim, patch, patch)
+        n = (img // patch) ** 2
+        self.blocks = nn.Sequential(*[TimmResBlock(dim, n, init_values)
+                                      for _ in range(depth)])
+        self.norm = TimmAffine(dim)
+        self.head = nn.Linear(dim, num_classes)
+
+    def forward(self, x):
+        x = self.stem(x).flatten(2).transpose(1, 2)
+        x = self.norm(self.blocks(x))
+        return self.head(x.mean(dim=1))
+
+
 # --------------------------------------------------------------------------
 # MLP-Mixer (Tolstikhin et al. 2021) and gMLP (Liu et al. 2021), after timm's
 # mlp_mixer.py: pre-LayerNorm token- and channel-mixing MLPs; gMLP's
@@ -790,6 +837,13 @@ FAMILIES = {
         'paper': (lambda: ResMLP(224, 16, 384, 12), (1, 3, 224, 224)),
         'opsets': (14, 17),
     },
+    # timm's resmlp_12_224: 384 wide, 12 blocks.
+    'resmlp_timm': {
+        'tiny': (lambda: TimmResMLP(20, 4, 16, 2, 0.1, 10), (2, 3, 20, 20)),
+        'paper': (lambda: TimmResMLP(224, 16, 384, 12, 0.1),
+                  (1, 3, 224, 224)),
+        'opsets': (13, 17),
+    },
     # MLP-Mixer-S/16 (512 wide, 8 blocks) and gMLP-S/16 (256 wide, 30
     # blocks); the tiny ones on 28x28 images, 4x4 patches: 49 tokens.
     'mixer': {
@@ -862,7 +916,7 @@ def randomize(model, generator):
         elif isinstance(m, nn.LayerNorm):
             uniform(m.weight, 0.5, 1.5)
             uniform(m.bias, -0.3, 0.3)
-        elif isinstance(m, Affine):
+        elif isinstance(m, (Affine, TimmAffine)):
             uniform(m.alpha, 0.5, 1.5)
             uniform(m.beta, -0.3, 0.3)
         elif isinstance(m, IdentityBasedConv1x1):
@@ -870,6 +924,9 @@ def randomize(model, generator):
         elif isinstance(m, ResMLPBlock):
             uniform(m.gamma_1, 0.05, 0.2)
             uniform(m.gamma_2, 0.05, 0.2)
+        elif isinstance(m, TimmResBlock):
+            uniform(m.ls1, 0.05, 0.2)
+            uniform(m.ls2, 0.05, 0.2)
         elif isinstance(m, ChannelsFirstLayerNorm):
             uniform(m.weight, 0.5, 1.5)
             uniform(m.bias, -0.3, 0.3)
