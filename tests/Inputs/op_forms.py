@@ -286,6 +286,43 @@ case('attention', 13, (2, 2, 5, 12),
       N('MatMul', ['p', 'v'], ['y'])],
      [const_i64('qkv', [4, 4, 4]), const_f32('half', 0.5)], attention)
 
+# Einsum (opset 12) in its matmul-like forms: attention scores between two
+# activations, a Linear with its weight, an ellipsis that broadcasts, the
+# implicit output (sorted letters used once), a sum and a transpose of one
+# operand, three operands, and a batch dim of 1 against 2.
+W45 = R.randn(4, 5).astype(np.float32)
+W56 = R.randn(5, 6).astype(np.float32)
+W145 = R.randn(1, 4, 5).astype(np.float32)
+W73 = R.randn(7, 3).astype(np.float32)
+case('einsum_attention', 12, (2, 3, 5, 8),
+     [N('Split', ['x'], ['q', 'k'], axis=3, split=[4, 4]),
+      N('Einsum', ['q', 'k'], ['y'], equation='bhid,bhjd->bhij')], [],
+     lambda x: np.einsum('bhid,bhjd->bhij', x[..., :4], x[..., 4:]))
+case('einsum_linear', 12, (2, 5, 3),
+     [N('Einsum', ['x', 'w'], ['y'], equation='bnc, dc -> bnd')],
+     [const_f32('w', W73)], lambda x: np.einsum('bnc,dc->bnd', x, W73))
+case('einsum_ellipsis', 12, (2, 3, 1, 4),
+     [N('Einsum', ['x', 'w'], ['y'], equation='...ij,...jk->...ik')],
+     [const_f32('w', W145)],
+     lambda x: np.einsum('...ij,...jk->...ik', x, W145))
+case('einsum_implicit', 12, (3, 4),
+     [N('Einsum', ['x', 'w'], ['y'], equation='ij,jk')],
+     [const_f32('w', W45)], lambda x: np.einsum('ij,jk', x, W45))
+case('einsum_sum_transpose', 12, (2, 3, 4),
+     [N('Einsum', ['x'], ['y'], equation='abc->ca')], [],
+     lambda x: np.einsum('abc->ca', x))
+case('einsum_three', 12, (3, 4),
+     [N('Einsum', ['x', 'w', 'v'], ['y'], equation='ab,bc,cd->da')],
+     [const_f32('w', W45), const_f32('v', W56)],
+     lambda x: np.einsum('ab,bc,cd->da', x, W45, W56))
+case('einsum_outer_sum', 12, (2, 3, 4),
+     [N('Split', ['x'], ['p', 'q'], axis=2, split=[2, 2]),
+      N('Einsum', ['p', 'q'], ['y'], equation='bip,bjq->bij')], [],
+     lambda x: np.einsum('bip,bjq->bij', x[..., :2], x[..., 2:]))
+case('einsum_broadcast_batch', 12, (2, 3, 4),
+     [N('Einsum', ['x', 'w'], ['y'], equation='bij,bjk->bik')],
+     [const_f32('w', W145)], lambda x: np.einsum('bij,bjk->bik', x, W145))
+
 # Resize: each axis a fixed [out, in] interpolation matrix (the ONNX
 # reference's taps, edge indices clamped).
 def resize_matrix(n, m, scale, mode, coord, nearest='round_prefer_floor',

@@ -25,13 +25,14 @@
 #include "llvm/Support/SourceMgr.h"
 
 #include "onnx/onnx_pb.h"
-#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/text_format.h>
 
 #include <cmath>
 #include <fcntl.h>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <unistd.h>
@@ -199,10 +200,9 @@ private:
     auto op = b.create<OpTy>(loc, placeholder, std::forward<Args>(args)...);
     SmallVector<Type, 1> types;
     auto infer = cast<InferTypeOpInterface>(op.getOperation());
-    if (failed(infer.inferReturnTypes(ctx, loc, op->getOperands(),
-                                      op->getAttrDictionary(),
-                                      op->getPropertiesStorage(),
-                                      op->getRegions(), types))) {
+    if (failed(infer.inferReturnTypes(
+            ctx, loc, op->getOperands(), op->getAttrDictionary(),
+            op->getPropertiesStorage(), op->getRegions(), types))) {
       op->erase();
       return failure();
     }
@@ -221,8 +221,8 @@ private:
   LogicalResult checkHostShape(ArrayRef<int64_t> shape) {
     if (!elementCount(shape))
       return nodeError() << "shape " << formatShape(shape)
-                         << " has a negative dim or more than "
-                         << kMaxElements << " elements";
+                         << " has a negative dim or more than " << kMaxElements
+                         << " elements";
     return success();
   }
   Value reshape(Value v, ArrayRef<int64_t> shape) {
@@ -308,6 +308,7 @@ private:
   LogicalResult importExpand();
   LogicalResult importHostOnly();
   LogicalResult importResize();
+  LogicalResult importEinsum();
 
   /// Ops the importer builds from others.
   Value clamp(Value x, float lo, float hi) {
@@ -373,21 +374,20 @@ LogicalResult Importer::load() {
   if (!llvm::sys::fs::exists(path))
     return emitError(fileLoc) << "no such file", failure();
   if (llvm::sys::fs::is_directory(path))
-    return emitError(fileLoc) << "is a directory, not an ONNX model",
-           failure();
+    return emitError(fileLoc) << "is a directory, not an ONNX model", failure();
   if (StringRef(path).ends_with(".onnxtxt") ||
       StringRef(path).ends_with(".textproto")) {
     auto buffer = llvm::MemoryBuffer::getFile(path);
     if (!buffer)
-      return emitError(fileLoc) << "cannot read: "
-                                << buffer.getError().message(),
+      return emitError(fileLoc)
+                 << "cannot read: " << buffer.getError().message(),
              failure();
     google::protobuf::TextFormat::Parser parser;
     TextErrors errors;
     parser.RecordErrorsTo(&errors);
     if (!parser.ParseFromString((*buffer)->getBuffer().str(), &model))
-      return emitError(fileLoc) << "not a valid ONNX text model: "
-                                << errors.first,
+      return emitError(fileLoc)
+                 << "not a valid ONNX text model: " << errors.first,
              failure();
   } else {
     int fd = ::open(path.c_str(), O_RDONLY);
@@ -414,9 +414,9 @@ LogicalResult Importer::load() {
                               << kMinOpset << " to " << kMaxOpset << ")",
            failure();
   if (model.ir_version() > kMaxIrVersion)
-    return emitError(fileLoc) << "ONNX IR version " << model.ir_version()
-                              << " is newer than repc reads (up to "
-                              << kMaxIrVersion << ")",
+    return emitError(fileLoc)
+               << "ONNX IR version " << model.ir_version()
+               << " is newer than repc reads (up to " << kMaxIrVersion << ")",
            failure();
   return success();
 }
@@ -439,25 +439,25 @@ FailureOr<std::string> Importer::readExternal(const onnx::TensorProto &t) {
   llvm::sys::path::append(file, location);
   uint64_t size = 0;
   if (location.empty() || llvm::sys::fs::file_size(file, size))
-    return emitError(fileLoc) << "initializer '" << t.name()
-                              << "': cannot read external data file '"
-                              << location << "'",
+    return emitError(fileLoc)
+               << "initializer '" << t.name()
+               << "': cannot read external data file '" << location << "'",
            failure();
   if (length < 0)
     length = offset <= (int64_t)size ? size - offset : 0;
   if (offset < 0 || (uint64_t)offset + (uint64_t)length > size)
-    return emitError(fileLoc) << "initializer '" << t.name()
-                              << "': external data file '" << location
-                              << "' holds " << size << " bytes, the tensor "
-                              << "needs " << length << " at offset " << offset,
+    return emitError(fileLoc)
+               << "initializer '" << t.name() << "': external data file '"
+               << location << "' holds " << size << " bytes, the tensor "
+               << "needs " << length << " at offset " << offset,
            failure();
   // Memory-mapped where the slice is large (MemoryBuffer's choice).
   auto buffer = llvm::MemoryBuffer::getFileSlice(file, length, offset,
                                                  /*IsVolatile=*/false);
   if (!buffer)
-    return emitError(fileLoc) << "initializer '" << t.name()
-                              << "': cannot read external data file '"
-                              << location << "'",
+    return emitError(fileLoc)
+               << "initializer '" << t.name()
+               << "': cannot read external data file '" << location << "'",
            failure();
   return (*buffer)->getBuffer().str();
 }
@@ -467,19 +467,19 @@ FailureOr<std::string> Importer::readExternal(const onnx::TensorProto &t) {
 FailureOr<ElementsAttr> Importer::weightAttr(onnx::TensorProto &t,
                                              StringRef name) {
   if (t.data_type() != kFloat)
-    return emitError(fileLoc) << "initializer '" << name << "' has ONNX data "
-                              << "type " << t.data_type()
-                              << "; repc takes float32 weights",
+    return emitError(fileLoc)
+               << "initializer '" << name << "' has ONNX data "
+               << "type " << t.data_type() << "; repc takes float32 weights",
            failure();
   SmallVector<int64_t> shape(t.dims().begin(), t.dims().end());
   if (llvm::any_of(shape, [](int64_t d) { return d < 0; }))
-    return emitError(fileLoc) << "initializer '" << name
-                              << "' has a negative dim",
+    return emitError(fileLoc)
+               << "initializer '" << name << "' has a negative dim",
            failure();
   if (!elementCount(shape))
-    return emitError(fileLoc) << "initializer '" << name << "' has dims "
-                              << formatShape(shape) << ", more than "
-                              << kMaxElements << " elements",
+    return emitError(fileLoc)
+               << "initializer '" << name << "' has dims " << formatShape(shape)
+               << ", more than " << kMaxElements << " elements",
            failure();
   size_t bytes = computeProduct(shape) * sizeof(float);
   AsmResourceBlob blob;
@@ -502,10 +502,10 @@ FailureOr<ElementsAttr> Importer::weightAttr(onnx::TensorProto &t,
         /*dataIsMutable=*/false);
   } else {
     if ((size_t)t.float_data_size() * sizeof(float) != bytes)
-      return emitError(fileLoc) << "initializer '" << name << "' holds "
-                                << t.float_data_size()
-                                << " floats, its dims " << formatShape(shape)
-                                << " need " << computeProduct(shape),
+      return emitError(fileLoc)
+                 << "initializer '" << name << "' holds " << t.float_data_size()
+                 << " floats, its dims " << formatShape(shape) << " need "
+                 << computeProduct(shape),
              failure();
     blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
         ArrayRef<char>((const char *)t.float_data().data(), bytes),
@@ -562,10 +562,10 @@ FailureOr<HostTensor> Importer::decodeHost(const onnx::TensorProto &t) {
   case kDouble:
     h.isFloat = true;
     if (!raw.empty() || t.has_raw_data()) {
-      bool ok = t.data_type() == kFloat
-                    ? fromRaw(float(), [&](float v) { h.floats.push_back(v); })
-                    : fromRaw(double(),
-                              [&](double v) { h.floats.push_back(v); });
+      bool ok =
+          t.data_type() == kFloat
+              ? fromRaw(float(), [&](float v) { h.floats.push_back(v); })
+              : fromRaw(double(), [&](double v) { h.floats.push_back(v); });
       if (!ok)
         return bad();
     } else if (t.data_type() == kFloat) {
@@ -621,7 +621,8 @@ Value Importer::constant(const HostTensor &h, StringRef name) {
         HeapAsmResourceBlob::allocateAndCopyWithAlign(
             ArrayRef<char>((const char *)data.data(), data.size() * 4),
             alignof(float)));
-  Location l = name.empty() ? loc : Location(NameLoc::get(b.getStringAttr(name)));
+  Location l =
+      name.empty() ? loc : Location(NameLoc::get(b.getStringAttr(name)));
   return b.create<ConstantOp>(l, type, attr);
 }
 
@@ -690,8 +691,8 @@ FailureOr<const HostTensor *> Importer::hostInput(int i, StringRef what) {
          failure();
 }
 
-FailureOr<SmallVector<int64_t>>
-Importer::axesOperand(int i, int64_t rank, bool allIfMissing) {
+FailureOr<SmallVector<int64_t>> Importer::axesOperand(int i, int64_t rank,
+                                                      bool allIfMissing) {
   SmallVector<int64_t> axes;
   if (attr("axes")) {
     axes = intsAttr("axes");
@@ -744,8 +745,8 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
       for (const auto &d : tt.shape().dim()) {
         if (!d.has_dim_value() || d.dim_value() <= 0)
           return emitError(inLoc)
-                     << "graph input '" << in.name()
-                     << "' has a dynamic dim '" << d.dim_param()
+                     << "graph input '" << in.name() << "' has a dynamic dim '"
+                     << d.dim_param()
                      << "'; give its shape with --input-shape=" << in.name()
                      << ":1x3x224x224",
                  failure();
@@ -773,8 +774,8 @@ OwningOpRef<ModuleOp> Importer::run() {
   SmallVector<Type> argTypes;
   if (failed(importInputs(argTypes)))
     return nullptr;
-  auto func = b.create<func::FuncOp>(fileLoc, "main",
-                                     b.getFunctionType(argTypes, {}));
+  auto func =
+      b.create<func::FuncOp>(fileLoc, "main", b.getFunctionType(argTypes, {}));
   Block *body = func.addEntryBlock();
   int argIndex = 0;
   for (const auto &in : model.graph().input()) {
@@ -810,19 +811,18 @@ OwningOpRef<ModuleOp> Importer::run() {
     Value v = values[out.name()];
     auto type = cast<RankedTensorType>(v.getType());
     const auto &dims = out.type().tensor_type().shape().dim();
-    bool staticDecl = out.type().tensor_type().has_shape() &&
-                      llvm::all_of(dims, [](const auto &d) {
-                        return d.has_dim_value();
-                      });
+    bool staticDecl =
+        out.type().tensor_type().has_shape() &&
+        llvm::all_of(dims, [](const auto &d) { return d.has_dim_value(); });
     if (staticDecl && !options.inputShapes.size()) {
       SmallVector<int64_t> declared;
       for (const auto &d : dims)
         declared.push_back(d.dim_value());
       if (ArrayRef<int64_t>(declared) != type.getShape())
-        return emitError(loc) << "graph output '" << out.name()
-                              << "' is declared as " << formatShape(declared)
-                              << " but the graph computes "
-                              << formatShape(type.getShape()),
+        return emitError(loc)
+                   << "graph output '" << out.name() << "' is declared as "
+                   << formatShape(declared) << " but the graph computes "
+                   << formatShape(type.getShape()),
                nullptr;
     }
     results.push_back(v);
@@ -850,11 +850,12 @@ HostTensor hostBinary(const HostTensor &x, const HostTensor &y,
   HostTensor out;
   out.shape.assign(shape.begin(), shape.end());
   bool logical = op == "Equal" || op == "Less" || op == "Greater" ||
-                 op == "LessOrEqual" || op == "GreaterOrEqual" ||
-                 op == "And" || op == "Or" || op == "Xor";
+                 op == "LessOrEqual" || op == "GreaterOrEqual" || op == "And" ||
+                 op == "Or" || op == "Xor";
   out.isFloat = !logical && (x.isFloat || y.isFloat);
   out.resize();
-  auto sx = broadcastStrides(x.shape, shape), sy = broadcastStrides(y.shape, shape);
+  auto sx = broadcastStrides(x.shape, shape),
+       sy = broadcastStrides(y.shape, shape);
   SmallVector<int64_t> idx(shape.size(), 0);
   for (int64_t i = 0; i < out.numel(); ++i) {
     int64_t ix = 0, iy = 0;
@@ -868,7 +869,8 @@ HostTensor hostBinary(const HostTensor &x, const HostTensor &y,
     else if (op == "Mul")
       r = a * c;
     else if (op == "Div")
-      r = out.isFloat ? a / c : (c == 0 ? 0 : (double)((int64_t)a / (int64_t)c));
+      r = out.isFloat ? a / c
+                      : (c == 0 ? 0 : (double)((int64_t)a / (int64_t)c));
     else if (op == "Pow")
       r = std::pow(a, c);
     else if (op == "Max")
@@ -958,9 +960,11 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
     return importExpand();
   if (op == "Resize")
     return importResize();
-  if (op == "Equal" || op == "Less" || op == "Greater" ||
-      op == "LessOrEqual" || op == "GreaterOrEqual" || op == "Mod" ||
-      op == "And" || op == "Or" || op == "Xor" || op == "Not")
+  if (op == "Einsum")
+    return importEinsum();
+  if (op == "Equal" || op == "Less" || op == "Greater" || op == "LessOrEqual" ||
+      op == "GreaterOrEqual" || op == "Mod" || op == "And" || op == "Or" ||
+      op == "Xor" || op == "Not")
     return importHostOnly();
   if (op == "LayerNormalization")
     return importLayerNorm();
@@ -1115,10 +1119,10 @@ LogicalResult Importer::windowAttrs(const char *what,
                        << formatShape(inShape);
   if (kernel.size() != 2)
     return nodeError() << "expects a 2-D kernel_shape";
-  strides = intsAttr("strides", oneD ? ArrayRef<int64_t>{1}
-                                     : ArrayRef<int64_t>{1, 1});
-  dilations = intsAttr("dilations", oneD ? ArrayRef<int64_t>{1}
-                                         : ArrayRef<int64_t>{1, 1});
+  strides = intsAttr("strides",
+                     oneD ? ArrayRef<int64_t>{1} : ArrayRef<int64_t>{1, 1});
+  dilations = intsAttr("dilations",
+                       oneD ? ArrayRef<int64_t>{1} : ArrayRef<int64_t>{1, 1});
   pads = intsAttr("pads", oneD ? ArrayRef<int64_t>{0, 0}
                                : ArrayRef<int64_t>{0, 0, 0, 0});
   if (oneD) {
@@ -1136,9 +1140,9 @@ LogicalResult Importer::windowAttrs(const char *what,
   } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
     for (int i = 0; i < 2; ++i) {
       int64_t out = (in[2 + i] + strides[i] - 1) / strides[i];
-      int64_t total = std::max<int64_t>(
-          0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 -
-                 in[2 + i]);
+      int64_t total = std::max<int64_t>(0, (out - 1) * strides[i] +
+                                               (kernel[i] - 1) * dilations[i] +
+                                               1 - in[2 + i]);
       int64_t small = total / 2;
       pads[i] = autoPad == "SAME_UPPER" ? small : total - small;
       pads[i + 2] = total - pads[i];
@@ -1161,8 +1165,8 @@ LogicalResult Importer::importConv() {
   if (wShape.size() != 4 && wShape.size() != 3)
     return nodeError() << "only 1-D and 2-D convolutions are supported "
                        << "(weight " << formatShape(wShape) << ")";
-  SmallVector<int64_t> kernel = intsAttr(
-      "kernel_shape", ArrayRef<int64_t>(wShape).drop_front(2));
+  SmallVector<int64_t> kernel =
+      intsAttr("kernel_shape", ArrayRef<int64_t>(wShape).drop_front(2));
   if (ArrayRef<int64_t>(kernel) != ArrayRef<int64_t>(wShape).drop_front(2))
     return nodeError() << "kernel_shape " << formatShape(kernel)
                        << " does not match the weight " << formatShape(wShape);
@@ -1194,8 +1198,8 @@ LogicalResult Importer::importConv() {
 LogicalResult Importer::importBatchNorm() {
   if (outputCount() > 1 || intAttr("training_mode", 0) != 0)
     return emitError(loc) << "BatchNormalization in training mode (it has "
-                       << outputCount()
-                       << " outputs): export the model after model.eval()";
+                          << outputCount()
+                          << " outputs): export the model after model.eval()";
   SmallVector<Value, 5> in;
   for (int i = 0; i < 5; ++i) {
     auto v = input(i);
@@ -1203,8 +1207,9 @@ LogicalResult Importer::importBatchNorm() {
       return failure();
     in.push_back(*v);
   }
-  return define(make<BatchNormOp>(in[0], in[1], in[2], in[3], in[4],
-                                  b.getF32FloatAttr(floatAttr("epsilon", 1e-5f))));
+  return define(
+      make<BatchNormOp>(in[0], in[1], in[2], in[3], in[4],
+                        b.getF32FloatAttr(floatAttr("epsilon", 1e-5f))));
 }
 
 LogicalResult Importer::importGemm() {
@@ -1226,9 +1231,9 @@ LogicalResult Importer::importGemm() {
   if (!intAttr("transB", 0))
     weight = *make<TransposeOp>(weight, b.getDenseI64ArrayAttr({1, 0}));
   int64_t m = cast<RankedTensorType>(weight.getType()).getDimSize(0);
-  bool biasInFc = c && alpha == 1 && beta == 1 &&
-                  cast<RankedTensorType>(c.getType()).getShape() ==
-                      ArrayRef<int64_t>{m};
+  bool biasInFc =
+      c && alpha == 1 && beta == 1 &&
+      cast<RankedTensorType>(c.getType()).getShape() == ArrayRef<int64_t>{m};
   auto y = make<FcOp>(lhs, weight, biasInFc ? c : Value());
   if (failed(y))
     return failure();
@@ -1248,8 +1253,9 @@ LogicalResult Importer::importBinary() {
     const HostTensor *x = host(node->input(0)), *y = host(node->input(1));
     auto shape = broadcastShapes(x->shape, y->shape);
     if (failed(shape))
-      return nodeError() << "operand shapes " << formatShape(x->shape) << " and "
-                         << formatShape(y->shape) << " do not broadcast";
+      return nodeError() << "operand shapes " << formatShape(x->shape)
+                         << " and " << formatShape(y->shape)
+                         << " do not broadcast";
     if (failed(checkHostShape(*shape)))
       return failure();
     return defineHost(hostBinary(*x, *y, *shape, op));
@@ -1292,9 +1298,10 @@ LogicalResult Importer::importPool(bool isMax) {
   auto xShape = cast<RankedTensorType>(x->getType()).getShape();
   bool oneD = xShape.size() == 3;
   Value in = oneD ? reshape(*x, {xShape[0], xShape[1], 1, xShape[2]}) : *x;
-  auto y = isMax ? make<MaxPoolOp>(in, k, s, p, ceil)
-                 : make<AvgPoolOp>(in, k, s, p, ceil,
-                                   b.getBoolAttr(intAttr("count_include_pad", 0)));
+  auto y =
+      isMax ? make<MaxPoolOp>(in, k, s, p, ceil)
+            : make<AvgPoolOp>(in, k, s, p, ceil,
+                              b.getBoolAttr(intAttr("count_include_pad", 0)));
   if (failed(y) || !oneD)
     return define(y);
   auto out = cast<RankedTensorType>(y->getType()).getShape();
@@ -1356,8 +1363,8 @@ LogicalResult Importer::importSqueeze(bool unsqueeze) {
   int64_t outRank = in.size();
   SmallVector<int64_t> shape;
   if (unsqueeze) {
-    SmallVector<int64_t> raw = attr("axes") ? intsAttr("axes")
-                                            : SmallVector<int64_t>();
+    SmallVector<int64_t> raw =
+        attr("axes") ? intsAttr("axes") : SmallVector<int64_t>();
     if (!attr("axes")) {
       auto h = hostInput(1, "axes");
       if (failed(h))
@@ -1379,7 +1386,8 @@ LogicalResult Importer::importSqueeze(bool unsqueeze) {
     if (failed(axes))
       return failure();
     for (auto [i, d] : llvm::enumerate(in)) {
-      bool drop = axes->empty() ? d == 1 : llvm::is_contained(*axes, (int64_t)i);
+      bool drop =
+          axes->empty() ? d == 1 : llvm::is_contained(*axes, (int64_t)i);
       if (drop && d != 1)
         return nodeError() << "cannot squeeze dim " << i << " of size " << d;
       if (!drop)
@@ -1407,7 +1415,8 @@ LogicalResult Importer::importConcat() {
     out.shape = first->shape;
     out.shape[*axis] = 0;
     out.isFloat = first->isFloat;
-    int64_t outer = computeProduct(ArrayRef<int64_t>(first->shape).take_front(*axis));
+    int64_t outer =
+        computeProduct(ArrayRef<int64_t>(first->shape).take_front(*axis));
     SmallVector<const HostTensor *> parts;
     for (int i = 0; i < node->input_size(); ++i) {
       parts.push_back(host(node->input(i)));
@@ -1467,7 +1476,8 @@ LogicalResult Importer::importSlice() {
   if ((*ends)->numel() != n || (int64_t)axes.size() != n ||
       (int64_t)steps.size() != n)
     return nodeError() << "starts, ends, axes and steps differ in length";
-  SmallVector<int64_t> outStart(in.size(), 0), outSize(in), outStep(in.size(), 1);
+  SmallVector<int64_t> outStart(in.size(), 0), outSize(in),
+      outStep(in.size(), 1);
   for (int64_t i = 0; i < n; ++i) {
     auto axis = normAxis(axes[i], in.size());
     if (failed(axis))
@@ -1570,12 +1580,11 @@ LogicalResult Importer::importPad() {
       make<PadOp>(*x, b.getDenseI64ArrayAttr(grow), b.getF32FloatAttr(fill));
   if (failed(y) || !crop)
     return define(y);
-  SmallVector<int64_t> sizes(
-      cast<RankedTensorType>(y->getType()).getShape());
+  SmallVector<int64_t> sizes(cast<RankedTensorType>(y->getType()).getShape());
   for (int64_t d = 0; d < rank; ++d) {
     starts[d] = -std::min<int64_t>(pads[d], 0);
-    sizes[d] += std::min<int64_t>(pads[d], 0) +
-                std::min<int64_t>(pads[d + rank], 0);
+    sizes[d] +=
+        std::min<int64_t>(pads[d], 0) + std::min<int64_t>(pads[d + rank], 0);
     if (sizes[d] < 0)
       return nodeError() << "pads crop dim " << d << " below zero";
   }
@@ -1687,9 +1696,9 @@ LogicalResult Importer::importLayerNorm() {
     zeros.resize();
     bias = constant(zeros, "");
   }
-  return define(make<LayerNormOp>(*x, *scale, bias,
-                                  b.getI64IntegerAttr(*axis),
-                                  b.getF32FloatAttr(floatAttr("epsilon", 1e-5f))));
+  return define(
+      make<LayerNormOp>(*x, *scale, bias, b.getI64IntegerAttr(*axis),
+                        b.getF32FloatAttr(floatAttr("epsilon", 1e-5f))));
 }
 
 LogicalResult Importer::importConstant() {
@@ -1716,7 +1725,6 @@ LogicalResult Importer::importConstant() {
   }
   return defineHost(std::move(h));
 }
-
 
 //===----------------------------------------------------------------------===//
 // Activations, reductions and normalizations of opsets 13-23
@@ -1846,8 +1854,8 @@ LogicalResult Importer::importHardSigmoid() {
   auto x = input(0);
   if (failed(x))
     return failure();
-  Value y = clamp(*make<AddOp>(*make<MulOp>(*x, scalar(alpha)), scalar(beta)),
-                  0, 1);
+  Value y =
+      clamp(*make<AddOp>(*make<MulOp>(*x, scalar(alpha)), scalar(beta)), 0, 1);
   return define(swish ? make<MulOp>(*x, y) : FailureOr<Value>(y));
 }
 
@@ -1869,9 +1877,9 @@ LogicalResult Importer::importLeakyRelu() {
 /// SumSquare and LogSumExp are built from sum and max.
 LogicalResult Importer::importReduce() {
   StringRef op = node->op_type();
-  static const char *known[] = {"ReduceMean",      "ReduceSum", "ReduceMax",
-                                "ReduceMin",       "ReduceL1",  "ReduceL2",
-                                "ReduceSumSquare", "ReduceLogSumExp"};
+  static const char *known[] = {
+      "ReduceMean", "ReduceSum", "ReduceMax",       "ReduceMin",
+      "ReduceL1",   "ReduceL2",  "ReduceSumSquare", "ReduceLogSumExp"};
   if (!llvm::is_contained(known, op))
     return emitError(loc) << "unsupported ONNX op '" << op << "'";
   auto x = input(0);
@@ -1900,8 +1908,7 @@ LogicalResult Importer::importReduce() {
     return define(make<ReduceMaxOp>(in, a, keep));
   if (op == "ReduceMin") // min(x) = -max(-x), exactly.
     return define(make<MulOp>(
-        *make<ReduceMaxOp>(*make<MulOp>(in, scalar(-1)), a, keep),
-        scalar(-1)));
+        *make<ReduceMaxOp>(*make<MulOp>(in, scalar(-1)), a, keep), scalar(-1)));
   if (op == "ReduceL1")
     in = *make<AbsOp>(in);
   else if (op == "ReduceL2" || op == "ReduceSumSquare")
@@ -1983,8 +1990,7 @@ LogicalResult Importer::importSplit() {
   for (int64_t i = 0; i < outs; start += sizes[i++]) {
     if (node->output(i).empty())
       continue;
-    SmallVector<int64_t> starts(in.size(), 0), shape(in),
-        steps(in.size(), 1);
+    SmallVector<int64_t> starts(in.size(), 0), shape(in), steps(in.size(), 1);
     starts[*axis] = start;
     shape[*axis] = sizes[i];
     if (const HostTensor *h = x->host) {
@@ -2028,8 +2034,8 @@ LogicalResult Importer::importInstanceNorm() {
       b.getI64IntegerAttr(2), b.getF32FloatAttr(floatAttr("epsilon", 1e-5f)));
   if (failed(normed))
     return failure();
-  return define(make<ChannelAffineOp>(*normed, *scale, *bias,
-                                      b.getI64IntegerAttr(1)));
+  return define(
+      make<ChannelAffineOp>(*normed, *scale, *bias, b.getI64IntegerAttr(1)));
 }
 
 /// GroupNormalization (opsets 18 and 21): the channels in `num_groups`
@@ -2061,8 +2067,8 @@ LogicalResult Importer::importGroupNorm() {
   for (Operand *p : {&*scale, &*bias}) {
     int64_t size = computeProduct(p->shape);
     if (size != c && size != groups)
-      return nodeError() << "scale and bias must have " << groups << " or "
-                         << c << " elements";
+      return nodeError() << "scale and bias must have " << groups << " or " << c
+                         << " elements";
     Value v = p->host ? constant(*p->host, "") : p->value;
     v = reshape(v, {size});
     if (size != c) {
@@ -2072,8 +2078,8 @@ LogicalResult Importer::importGroupNorm() {
     }
     params.push_back(v);
   }
-  return define(make<ChannelAffineOp>(y, params[0], params[1],
-                                      b.getI64IntegerAttr(1)));
+  return define(
+      make<ChannelAffineOp>(y, params[0], params[1], b.getI64IntegerAttr(1)));
 }
 
 /// Where: evaluated at import on known values; on computed ones with a
@@ -2184,7 +2190,6 @@ LogicalResult Importer::importHostOnly() {
   return defineHost(hostBinary(*x, *y, *shape, op, intAttr("fmod", 0)));
 }
 
-
 /// Resize (opsets 11-19) on activations: per resized axis, the output is a
 /// fixed linear map of the input along that axis, so each axis becomes an
 /// fc with the [out, in] interpolation matrix (nearest: one 1 per row;
@@ -2193,6 +2198,205 @@ LogicalResult Importer::importHostOnly() {
 /// for the rest (an inf elsewhere in the row would make a NaN).
 /// Coordinate modes half_pixel, pytorch_half_pixel, align_corners,
 /// asymmetric and half_pixel_symmetric; every nearest_mode; cubic with
+
+/// Einsum (opset 12) as transposes, sums and batched matmuls: each operand
+/// first sums the letters no other operand and not the output uses; then
+/// operands contract left to right, each pair as one matmul of
+/// [batch, free-left, contracted] by [batch, contracted, free-right];
+/// the result is transposed into the output's order. Ellipses stand for
+/// the same leading dims in every term (broadcast as matmul broadcasts).
+/// A letter repeated within one term (a diagonal or trace) is refused.
+LogicalResult Importer::importEinsum() {
+  std::string eq = strAttr("equation", "");
+  eq.erase(llvm::remove_if(eq, [](char c) { return c == ' '; }), eq.end());
+  size_t arrow = eq.find("->");
+  std::string lhs = eq.substr(0, arrow);
+  SmallVector<std::string> terms;
+  for (StringRef t : llvm::split(StringRef(lhs), ','))
+    terms.push_back(t.str());
+  if ((int)terms.size() != node->input_size())
+    return nodeError() << "equation '" << eq << "' has " << terms.size()
+                       << " terms for " << node->input_size() << " inputs";
+  SmallVector<Value> vals;
+  SmallVector<SmallVector<int64_t>> shapes;
+  for (int i = 0; i < node->input_size(); ++i) {
+    auto v = input(i);
+    if (failed(v))
+      return failure();
+    vals.push_back(*v);
+    auto s = cast<RankedTensorType>(v->getType()).getShape();
+    shapes.emplace_back(s.begin(), s.end());
+  }
+  // Ellipsis dims become the letters '0'..'9' (left-aligned to the
+  // longest ellipsis, as numpy broadcasts them).
+  int64_t ellipsis = 0;
+  for (auto [t, shape] : llvm::zip(terms, shapes)) {
+    size_t e = t.find("...");
+    int64_t letters = t.size() - (e == std::string::npos ? 0 : 3);
+    if (e == std::string::npos ? letters != (int64_t)shape.size()
+                               : letters > (int64_t)shape.size())
+      return nodeError() << "term '" << t << "' does not match rank "
+                         << shape.size();
+    if (e != std::string::npos)
+      ellipsis = std::max<int64_t>(ellipsis, shape.size() - letters);
+  }
+  if (ellipsis > 10)
+    return nodeError() << "an ellipsis of more than 10 dims";
+  auto expand = [&](std::string t, int64_t rank) {
+    size_t e = t.find("...");
+    if (e == std::string::npos)
+      return t;
+    int64_t n = rank - (t.size() - 3);
+    std::string dims;
+    for (int64_t k = ellipsis - n; k < ellipsis; ++k)
+      dims.push_back('0' + k);
+    return t.substr(0, e) + dims + t.substr(e + 3);
+  };
+  for (auto [t, shape] : llvm::zip(terms, shapes))
+    t = expand(t, shape.size());
+  std::string out;
+  if (arrow != std::string::npos) {
+    out = eq.substr(arrow + 2);
+    if (out.find("...") != std::string::npos) {
+      size_t e = out.find("...");
+      std::string dims;
+      for (int64_t k = 0; k < ellipsis; ++k)
+        dims.push_back('0' + k);
+      out = out.substr(0, e) + dims + out.substr(e + 3);
+    }
+  } else {
+    // Implicit output: the ellipsis, then every letter used once, sorted.
+    std::map<char, int> uses;
+    for (const std::string &t : terms)
+      for (char c : t)
+        ++uses[c];
+    for (auto [c, n] : uses)
+      if (isdigit(c) || (n == 1 && isalpha(c)))
+        out.push_back(c);
+  }
+  SmallVector<std::string> all(terms);
+  all.push_back(out);
+  for (const std::string &t : all)
+    for (size_t i = 0; i < t.size(); ++i) {
+      if (!isalnum(t[i]))
+        return nodeError() << "equation '" << eq << "' is malformed";
+      if (t.find(t[i], i + 1) != std::string::npos)
+        return nodeError() << "letter '" << t[i] << "' repeats in term '" << t
+                           << "' (a diagonal or trace)";
+    }
+  // The size of each letter: equal where two terms use it, or 1 on one side
+  // (broadcast).
+  std::map<char, int64_t> size;
+  for (auto [t, shape] : llvm::zip(terms, shapes))
+    for (auto [c, d] : llvm::zip(t, shape)) {
+      auto [it, inserted] = size.try_emplace(c, d);
+      if (!inserted && it->second != d) {
+        if (it->second != 1 && d != 1)
+          return nodeError() << "letter '" << c << "' is " << it->second
+                             << " in one term and " << d << " in another";
+        it->second = std::max(it->second, d);
+      }
+    }
+  for (char c : out)
+    if (!size.count(c))
+      return nodeError() << "output letter '" << c << "' is in no input";
+
+  auto transposeTo = [&](Value v, std::string &have, StringRef want) {
+    if (have == want)
+      return v;
+    SmallVector<int64_t> perm;
+    for (char c : want)
+      perm.push_back(have.find(c));
+    have = want.str();
+    return *make<TransposeOp>(v, b.getDenseI64ArrayAttr(perm));
+  };
+  // Letters a term holds that nothing after it needs are summed away.
+  auto needed = [&](char c, size_t self) {
+    if (out.find(c) != std::string::npos)
+      return true;
+    for (size_t j = 0; j < terms.size(); ++j)
+      if (j != self && terms[j].find(c) != std::string::npos)
+        return true;
+    return false;
+  };
+  for (size_t i = 0; i < terms.size(); ++i) {
+    SmallVector<int64_t> axes;
+    std::string kept;
+    for (size_t k = 0; k < terms[i].size(); ++k)
+      if (needed(terms[i][k], i))
+        kept.push_back(terms[i][k]);
+      else
+        axes.push_back(k);
+    if (axes.empty())
+      continue;
+    auto sum = make<ReduceSumOp>(vals[i], b.getDenseI64ArrayAttr(axes),
+                                 b.getBoolAttr(false));
+    if (failed(sum))
+      return failure();
+    vals[i] = *sum;
+    terms[i] = kept;
+  }
+  Value acc = vals[0];
+  std::string accTerm = terms[0];
+  for (size_t i = 1; i < terms.size(); ++i) {
+    // After this pair, a letter is needed by the output or a later term.
+    auto later = [&](char c) {
+      if (out.find(c) != std::string::npos)
+        return true;
+      for (size_t j = i + 1; j < terms.size(); ++j)
+        if (terms[j].find(c) != std::string::npos)
+          return true;
+      return false;
+    };
+    const std::string &rt = terms[i];
+    std::string batch, left, right, contract;
+    for (char c : accTerm)
+      (rt.find(c) != std::string::npos ? (later(c) ? batch : contract) : left)
+          .push_back(c);
+    for (char c : rt)
+      if (accTerm.find(c) == std::string::npos)
+        right.push_back(c);
+    // A letter only one side holds that nothing later needs was summed
+    // above; a shared one that nothing later needs contracts.
+    auto prod = [&](StringRef letters, StringRef term,
+                    ArrayRef<int64_t> shape) {
+      int64_t n = 1;
+      for (char c : letters)
+        n *= shape[term.find(c)];
+      return n;
+    };
+    Value l = transposeTo(acc, accTerm, batch + left + contract);
+    Value r = vals[i];
+    std::string rTerm = rt;
+    r = transposeTo(r, rTerm, batch + contract + right);
+    auto lShape = cast<RankedTensorType>(l.getType()).getShape();
+    auto rShape = cast<RankedTensorType>(r.getType()).getShape();
+    // Batch dims keep their own sizes (1 broadcasts in the matmul).
+    SmallVector<int64_t> lNew(lShape.begin(), lShape.begin() + batch.size());
+    SmallVector<int64_t> rNew(rShape.begin(), rShape.begin() + batch.size());
+    SmallVector<int64_t> outShape;
+    for (auto [x, y] : llvm::zip(lNew, rNew))
+      outShape.push_back(std::max(x, y));
+    lNew.push_back(prod(left, accTerm, lShape));
+    lNew.push_back(prod(contract, accTerm, lShape));
+    rNew.push_back(prod(contract, rTerm, rShape));
+    rNew.push_back(prod(right, rTerm, rShape));
+    if (lNew[batch.size() + 1] != rNew[batch.size()])
+      return nodeError() << "contracted letters '" << contract
+                         << "' differ in size between terms";
+    auto m = make<MatmulOp>(reshape(l, lNew), reshape(r, rNew));
+    if (failed(m))
+      return failure();
+    for (char c : left)
+      outShape.push_back(lShape[accTerm.find(c)]);
+    for (char c : right)
+      outShape.push_back(rShape[rTerm.find(c)]);
+    acc = reshape(*m, outShape);
+    accTerm = batch + left + right;
+  }
+  return define(transposeTo(acc, accTerm, out));
+}
+
 /// cubic_coeff_a and exclude_outside; scales or sizes, and opset 18's axes.
 LogicalResult Importer::importResize() {
   auto x = input(0);
@@ -2201,8 +2405,7 @@ LogicalResult Importer::importResize() {
   SmallVector<int64_t> in(cast<RankedTensorType>(x->getType()).getShape());
   int64_t rank = in.size();
   std::string mode = strAttr("mode", "nearest");
-  std::string coord =
-      strAttr("coordinate_transformation_mode", "half_pixel");
+  std::string coord = strAttr("coordinate_transformation_mode", "half_pixel");
   std::string nearestMode = strAttr("nearest_mode", "round_prefer_floor");
   if (mode != "nearest" && mode != "linear" && mode != "cubic")
     return nodeError() << "unsupported mode '" << mode << "'";
@@ -2302,8 +2505,8 @@ LogicalResult Importer::importResize() {
         else if (nearestMode == "round_prefer_floor")
           k = frac == 0.5 ? (int64_t)f : (int64_t)std::round(c);
         else
-          return nodeError() << "unsupported nearest_mode '" << nearestMode
-                             << "'";
+          return nodeError()
+                 << "unsupported nearest_mode '" << nearestMode << "'";
         w.floats[i * n + clampIdx(k)] = 1;
       } else if (mode == "linear") {
         double f = std::floor(c), r = c - f;
@@ -2315,10 +2518,10 @@ LogicalResult Importer::importResize() {
         for (int t = 0; t < 4; ++t) {
           double d = std::fabs(r - (t - 1)); // distance to tap f - 1 + t
           coeffs[t] = d <= 1 ? ((cubicA + 2) * d - (cubicA + 3)) * d * d + 1
-                      : d < 2 ? ((cubicA * d - 5 * cubicA) * d + 8 * cubicA) *
-                                        d -
-                                    4 * cubicA
-                              : 0;
+                      : d < 2
+                          ? ((cubicA * d - 5 * cubicA) * d + 8 * cubicA) * d -
+                                4 * cubicA
+                          : 0;
         }
         double sum = 0;
         for (int t = 0; t < 4; ++t) {
@@ -2353,16 +2556,16 @@ LogicalResult Importer::importResize() {
 
 } // namespace
 
-OwningOpRef<ModuleOp> mlir::rep::importOnnxFile(StringRef path,
-                                                MLIRContext *ctx,
-                                                const OnnxImportOptions &options) {
+OwningOpRef<ModuleOp>
+mlir::rep::importOnnxFile(StringRef path, MLIRContext *ctx,
+                          const OnnxImportOptions &options) {
   ctx->loadDialect<RepDialect, func::FuncDialect>();
   return Importer(ctx, path, options).run();
 }
 
-OwningOpRef<ModuleOp> mlir::rep::loadModelFile(StringRef path,
-                                               MLIRContext *ctx,
-                                               const OnnxImportOptions &options) {
+OwningOpRef<ModuleOp>
+mlir::rep::loadModelFile(StringRef path, MLIRContext *ctx,
+                         const OnnxImportOptions &options) {
   if (!path.ends_with(".mlir"))
     return importOnnxFile(path, ctx, options);
   std::string err;
