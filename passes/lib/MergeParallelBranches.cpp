@@ -27,6 +27,7 @@ namespace {
 /// itself (identity) or a per-channel affine of it (a 1x1 depthwise conv).
 struct Branch {
   Value value; // what the add tree reads
+  float sign;  // -1 for the subtrahend of a sub
   Value input;
   Tensor weight;
   std::optional<Tensor> bias;
@@ -36,26 +37,42 @@ struct Branch {
   int64_t flops = 0;
 };
 
-std::optional<Branch> asBranch(Value v) {
+/// A conv read by the add tree alone is a conv branch; any other value
+/// (a conv output the block also reads elsewhere, an activation) is the
+/// identity branch of itself.
+std::optional<Branch> asBranch(Value v, float sign) {
   ArrayRef<int64_t> shape = shapeOf(v);
   if (shape.size() != 4)
     return std::nullopt;
   Operation *def = v.getDefiningOp();
-  if (auto conv = dyn_cast_or_null<Conv2dOp>(def)) {
-    auto w = constantTensor(conv.getWeight());
-    auto b = constantTensor(conv.getBias());
-    if (!w || (conv.getBias() && !b) || !def->hasOneUse())
-      return std::nullopt;
-    return Branch{v, conv.getInput(), *w, b,
+  auto conv = dyn_cast_or_null<Conv2dOp>(def);
+  auto w = conv ? constantTensor(conv.getWeight()) : std::nullopt;
+  auto b = conv ? constantTensor(conv.getBias()) : std::nullopt;
+  if (conv && w && (!conv.getBias() || b) && def->hasOneUse()) {
+    return Branch{v,
+                  sign,
+                  conv.getInput(),
+                  *w,
+                  b,
                   SmallVector<int64_t>(conv.getStrides()),
                   SmallVector<int64_t>(conv.getPads()),
                   SmallVector<int64_t>(conv.getDilations()),
-                  (int64_t)conv.getGroups(), conv.getLoc(),
+                  (int64_t)conv.getGroups(),
+                  conv.getLoc(),
                   convFlops(shape, w->shape)};
   }
   int64_t c = shape[1];
-  Branch id{v, v, filledTensor({c, 1, 1, 1}, 1.0f), std::nullopt,
-            {1, 1}, {0, 0, 0, 0}, {1, 1}, c, std::nullopt, 0};
+  Branch id{v,
+            sign,
+            v,
+            filledTensor({c, 1, 1, 1}, 1.0f),
+            std::nullopt,
+            {1, 1},
+            {0, 0, 0, 0},
+            {1, 1},
+            c,
+            std::nullopt,
+            0};
   if (auto affine = dyn_cast_or_null<ChannelAffineOp>(def)) {
     auto s = constantTensor(affine.getScale());
     auto t = constantTensor(affine.getShift());
@@ -74,49 +91,119 @@ bool isOneByOne(const Branch &b) {
   return b.weight.shape[2] == 1 && b.weight.shape[3] == 1;
 }
 
-/// The leaves of the add tree rooted at `root`: operands of single-use adds
-/// of the same type, recursively.
-void collectLeaves(AddOp add, SmallVectorImpl<Value> &leaves,
-                   SmallVectorImpl<Operation *> &adds) {
-  adds.push_back(add);
-  for (Value v : {add.getLhs(), add.getRhs()}) {
-    auto inner = v.getDefiningOp<AddOp>();
-    if (inner && inner->hasOneUse() && inner.getType() == add.getType() &&
-        inner.getLhs().getType() == add.getType() &&
-        inner.getRhs().getType() == add.getType())
-      collectLeaves(inner, leaves, adds);
+/// Whether `op` is an add or sub whose operands and result share one type.
+bool isSumNode(Operation *op) {
+  if (!isa_and_nonnull<AddOp, SubOp>(op))
+    return false;
+  Type t = op->getResult(0).getType();
+  return op->getOperand(0).getType() == t && op->getOperand(1).getType() == t;
+}
+
+/// The leaves of the add/sub tree rooted at `root`, each with its sign:
+/// operands of single-use adds and subs of the same type, recursively.
+void collectLeaves(Operation *node, float sign,
+                   SmallVectorImpl<std::pair<Value, float>> &leaves,
+                   SmallVectorImpl<Operation *> &nodes) {
+  nodes.push_back(node);
+  float signs[2] = {sign, isa<SubOp>(node) ? -sign : sign};
+  for (int i = 0; i < 2; ++i) {
+    Value v = node->getOperand(i);
+    Operation *inner = v.getDefiningOp();
+    if (inner && inner->hasOneUse() && isSumNode(inner) &&
+        v.getType() == node->getResult(0).getType())
+      collectLeaves(inner, signs[i], leaves, nodes);
     else
-      leaves.push_back(v);
+      leaves.push_back({v, signs[i]});
   }
 }
 
-struct MergeBranches : OpRewritePattern<AddOp> {
+/// One leaf of a sum as an fc of `input` (any rank, features last): a
+/// real fc, a per-channel affine on the last axis (a diagonal fc), or the
+/// input itself (the identity matrix).
+struct FcBranch {
+  Value value;
+  float sign;
+  Value input;
+  Tensor weight; // [out, in]
+  std::optional<Tensor> bias;
+  std::optional<Location> loc;
+  bool isFc;
+};
+
+FcBranch asFcBranch(Value v, float sign) {
+  ArrayRef<int64_t> shape = shapeOf(v);
+  int64_t n = shape.empty() ? 1 : shape.back();
+  Operation *def = v.getDefiningOp();
+  if (auto fc = dyn_cast_or_null<FcOp>(def)) {
+    auto w = constantTensor(fc.getWeight());
+    auto b = constantTensor(fc.getBias());
+    if (w && (!fc.getBias() || b) && def->hasOneUse())
+      return FcBranch{v, sign, fc.getInput(), *w, b, fc.getLoc(), true};
+  }
+  FcBranch id{
+      v,    sign, v, filledTensor({n, n}, 0.0f), std::nullopt, std::nullopt,
+      false};
+  for (int64_t i = 0; i < n; ++i)
+    id.weight.data[i * n + i] = 1.0f;
+  if (auto affine = dyn_cast_or_null<ChannelAffineOp>(def)) {
+    auto s = constantTensor(affine.getScale());
+    auto t = constantTensor(affine.getShift());
+    if (!shape.empty() && affine.getAxis() == shape.size() - 1 && s && t &&
+        def->hasOneUse()) {
+      id.input = affine.getInput();
+      for (int64_t i = 0; i < n; ++i)
+        id.weight.data[i * n + i] = s->data[i];
+      id.bias = *t;
+      id.loc = affine.getLoc();
+    }
+  }
+  return id;
+}
+
+using Leaves = ArrayRef<std::pair<Value, float>>;
+
+/// Sums the leaves of `root` that were not merged onto `merged`, with
+/// their signs, and replaces the tree.
+void replaceTree(Operation *root, Value merged, Leaves leaves,
+                 function_ref<bool(Value)> isMerged,
+                 PatternRewriter &rewriter) {
+  Value sum = merged;
+  Type t = root->getResult(0).getType();
+  for (auto [leaf, sign] : leaves) {
+    if (isMerged(leaf))
+      continue;
+    if (sign > 0)
+      sum = rewriter.create<AddOp>(root->getLoc(), t, sum, leaf);
+    else
+      sum = rewriter.create<SubOp>(root->getLoc(), t, sum, leaf);
+  }
+  rewriter.replaceOp(root, sum);
+}
+
+/// The add/sub trees of parallel branches, rooted at an add or a sub.
+template <typename OpTy> struct MergeBranches : OpRewritePattern<OpTy> {
   MergeBranches(MLIRContext *ctx, bool force)
-      : OpRewritePattern(ctx), force(force) {}
+      : OpRewritePattern<OpTy>(ctx), force(force) {}
   bool force;
 
-  LogicalResult matchAndRewrite(AddOp root,
+  LogicalResult matchAndRewrite(OpTy root,
                                 PatternRewriter &rewriter) const override {
-    if (root.getLhs().getType() != root.getType() ||
-        root.getRhs().getType() != root.getType())
+    if (!isSumNode(root))
       return rewriter.notifyMatchFailure(root, "the add broadcasts");
     // Work on whole trees: the parent add sees every leaf.
-    if (root->hasOneUse())
-      if (auto parent = dyn_cast<AddOp>(*root->getUsers().begin()))
-        if (parent.getType() == root.getType() &&
-            parent.getLhs().getType() == root.getType() &&
-            parent.getRhs().getType() == root.getType())
-          return rewriter.notifyMatchFailure(root, "not the root of the tree");
-    SmallVector<Value> leaves;
+    if (root->hasOneUse() && isSumNode(*root->getUsers().begin()) &&
+        root.getType() == (*root->getUsers().begin())->getResult(0).getType())
+      return rewriter.notifyMatchFailure(root, "not the root of the tree");
+    SmallVector<std::pair<Value, float>> leaves;
     SmallVector<Operation *> adds;
-    collectLeaves(root, leaves, adds);
+    collectLeaves(root, 1.0f, leaves, adds);
+    std::string why = "fewer than two branches read one input";
     std::vector<Branch> branches;
-    for (Value v : leaves)
-      if (auto b = asBranch(v))
+    for (auto [v, sign] : leaves)
+      if (auto b = asBranch(v, sign))
         branches.push_back(std::move(*b));
 
     // Group the branches by input; merge the first group that can merge.
-    std::string why = "fewer than two branches read one input";
     DenseSet<Value> seen;
     for (const Branch &first : branches) {
       if (!seen.insert(first.input).second)
@@ -129,12 +216,74 @@ struct MergeBranches : OpRewritePattern<AddOp> {
           succeeded(merge(root, group, leaves, adds, rewriter, why)))
         return success();
     }
+    if (succeeded(mergeFcs(root, leaves, adds, rewriter, why)))
+      return success();
     return rewriter.notifyMatchFailure(root, why);
   }
 
-  LogicalResult merge(AddOp root, ArrayRef<const Branch *> group,
-                      ArrayRef<Value> leaves, ArrayRef<Operation *> adds,
-                      PatternRewriter &rewriter, std::string &why) const {
+  /// fc branches of one input (with an affine on the features or the input
+  /// itself beside them): one fc with the signed sum of the matrices.
+  LogicalResult mergeFcs(Operation *root, Leaves leaves,
+                         ArrayRef<Operation *> adds, PatternRewriter &rewriter,
+                         std::string &why) const {
+    std::vector<FcBranch> branches;
+    for (auto [v, sign] : leaves)
+      branches.push_back(asFcBranch(v, sign));
+    DenseSet<Value> seen;
+    for (const FcBranch &first : branches) {
+      if (!seen.insert(first.input).second)
+        continue;
+      SmallVector<const FcBranch *> group;
+      for (const FcBranch &b : branches)
+        if (b.input == first.input)
+          group.push_back(&b);
+      // Without an fc, an affine plus its input is an affine's job.
+      if (group.size() < 2 ||
+          llvm::none_of(group, [](const FcBranch *b) { return b->isFc; }))
+        continue;
+      ArrayRef<int64_t> wshape = group.front()->weight.shape;
+      if (llvm::any_of(group, [&](const FcBranch *b) {
+            return ArrayRef<int64_t>(b->weight.shape) != wshape;
+          })) {
+        why = "the fc branches' matrices differ in shape";
+        continue;
+      }
+      Tensor w = filledTensor(wshape, 0.0f);
+      Tensor bias = filledTensor({wshape[0]}, 0.0f);
+      SmallVector<Location> from;
+      for (const FcBranch *b : group) {
+        for (size_t i = 0; i < w.data.size(); ++i)
+          w.data[i] += b->sign * b->weight.data[i];
+        if (b->bias)
+          for (int64_t o = 0; o < wshape[0]; ++o)
+            bias.data[o] += b->sign * b->bias->data[o];
+        if (b->loc)
+          from.push_back(*b->loc);
+      }
+      for (Operation *add : llvm::reverse(adds))
+        from.push_back(add->getLoc());
+      Location loc =
+          foldedLoc(kMergeParallel, from.front(), ArrayRef(from).drop_front());
+      rewriter.setInsertionPoint(root);
+      Value merged =
+          rewriter.create<FcOp>(loc, root->getResult(0).getType(), first.input,
+                                createConstant(rewriter, loc, w),
+                                createConstant(rewriter, loc, bias));
+      replaceTree(
+          root, merged, leaves,
+          [&](Value leaf) {
+            return llvm::any_of(
+                group, [&](const FcBranch *b) { return b->value == leaf; });
+          },
+          rewriter);
+      return success();
+    }
+    return failure();
+  }
+
+  LogicalResult merge(OpTy root, ArrayRef<const Branch *> group, Leaves leaves,
+                      ArrayRef<Operation *> adds, PatternRewriter &rewriter,
+                      std::string &why) const {
     // A conv branch fixes stride and dilation; 1x1 branches adapt.
     const Branch *lead = group.front();
     for (const Branch *b : group)
@@ -172,8 +321,10 @@ struct MergeBranches : OpRewritePattern<AddOp> {
     int64_t kh = bottom - top + 1, kw = right - left + 1;
     SmallVector<int64_t> pads{-top * dil[0], -left * dil[1], 0, 0};
     // The end pads that give the common output size.
-    pads[2] = (out[2] - 1) * strides[0] + dil[0] * (kh - 1) + 1 - in[2] - pads[0];
-    pads[3] = (out[3] - 1) * strides[1] + dil[1] * (kw - 1) + 1 - in[3] - pads[1];
+    pads[2] =
+        (out[2] - 1) * strides[0] + dil[0] * (kh - 1) + 1 - in[2] - pads[0];
+    pads[3] =
+        (out[3] - 1) * strides[1] + dil[1] * (kw - 1) + 1 - in[3] - pads[1];
     if (llvm::any_of(pads, [](int64_t p) { return p < 0; })) {
       why = "the merged window would need negative padding";
       return failure();
@@ -202,10 +353,10 @@ struct MergeBranches : OpRewritePattern<AddOp> {
           for (int64_t y = 0; y < bh; ++y)
             for (int64_t x = 0; x < bwid; ++x)
               w.data[((oc * cg + ic) * kh + y + dy) * kw + x + dx] +=
-                  bw.data[((oc * cg + ic) * bh + y) * bwid + x];
+                  b->sign * bw.data[((oc * cg + ic) * bh + y) * bwid + x];
       if (b->bias)
         for (int64_t oc = 0; oc < o; ++oc)
-          bias.data[oc] += b->bias->data[oc];
+          bias.data[oc] += b->sign * b->bias->data[oc];
       if (b->loc)
         from.push_back(*b->loc);
     }
@@ -223,13 +374,13 @@ struct MergeBranches : OpRewritePattern<AddOp> {
         rewriter.getDenseI64ArrayAttr(pads), rewriter.getDenseI64ArrayAttr(dil),
         rewriter.getI64IntegerAttr(groups));
     // Re-add the leaves that were not merged.
-    Value sum = merged;
-    for (Value leaf : leaves) {
-      if (llvm::any_of(group, [&](const Branch *b) { return b->value == leaf; }))
-        continue;
-      sum = rewriter.create<AddOp>(root.getLoc(), root.getType(), sum, leaf);
-    }
-    rewriter.replaceOp(root, sum);
+    replaceTree(
+        root, merged, leaves,
+        [&](Value leaf) {
+          return llvm::any_of(
+              group, [&](const Branch *b) { return b->value == leaf; });
+        },
+        rewriter);
     return success();
   }
 };
@@ -250,5 +401,6 @@ struct MergeParallelBranchesPass
 
 void mlir::rep::populateMergeParallelBranchesPatterns(
     RewritePatternSet &patterns, bool force) {
-  patterns.add<MergeBranches>(patterns.getContext(), force);
+  patterns.add<MergeBranches<AddOp>, MergeBranches<SubOp>>(
+      patterns.getContext(), force);
 }

@@ -3,7 +3,7 @@
 // RUN: rep-opt %s -rep-merge-parallel-branches=force -split-input-file | FileCheck %s --check-prefix=FORCE
 // Numerically: every case, through the whole pipeline, within 1e-5.
 // RUN: repc %s --verify --tolerance=1e-5 | FileCheck %s --check-prefix=NUM
-// NUM-COUNT-5: verify @
+// NUM-COUNT-8: verify @
 
 // RepVGG with groups: 3x3 + 1x1 + identity (an affine of the input) on an
 // odd-sized input become one 3x3 conv (its taps are checked numerically
@@ -99,4 +99,70 @@ func.func @other_leaf(%x: tensor<1x2x3x3xf32>, %r: tensor<1x2x3x3xf32>) -> tenso
   %0 = rep.add %a, %r : (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
   %1 = rep.add %0, %x : (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
   return %1 : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// FastViT's RepMixer, x + gamma * (mixer(x) - norm(x)): a sub is a sum with
+// a negative leaf. The dw 3x3 minus the BN affine of the same input is one
+// dw 3x3 whose centre tap loses the affine's scale (2 - 0.5 = 1.5 for
+// channel 0 here) and whose bias loses its shift (1 - 0.25).
+// CHECK-LABEL: func @sub_branch
+// CHECK-DAG: %[[B:.*]] = rep.constant dense<[7.500000e-01, -2.000000e+00]> : tensor<2xf32>
+// CHECK: %[[Y:.*]] = rep.conv2d %arg0, %{{.*}}, %[[B]] {{.*}}groups = 2 : i64, pads = array<i64: 1, 1, 1, 1>
+// CHECK-NEXT: return %[[Y]]
+func.func @sub_branch(%x: tensor<1x2x5x7xf32>) -> tensor<1x2x5x7xf32> {
+  %w = rep.constant dense<[[[[0.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 1.0]]], [[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]]]> : tensor<2x1x3x3xf32>
+  %b = rep.constant dense<[1.0, -1.0]> : tensor<2xf32>
+  %s = rep.constant dense<[0.5, 3.0]> : tensor<2xf32>
+  %t = rep.constant dense<[0.25, 1.0]> : tensor<2xf32>
+  %m = rep.conv2d %x, %w, %b {dilations = array<i64: 1, 1>, groups = 2 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x2x5x7xf32>, tensor<2x1x3x3xf32>, tensor<2xf32>) -> tensor<1x2x5x7xf32>
+  %n = rep.channel_affine %x, %s, %t {axis = 1 : i64} : (tensor<1x2x5x7xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x5x7xf32>
+  %y = rep.sub %m, %n : (tensor<1x2x5x7xf32>, tensor<1x2x5x7xf32>) -> tensor<1x2x5x7xf32>
+  return %y : tensor<1x2x5x7xf32>
+}
+
+// -----
+
+// RepViT's first RepVggDw reads the stem conv directly: the stem conv's
+// output, which the block also reads through a branch, is the identity
+// branch of itself (it used to be taken for a conv branch of the stem's
+// input and refused for its second use). The dw 3x3 and the identity
+// merge; the stem conv stays.
+// CHECK-LABEL: func @identity_of_conv
+// CHECK: %[[S:.*]] = rep.conv2d %arg0
+// CHECK: %[[Y:.*]] = rep.conv2d %[[S]], {{.*}}groups = 2 : i64, pads = array<i64: 1, 1, 1, 1>
+// CHECK-NEXT: return %[[Y]]
+func.func @identity_of_conv(%x: tensor<1x3x5x5xf32>) -> tensor<1x2x5x5xf32> {
+  %ws = rep.constant dense<0.25> : tensor<2x3x1x1xf32>
+  %w = rep.constant dense<0.5> : tensor<2x1x3x3xf32>
+  %s = rep.conv2d %x, %ws {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x3x5x5xf32>, tensor<2x3x1x1xf32>) -> tensor<1x2x5x5xf32>
+  %d = rep.conv2d %s, %w {dilations = array<i64: 1, 1>, groups = 2 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x2x5x5xf32>, tensor<2x1x3x3xf32>) -> tensor<1x2x5x5xf32>
+  %y = rep.add %d, %s : (tensor<1x2x5x5xf32>, tensor<1x2x5x5xf32>) -> tensor<1x2x5x5xf32>
+  return %y : tensor<1x2x5x5xf32>
+}
+
+// -----
+
+// Two fc heads on one input (RepViT's classifier and distillation head)
+// are one fc with the summed matrix and bias; an fc minus its input (the
+// identity matrix) is one fc too.
+// CHECK-LABEL: func @fc_branches
+// CHECK-DAG: %[[W:.*]] = rep.constant dense<{{\[\[}}4.000000e+00, 2.000000e+00], [0.000000e+00, 6.000000e+00]]> : tensor<2x2xf32>
+// CHECK-DAG: %[[B:.*]] = rep.constant dense<[1.500000e+00, 2.500000e+00]> : tensor<2xf32>
+// CHECK: %[[Y:.*]] = rep.fc %arg0, %[[W]], %[[B]]
+// CHECK-NEXT: %[[V:.*]] = rep.fc %arg0
+// CHECK-NEXT: return %[[Y]], %[[V]]
+func.func @fc_branches(%x: tensor<3x5x2xf32>) -> (tensor<3x5x2xf32>, tensor<3x5x2xf32>) {
+  %w1 = rep.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %b1 = rep.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %w2 = rep.constant dense<[[3.0, 0.0], [-3.0, 2.0]]> : tensor<2x2xf32>
+  %b2 = rep.constant dense<[0.5, 0.5]> : tensor<2xf32>
+  %w3 = rep.constant dense<[[2.0, 1.0], [1.0, 2.0]]> : tensor<2x2xf32>
+  %f1 = rep.fc %x, %w1, %b1 : (tensor<3x5x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<3x5x2xf32>
+  %f2 = rep.fc %x, %w2, %b2 : (tensor<3x5x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<3x5x2xf32>
+  %y = rep.add %f1, %f2 : (tensor<3x5x2xf32>, tensor<3x5x2xf32>) -> tensor<3x5x2xf32>
+  %f3 = rep.fc %x, %w3 : (tensor<3x5x2xf32>, tensor<2x2xf32>) -> tensor<3x5x2xf32>
+  %v = rep.sub %f3, %x : (tensor<3x5x2xf32>, tensor<3x5x2xf32>) -> tensor<3x5x2xf32>
+  return %y, %v : tensor<3x5x2xf32>, tensor<3x5x2xf32>
 }

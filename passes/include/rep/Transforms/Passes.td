@@ -151,11 +151,16 @@ def FoldBatchNorm : Pass<"rep-fold-batch-norm", "func::FuncOp"> {
 
 def MergeParallelBranches
     : Pass<"rep-merge-parallel-branches", "func::FuncOp"> {
-  let summary = "Sum parallel conv, identity and affine branches into one conv";
+  let summary = "Sum parallel conv, fc, identity and affine branches into one";
   let description = [{
-    The leaves of a tree of `add`s that read the same input are merged:
-    a conv, the input itself (identity: a kernel with 1 at the centre of
-    each channel's own group) and a per-channel affine of the input. Kernels
+    The leaves of a tree of `add`s and `sub`s (a subtrahend is a leaf with
+    sign -1: FastViT's `mixer(x) - norm(x)`) that read the same input are
+    merged: a conv used only by the tree, the input itself (identity: a
+    kernel with 1 at the centre of each channel's own group; also a conv
+    output the block reads elsewhere) and a per-channel affine of the
+    input. fc leaves of one input merge the same way into one fc (the
+    signed sum of the matrices; an affine on the features is a diagonal,
+    the input itself the identity matrix): RepViT's two heads. Kernels
     are zero-padded to the union of their windows, which is exact when the
     strides agree, the dilations agree (1x1 branches take any), the
     results have one shape and the paddings align (`p_b = p - offset`):
