@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Writes NAME.onnx (BatchNorm kept), NAME.fused.onnx (the exporter's own
 Conv+BN fusion), NAME.input.npy and NAME.output.npy (PyTorch eval output)
-for one model family at one size.
+for one model family at one size; for a family with its own
+re-parameterization, also NAME.deploy.json: the conv, batch_norm and fc
+counts of the model that re-parameterization gives, in the layout of
+`repc --emit=stats` ("after"), for tests to compare repc's fold with.
 
     generate.py repvgg --size tiny --out tests/models
 """
 
 import argparse
+import json
 import os
 import sys
 import warnings
@@ -62,6 +66,11 @@ def generate(family, args):
                           do_constant_folding=False)
         torch.onnx.export(model, x, name + '.fused.onnx', opset_version=fused,
                           input_names=['input'], output_names=['output'])
+    if 'deploy' in spec:
+        with open(name + '.deploy.json', 'w') as f:
+            json.dump({'after': spec['deploy'](model)}, f, indent=2,
+                      sort_keys=True)
+            f.write('\n')
     print('wrote %s.{onnx,fused.onnx,input.npy,output.npy}' % name)
 
 

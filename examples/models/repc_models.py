@@ -11,6 +11,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import timm_models
+
 
 def conv_bn(cin, cout, k, stride=1, padding=0, groups=1):
     if isinstance(k, int):
@@ -410,6 +412,119 @@ class MlpMixer(nn.Module):
         x = self.stem(x).flatten(2).transpose(1, 2)
         x = self.norm(self.blocks(x))
         return self.head(x.mean(dim=1))
+
+
+# --------------------------------------------------------------------------
+# RaftMLP (Tatsunami and Taki 2022), after okojoalg/raft-mlp libs/modules.py
+# (serial permuted token mixing, `ser_pm`, with the cross-scale MLP
+# embedding): each level embeds with nn.Unfold at every kernel of its list
+# (stride the smallest, padding (k - stride) / 2), concatenates the patches
+# and applies one Linear; then blocks that mix vertically and horizontally
+# within rafts of channels (LayerNorm over the channels between the
+# rearranges), and a channel MLP. The einops rearranges are written as
+# view/permute.
+
+def _rearrange(x, split, perm, merge):
+    b = x.shape[0]
+    return x.reshape(b, *split).permute(0, *[p + 1 for p in perm]).reshape(
+        b, *merge)
+
+
+class RaftBlock(nn.Module):
+    """PermutedBlock: x + MLP(norm(x)) over the last dim (r * spatial)."""
+
+    def __init__(self, spatial, channels, raft, expansion):
+        super().__init__()
+        self.c1, self.c2, self.o2 = channels // raft, raft, spatial
+        self.norm = nn.LayerNorm(channels)
+        dim = spatial * raft
+        self.fn = nn.Sequential(nn.Linear(dim, dim * expansion), nn.GELU(),
+                                nn.Linear(dim * expansion, dim))
+
+    def forward(self, x):
+        c1, c2, o2 = self.c1, self.c2, self.o2
+        o1 = x.shape[1] // c1
+        # b (c1 o1) (c2 o2) -> b (o1 o2) (c1 c2), LayerNorm, and back.
+        y = _rearrange(x, (c1, o1, c2, o2), (1, 3, 0, 2), (o1 * o2, c1 * c2))
+        y = self.norm(y)
+        y = _rearrange(y, (o1, o2, c1, c2), (2, 0, 3, 1), (c1 * o1, c2 * o2))
+        return self.fn(y) + x
+
+
+class ChannelBlock(nn.Module):
+    def __init__(self, dim, expansion):
+        super().__init__()
+        self.norm = nn.LayerNorm(dim)
+        self.fn = nn.Sequential(nn.Linear(dim, dim * expansion), nn.GELU(),
+                                nn.Linear(dim * expansion, dim))
+
+    def forward(self, x):
+        return self.fn(self.norm(x)) + x
+
+
+class CrossScaleEmbedding(nn.Module):
+    def __init__(self, cin, cout, kernels):
+        super().__init__()
+        stride = min(kernels)
+        self.unfolds = nn.ModuleList(
+            nn.Unfold(k, stride=stride, padding=(k - stride) // 2)
+            for k in kernels)
+        self.fc = nn.Linear(sum(k * k for k in kernels) * cin, cout)
+
+    def forward(self, x):
+        return self.fc(torch.cat([u(x).transpose(1, 2) for u in self.unfolds],
+                                 dim=2))
+
+
+class RaftLevel(nn.Module):
+    def __init__(self, cin, cout, depth, size, patch, raft, kernels,
+                 token_expansion=2, channel_expansion=4):
+        super().__init__()
+        self.h = self.w = size // patch
+        self.raft, self.co = raft, cout // raft
+        self.embed = CrossScaleEmbedding(cin, cout, kernels)
+        self.blocks = nn.ModuleList(
+            nn.ModuleList([RaftBlock(self.h, cout, raft, token_expansion),
+                           RaftBlock(self.w, cout, raft, token_expansion),
+                           ChannelBlock(cout, channel_expansion)])
+            for _ in range(depth))
+
+    def forward(self, x):
+        h, w, r, co = self.h, self.w, self.raft, self.co
+        x = self.embed(x)
+        for vertical, horizontal, channel in self.blocks:
+            # b (h w) (chw co) -> b (co w) (chw h)
+            x = _rearrange(x, (h, w, r, co), (3, 1, 2, 0), (co * w, r * h))
+            x = vertical(x)
+            # b (co w) (chw h) -> b (co h) (chw w)
+            x = _rearrange(x, (co, w, r, h), (0, 3, 2, 1), (co * h, r * w))
+            x = horizontal(x)
+            # b (co h) (chw w) -> b (h w) (chw co)
+            x = _rearrange(x, (co, h, r, w), (1, 3, 2, 0), (h * w, r * co))
+            x = channel(x)
+        # b (h w) c -> b c h w
+        return x.transpose(1, 2).reshape(x.shape[0], -1, h, w)
+
+
+class RaftMLP(nn.Module):
+    """levels: (depth, dim, patch, raft, kernels) per level."""
+
+    def __init__(self, levels, img=224, num_classes=1000):
+        super().__init__()
+        cin, size, stages = 3, img, []
+        for depth, dim, patch, raft, kernels in levels:
+            stages.append(RaftLevel(cin, dim, depth, size, patch, raft,
+                                    kernels))
+            cin, size = dim, size // patch
+        self.levels = nn.Sequential(*stages)
+        self.norm = nn.LayerNorm(cin)
+        self.classifier = nn.Linear(cin, num_classes)
+
+    def forward(self, x):
+        x = self.levels(x)
+        # b c h w -> b h w c, LayerNorm, back, mean over h w.
+        x = self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        return self.classifier(x.mean(dim=(2, 3)))
 
 
 # --------------------------------------------------------------------------
@@ -859,6 +974,18 @@ FAMILIES = {
                   (1, 3, 224, 224)),
         'opsets': (13, 17),
     },
+    # RaftMLP-S (cross-scale embedding; official
+    # imagenet-raft-mlp-cross-mlp-emb-s.yaml); the tiny one on 40x40
+    # images: 10x10, then 5x5 maps.
+    'raftmlp': {
+        'tiny': (lambda: RaftMLP([(1, 16, 4, 2, (4, 8)), (1, 24, 2, 2, (2, 4))],
+                                 40, 10), (2, 3, 40, 40)),
+        'paper': (lambda: RaftMLP([(2, 64, 4, 2, (4, 8)),
+                                   (2, 128, 2, 2, (2, 4)),
+                                   (6, 256, 2, 2, (2, 4)),
+                                   (2, 512, 2, 2, (2,))]), (1, 3, 224, 224)),
+        'opsets': (13, 17),
+    },
     # HorNet-T 7x7 (64 wide, depths 2, 3, 18, 2, gnConv orders 2-5); the
     # tiny one on 38x38 images: 9x9, 4x4, 2x2 and 1x1 maps.
     'hornet': {
@@ -885,6 +1012,32 @@ FAMILIES = {
                   (1, 3, 224, 224)),
         'opsets': (13, 17),
     },
+    # FastViT-T8 (timm fastvit_t8): depths 2, 2, 4, 2, dims 48..384, MLP
+    # ratio 3, RepMixer everywhere, 256x256. The tiny one (dims 8..64: the
+    # patch embeds are grouped convs, groups = input width) has a RepCPE in
+    # its last stage (as the SA models) and 37x37 inputs: 19, 10, 5, 3, 2.
+    # 'deploy' counts the modules of the model timm's reparameterize_model
+    # gives (plus ConvMlp's conv-BN fused).
+    'fastvit': {
+        'tiny': (lambda: timm_models.FastViT(
+            (1, 2, 1, 1), (8, 16, 32, 64), (3, 3, 3, 3),
+            (False, False, False, True), 10), (2, 3, 37, 37)),
+        'paper': (lambda: timm_models.FastViT((2, 2, 4, 2), (48, 96, 192, 384),
+                                              (3, 3, 3, 3)), (1, 3, 256, 256)),
+        'opsets': (13, 17),
+        'deploy': timm_models.deploy_counts,
+    },
+    # RepViT-M0.9 (timm repvit_m0_9): dims 48..384, depths 2, 2, 14, 2,
+    # MLP ratio 2, non-legacy RepVggDw, distillation head. Tiny: 35x35
+    # inputs: 18, 9, 5, 3, 2. 'deploy': the modules after RepVit.fuse.
+    'repvit': {
+        'tiny': (lambda: timm_models.RepVit((8, 16, 24, 32), (2, 1, 2, 1), 2, 3,
+                                            10), (2, 3, 35, 35)),
+        'paper': (lambda: timm_models.RepVit((48, 96, 192, 384), (2, 2, 14, 2)),
+                  (1, 3, 224, 224)),
+        'opsets': (14, 17),
+        'deploy': timm_models.deploy_counts,
+    },
     'mobileone': {
         'tiny': (lambda: MobileOne([1, 2], [8, 16, 24], 3, 10), (2, 3, 31, 31)),
         'paper': (lambda: MobileOne([2, 8, 10, 1], [48, 48, 128, 256, 1024], 4),
@@ -907,7 +1060,7 @@ def randomize(model, generator):
             t.copy_(torch.rand(t.shape, generator=generator) * (hi - lo) + lo)
 
     for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
             uniform(m.weight, 0.5, 1.5)
             uniform(m.bias, -0.3, 0.3)
             uniform(m.running_mean, -0.3, 0.3)
@@ -933,3 +1086,9 @@ def randomize(model, generator):
         elif isinstance(m, HorBlock):
             uniform(m.gamma1, 0.05, 0.2)
             uniform(m.gamma2, 0.05, 0.2)
+        elif isinstance(m, timm_models.LayerScale2d):
+            # Random signs: FastViT's RepMixer subtracts a branch.
+            uniform(m.gamma, 0.05, 0.2)
+            with torch.no_grad():
+                sign = torch.randint(0, 2, m.gamma.shape, generator=generator)
+                m.gamma.mul_(sign * 2 - 1)
