@@ -837,14 +837,43 @@ class IdentityBasedConv1x1(nn.Conv2d):
                         self.groups)
 
 
-class DiverseBranchBlock(nn.Module):
-    def __init__(self, cin, cout, k, stride, padding, groups, size):
+class BNAndPadInPlace(nn.Module):
+    """The official BNAndPadLayer as written: BN, a zero pad, then the
+    border overwritten in place with the value BN gives a zero input.
+    PyTorch exports the writes as Equal/Where/Range/ScatterND chains."""
+
+    def __init__(self, c, pad):
         super().__init__()
+        self.bn = nn.BatchNorm2d(c)
+        self.pad = pad
+
+    def forward(self, x):
+        out, p, bn = self.bn(x), self.pad, self.bn
+        if p == 0:
+            return out
+        value = (bn.bias.detach() - bn.running_mean * bn.weight.detach() /
+                 torch.sqrt(bn.running_var + bn.eps)).view(1, -1, 1, 1)
+        out = F.pad(out, [p] * 4)
+        out[:, :, 0:p, :] = value
+        out[:, :, -p:, :] = value
+        out[:, :, :, 0:p] = value
+        out[:, :, :, -p:] = value
+        return out
+
+
+class DiverseBranchBlock(nn.Module):
+    def __init__(self, cin, cout, k, stride, padding, groups, size,
+                 in_place=False):
+        super().__init__()
+        def bn_and_pad(c):
+            return (BNAndPadInPlace(c, padding) if in_place
+                    else BNAndPad(c, padding, size))
+
         self.dbb_origin = conv_bn(cin, cout, k, stride, padding, groups)
         if groups < cout:
             self.dbb_avg = nn.Sequential(
                 nn.Conv2d(cin, cout, 1, 1, 0, groups=groups, bias=False),
-                BNAndPad(cout, padding, size), nn.AvgPool2d(k, stride, 0))
+                bn_and_pad(cout), nn.AvgPool2d(k, stride, 0))
             self.dbb_1x1 = conv_bn(cin, cout, 1, stride, 0, groups)
         else:
             self.dbb_avg = nn.AvgPool2d(k, stride, padding)
@@ -854,7 +883,7 @@ class DiverseBranchBlock(nn.Module):
         first = (IdentityBasedConv1x1(cin, groups) if internal == cin else
                  nn.Conv2d(cin, internal, 1, 1, 0, groups=groups, bias=False))
         self.dbb_1x1_kxk = nn.Sequential(
-            first, BNAndPad(internal, padding, size),
+            first, bn_and_pad(internal),
             nn.Conv2d(internal, cout, k, stride, 0, groups=groups, bias=False),
             nn.BatchNorm2d(cout))
 
@@ -899,6 +928,60 @@ class DBBNet(nn.Module):
     def forward(self, x):
         x = F.adaptive_avg_pool2d(self.features(x), 1)
         return self.linear(torch.flatten(x, 1))
+
+
+# The official DBB ResNet-18 (DingXiaoH/DiverseBranchBlock resnet.py with
+# convnet_utils' DBB block type): every 3x3 conv-BN is a DBB with the
+# in-place BN-and-pad, the 7x7 stem and 1x1 shortcuts stay conv-BN.
+
+class DBBBasicBlock(nn.Module):
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        self.shortcut = (conv_bn(cin, planes, 1, stride)
+                         if stride != 1 or cin != planes else nn.Identity())
+        self.conv1 = DiverseBranchBlock(cin, planes, 3, stride, 1, 1, 0, True)
+        self.conv2 = DiverseBranchBlock(planes, planes, 3, 1, 1, 1, 0, True)
+
+    def forward(self, x):
+        out = self.conv2(F.relu(self.conv1(x)))
+        return F.relu(out + self.shortcut(x))
+
+
+class DBBResNet(nn.Module):
+    def __init__(self, blocks, widths, num_classes=1000):
+        super().__init__()
+        self.stage0 = nn.Sequential(conv_bn_relu(3, widths[0], 7, 2, 3),
+                                    nn.MaxPool2d(3, 2, 1))
+        layers, cin = [], widths[0]
+        for i, (n, w) in enumerate(zip(blocks, widths)):
+            for j in range(n):
+                layers.append(DBBBasicBlock(cin, w, 2 if i and not j else 1))
+                cin = w
+        self.stages = nn.Sequential(*layers)
+        self.linear = nn.Linear(cin, num_classes)
+
+    def forward(self, x):
+        x = F.adaptive_avg_pool2d(self.stages(self.stage0(x)), 1)
+        return self.linear(x.view(x.size(0), -1))
+
+
+def dbb_deploy_counts(model):
+    """The modules of the model the official switch_to_deploy gives: each
+    DBB and each conv-BN one conv, no BN."""
+    counts = {'conv': 0, 'batch_norm': 0, 'fc': 0}
+
+    def walk(m):
+        if isinstance(m, DiverseBranchBlock):
+            counts['conv'] += 1
+            return
+        if isinstance(m, nn.Conv2d):
+            counts['conv'] += 1
+        elif isinstance(m, nn.Linear):
+            counts['fc'] += 1
+        for child in m.children():
+            walk(child)
+    walk(model)
+    return counts
 
 
 # --------------------------------------------------------------------------
@@ -1048,6 +1131,16 @@ FAMILIES = {
         'tiny': (lambda: DBBNet((8, 16, 24), 27, 10), (2, 3, 27, 27)),
         'paper': (lambda: DBBNet((64, 128, 256), 224), (1, 3, 224, 224)),
         'opsets': (13, 17),
+    },
+    # The official DBB ResNet-18 (20 convs, 1 fc after switch_to_deploy);
+    # the tiny one on 35x35 images: 18, 9, 9, 5, 3 and 2 wide maps.
+    'dbb_official': {
+        'tiny': (lambda: DBBResNet((1, 1, 1, 1), (8, 16, 16, 24), 10),
+                 (2, 3, 35, 35)),
+        'paper': (lambda: DBBResNet((2, 2, 2, 2), (64, 128, 256, 512)),
+                  (1, 3, 224, 224)),
+        'opsets': (13, 17),
+        'deploy': dbb_deploy_counts,
     },
 }
 

@@ -183,12 +183,15 @@ rep::uniformPerChannel(const Tensor &t, const Tensor &magnitude) {
     return std::nullopt;
   int64_t c = t.shape[1], inner = t.numel() / std::max<int64_t>(c, 1);
   std::vector<float> values(c);
+  float largest = 0;
+  for (float m : magnitude.data)
+    largest = std::max(largest, m);
   for (int64_t ch = 0; ch < c; ++ch) {
     const float *row = &t.data[ch * inner];
     const float *mag = &magnitude.data[ch * inner];
     double sum = 0;
     for (int64_t i = 0; i < inner; ++i) {
-      if (std::abs(row[i] - row[0]) > (mag[i] + mag[0]) * 0x1p-20f)
+      if (std::abs(row[i] - row[0]) > (mag[i] + mag[0] + largest) * 0x1p-20f)
         return std::nullopt;
       sum += row[i];
     }

@@ -323,6 +323,88 @@ case('einsum_broadcast_batch', 12, (2, 3, 4),
      [N('Einsum', ['x', 'w'], ['y'], equation='bij,bjk->bik')],
      [const_f32('w', W145)], lambda x: np.einsum('bij,bjk->bik', x, W145))
 
+# ScatterND with indices known at import: whole rows (k < rank) with a
+# negative index, single elements (k = rank), the add/mul reductions
+# (opset 16, repeated positions accumulate) and max/min (opset 18), and
+# activation updates that fill a box (slice assignment); plus the official
+# DBB's chain of border writes on a zero pad.
+def scatter(x, idx, upd, red='none'):
+    out = x.copy()
+    for t in np.ndindex(idx.shape[:-1]):
+        pos = tuple(int(i) for i in idx[t])
+        u = upd[t]
+        if red == 'add':
+            out[pos] = out[pos] + u
+        elif red == 'mul':
+            out[pos] = out[pos] * u
+        elif red == 'max':
+            out[pos] = np.maximum(out[pos], u)
+        elif red == 'min':
+            out[pos] = np.minimum(out[pos], u)
+        else:
+            out[pos] = u
+    return out
+
+
+SC_ROWS = np.array([[1, -1], [0, 2]], dtype=np.int64)  # rows of a (2, 3, 5)
+SC_ROW_UPD = R.randn(2, 5).astype(np.float32)
+SC_ELEMS = np.array([[[0, 1, 4]], [[1, 2, 0]], [[1, 0, 3]]], dtype=np.int64)
+SC_ELEM_UPD = R.randn(3, 1).astype(np.float32)
+SC_REP = np.array([[0, 1], [0, 1], [1, 2]], dtype=np.int64)  # repeats (0, 1)
+SC_REP_UPD = (R.rand(3, 5) + 0.5).astype(np.float32)
+case('scatternd_rows', 13, (2, 3, 5),
+     [N('ScatterND', ['x', 'i', 'u'], ['y'])],
+     [const_i64('i', SC_ROWS), const_f32('u', SC_ROW_UPD)],
+     lambda x: scatter(x, SC_ROWS % np.array([2, 3]), SC_ROW_UPD))
+case('scatternd_elements', 11, (2, 3, 5),
+     [N('ScatterND', ['x', 'i', 'u'], ['y'])],
+     [const_i64('i', SC_ELEMS), const_f32('u', SC_ELEM_UPD)],
+     lambda x: scatter(x, SC_ELEMS, SC_ELEM_UPD))
+for red, opset in (('add', 16), ('mul', 16), ('max', 18), ('min', 18)):
+    case('scatternd_' + red, opset, (2, 3, 5),
+         [N('ScatterND', ['x', 'i', 'u'], ['y'], reduction=red)],
+         [const_i64('i', SC_REP), const_f32('u', SC_REP_UPD)],
+         lambda x, red=red: scatter(x, SC_REP, SC_REP_UPD, red))
+# x[:, 1:3, 2:4] = relu(x[:, 0:2, 0:2]) as the exporter writes it: the
+# updates are activations, the indices a box in row-major order.
+SC_BOX = np.array([[[[b, c, w] for w in (2, 3)] for c in (1, 2)] for b in (0, 1)],
+                  dtype=np.int64)
+case('scatternd_box', 13, (2, 3, 5),
+     [N('Slice', ['x', 's0', 's1', 'sa'], ['p']), N('Relu', ['p'], ['r']),
+      N('ScatterND', ['x', 'i', 'r'], ['y'])],
+     [const_i64('s0', [0, 0]), const_i64('s1', [2, 2]), const_i64('sa', [1, 2]),
+      const_i64('i', SC_BOX)],
+     lambda x: scatter(x, SC_BOX, np.maximum(x[:, 0:2, 0:2], 0)))
+# DBB's BNAndPadLayer: pad by 1, then rows 0 and -1 and columns 0 and -1
+# of every channel set to that channel's value, as four ScatterNDs.
+PADV = np.array([0.5, -1.5], dtype=np.float32)
+
+
+def border(h, w, rows, cols):
+    return np.array([[[[b, c, r, q] for q in cols] for r in rows]
+                     for b in range(2) for c in range(2)],
+                    dtype=np.int64).reshape(2, 2, len(rows), len(cols), 4)
+
+
+def bn_and_pad(x):
+    out = np.pad(x, [(0, 0), (0, 0), (1, 1), (1, 1)])
+    out[:, :, [0, -1], :] = PADV[None, :, None, None]
+    out[:, :, :, [0, -1]] = PADV[None, :, None, None]
+    return out
+
+
+sc_nodes = [N('Pad', ['x', 'pads'], ['p0'])]
+sc_inits = [const_i64('pads', [0, 0, 1, 1, 0, 0, 1, 1])]
+for sc_n, (sc_rows, sc_cols) in enumerate((([0], range(7)), ([5], range(7)),
+                                          (range(6), [0]), (range(6), [6]))):
+    sc_idx = border(6, 7, list(sc_rows), list(sc_cols))
+    sc_upd = np.broadcast_to(PADV[None, :, None, None],
+                             sc_idx.shape[:-1]).astype(np.float32)
+    sc_nodes.append(N('ScatterND', ['p%d' % sc_n, 'i%d' % sc_n, 'u%d' % sc_n],
+                      ['y' if sc_n == 3 else 'p%d' % (sc_n + 1)]))
+    sc_inits += [const_i64('i%d' % sc_n, sc_idx), const_f32('u%d' % sc_n, sc_upd)]
+case('scatternd_border_chain', 13, (2, 2, 4, 5), sc_nodes, sc_inits, bn_and_pad)
+
 # Resize: each axis a fixed [out, in] interpolation matrix (the ONNX
 # reference's taps, edge indices clamped).
 def resize_matrix(n, m, scale, mode, coord, nearest='round_prefer_floor',

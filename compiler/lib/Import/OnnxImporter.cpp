@@ -175,9 +175,16 @@ private:
                    cast<RankedTensorType>(v->getType()).getShape().end());
     return o;
   }
+  /// Whether input `i` is known at import: a host value, or a small
+  /// initializer (also when an earlier node took it as a weight: DBB's pad
+  /// value is computed from the statistics of the BN that uses them).
   bool isHost(int i) {
-    return i < node->input_size() && !values.count(node->input(i)) &&
-           host(node->input(i));
+    if (i >= node->input_size())
+      return false;
+    auto it = values.find(node->input(i));
+    if (it != values.end() && !it->second.getDefiningOp<ConstantOp>())
+      return false;
+    return host(node->input(i));
   }
 
   // Definitions.
@@ -309,6 +316,14 @@ private:
   LogicalResult importHostOnly();
   LogicalResult importResize();
   LogicalResult importEinsum();
+  LogicalResult importScatterND();
+  /// A ScatterND result on activations as `base * keep + put`, so that a
+  /// chain of them composes into one.
+  struct ScatterChain {
+    Value base;
+    HostTensor keep, put;
+  };
+  llvm::StringMap<ScatterChain> scatterChains;
 
   /// Ops the importer builds from others.
   Value clamp(Value x, float lo, float hi) {
@@ -663,6 +678,30 @@ FailureOr<Value> Importer::value(StringRef name) {
 const HostTensor *Importer::host(StringRef name) {
   if (auto it = hosts.find(name); it != hosts.end())
     return &it->second;
+  // A small weight an earlier node took (its protobuf buffer now belongs
+  // to the constant): read it back from the constant.
+  if (auto it = values.find(name); it != values.end()) {
+    auto c = it->second.getDefiningOp<ConstantOp>();
+    auto type = cast<RankedTensorType>(it->second.getType());
+    if (!c || type.getNumElements() > 4096 || !type.getElementType().isF32())
+      return nullptr;
+    HostTensor h;
+    h.isFloat = true;
+    h.shape.assign(type.getShape().begin(), type.getShape().end());
+    if (auto dense = dyn_cast<DenseElementsAttr>(c.getValue())) {
+      auto v = dense.getValues<float>();
+      h.floats.assign(v.begin(), v.end());
+    } else if (auto res =
+                   dyn_cast<DenseF32ResourceElementsAttr>(c.getValue())) {
+      auto data = res.tryGetAsArrayRef();
+      if (!data)
+        return nullptr;
+      h.floats.assign(data->begin(), data->end());
+    } else {
+      return nullptr;
+    }
+    return &(hosts[name] = std::move(h));
+  }
   auto it = initializers.find(name);
   if (it == initializers.end())
     return nullptr;
@@ -681,9 +720,8 @@ const HostTensor *Importer::host(StringRef name) {
 FailureOr<const HostTensor *> Importer::hostInput(int i, StringRef what) {
   if (i >= node->input_size() || node->input(i).empty())
     return nodeError() << "missing " << what, failure();
-  if (!values.count(node->input(i)))
-    if (const HostTensor *h = host(node->input(i)))
-      return h;
+  if (isHost(i))
+    return host(node->input(i));
   if (badInitializers.count(node->input(i)))
     return failure(); // Reported when it was decoded.
   return nodeError() << what << " '" << node->input(i)
@@ -962,6 +1000,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
     return importResize();
   if (op == "Einsum")
     return importEinsum();
+  if (op == "ScatterND")
+    return importScatterND();
   if (op == "Equal" || op == "Less" || op == "Greater" || op == "LessOrEqual" ||
       op == "GreaterOrEqual" || op == "Mod" || op == "And" || op == "Or" ||
       op == "Xor" || op == "Not")
@@ -1751,10 +1791,24 @@ LogicalResult Importer::importGelu() {
 
 LogicalResult Importer::importUnary() {
   StringRef op = node->op_type();
-  if (isHost(0) && (op == "Neg" || op == "Abs")) {
+  // On known values (BN statistics feeding DBB's pad value): evaluated
+  // in double and rounded once, which equals float arithmetic for these.
+  if (isHost(0) && (op == "Neg" || op == "Abs" || op == "Sqrt" ||
+                    op == "Reciprocal" || op == "Relu")) {
     HostTensor h = *host(node->input(0));
-    for (int64_t i = 0; i < h.numel(); ++i)
-      h.set(i, op == "Neg" ? -h.at(i) : std::fabs(h.at(i)));
+    if (!h.isFloat && (op == "Sqrt" || op == "Reciprocal")) {
+      h.isFloat = true;
+      h.floats.assign(h.ints.begin(), h.ints.end());
+      h.ints.clear();
+    }
+    for (int64_t i = 0; i < h.numel(); ++i) {
+      double v = h.at(i);
+      h.set(i, op == "Neg"    ? -v
+               : op == "Abs"  ? std::fabs(v)
+               : op == "Sqrt" ? std::sqrt(v)
+               : op == "Relu" ? std::max(v, 0.0)
+                              : 1.0 / v);
+    }
     return defineHost(std::move(h));
   }
   auto x = input(0);
@@ -2157,6 +2211,227 @@ LogicalResult Importer::importExpand() {
     return define(x->value);
   // x + 0 broadcast: exact.
   return define(make<AddOp>(x->value, *constantOf((*target)->ints, 0)));
+}
+
+/// `h` with every axis along which it does not vary cut to size 1, so a
+/// constant that is the same for every image of a batch broadcasts.
+static HostTensor shrinkUniformAxes(HostTensor h) {
+  for (size_t d = 0; d < h.shape.size(); ++d) {
+    if (h.shape[d] == 1)
+      continue;
+    SmallVector<int64_t> strides = computeStrides(h.shape);
+    bool uniform = true;
+    for (int64_t i = 0; i < h.numel() && uniform; ++i) {
+      int64_t first = i - (i / strides[d] % h.shape[d]) * strides[d];
+      uniform = h.at(i) == h.at(first);
+    }
+    if (!uniform)
+      continue;
+    HostTensor out;
+    out.isFloat = h.isFloat;
+    out.shape = h.shape;
+    out.shape[d] = 1;
+    out.resize();
+    SmallVector<int64_t> outStrides = computeStrides(out.shape);
+    forEachIndex(out.shape, [&](int64_t i, ArrayRef<int64_t> idx) {
+      int64_t src = 0;
+      for (size_t k = 0; k < idx.size(); ++k)
+        src += idx[k] * strides[k];
+      out.set(i, h.at(src));
+    });
+    h = std::move(out);
+  }
+  return h;
+}
+
+/// ScatterND (opsets 11-18) with indices known at import. On known data
+/// and updates it is evaluated. On activations each index tuple selects a
+/// slice of `data` of the trailing dims; with `reduction` none the result
+/// is `data * K + U` (K zero where written, U the updates there), with add
+/// `data + U`, mul `data * M`, max/min `maximum/minimum(data, X)` (the
+/// neutral value elsewhere): exact for finite data. PyTorch's in-place
+/// border writes on a zero pad (DBB's BNAndPadLayer) chain four of them;
+/// the chain composes, and since the pad border is zero, K drops:
+/// `pad(x) + U`, a per-channel constant map the DBB folds take. Updates
+/// that are activations must fill a box (slice assignment): they are
+/// padded into place.
+LogicalResult Importer::importScatterND() {
+  auto idx = hostInput(1, "indices");
+  if (failed(idx))
+    return failure();
+  auto data = operand(0), updates = operand(2);
+  if (failed(data) || failed(updates))
+    return failure();
+  std::string reduction = strAttr("reduction", "none");
+  if (reduction != "none" &&
+      !(opset >= 16 && (reduction == "add" || reduction == "mul")) &&
+      !(opset >= 18 && (reduction == "max" || reduction == "min")))
+    return nodeError() << "reduction '" << reduction
+                       << "' is not defined at opset " << opset;
+  ArrayRef<int64_t> ds = data->shape, is = (*idx)->shape;
+  int64_t r = ds.size(), q = is.size();
+  if (q < 1 || is.back() < 1 || is.back() > r)
+    return nodeError() << "indices of shape " << formatShape(is)
+                       << " do not index data of rank " << r;
+  int64_t k = is.back();
+  SmallVector<int64_t> us(is.begin(), is.end() - 1);
+  us.append(ds.begin() + k, ds.end());
+  if (ArrayRef<int64_t>(us) != ArrayRef<int64_t>(updates->shape))
+    return nodeError() << "updates of shape " << formatShape(updates->shape)
+                       << " do not match " << formatShape(us);
+  int64_t slice = computeProduct(ds.drop_front(k));
+  int64_t tuples = computeProduct(is.drop_back());
+  SmallVector<int64_t> strides = computeStrides(ds);
+  std::vector<int64_t> offsets;
+  for (int64_t t = 0; t < tuples; ++t) {
+    int64_t off = 0;
+    for (int64_t j = 0; j < k; ++j) {
+      int64_t v = (*idx)->ints[t * k + j];
+      if (v < -ds[j] || v >= ds[j])
+        return nodeError() << "index " << v << " is out of range for dim " << j
+                           << " of size " << ds[j];
+      off += (v < 0 ? v + ds[j] : v) * strides[j];
+    }
+    offsets.push_back(off);
+  }
+  if (reduction == "none") {
+    std::vector<int64_t> sorted = offsets;
+    llvm::sort(sorted);
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+      return nodeError() << "indices repeat a position (the result is "
+                            "undefined without a reduction)";
+  }
+  auto apply = [&](double acc, double u) {
+    if (reduction == "add")
+      return acc + u;
+    if (reduction == "mul")
+      return acc * u;
+    if (reduction == "max")
+      return std::max(acc, u);
+    if (reduction == "min")
+      return std::min(acc, u);
+    return u;
+  };
+  if (data->host && updates->host) {
+    if (failed(checkHostShape(ds)))
+      return failure();
+    HostTensor out = *data->host;
+    out.isFloat = data->host->isFloat;
+    for (int64_t t = 0; t < tuples; ++t)
+      for (int64_t e = 0; e < slice; ++e)
+        out.set(offsets[t] + e, apply(out.at(offsets[t] + e),
+                                      updates->host->at(t * slice + e)));
+    return defineHost(std::move(out));
+  }
+  if (failed(checkHostShape(ds)))
+    return failure();
+  auto dv = input(0);
+  if (failed(dv))
+    return failure();
+  double neutral = reduction == "mul"   ? 1.0
+                   : reduction == "max" ? -INFINITY
+                   : reduction == "min" ? INFINITY
+                                        : 0.0;
+  HostTensor keep, put;
+  keep.isFloat = put.isFloat = true;
+  keep.shape = put.shape = SmallVector<int64_t>(ds);
+  keep.resize();
+  put.resize();
+  std::fill(keep.floats.begin(), keep.floats.end(), 1.0f);
+  std::fill(put.floats.begin(), put.floats.end(), (float)neutral);
+  for (int64_t t = 0; t < tuples; ++t)
+    for (int64_t e = 0; e < slice; ++e) {
+      keep.floats[offsets[t] + e] = 0.0f;
+      if (updates->host) {
+        float &p = put.floats[offsets[t] + e];
+        p = apply(p, updates->host->at(t * slice + e));
+      }
+    }
+  // The value that reaches the data's positions.
+  Value placed;
+  if (updates->host) {
+    // Compose with the scatter this one writes into (the chain of in-place
+    // border writes): keep' = keep0 * keep, put' = put0 * keep + put.
+    if (reduction == "none") {
+      if (auto it = scatterChains.find(node->input(0));
+          it != scatterChains.end()) {
+        const ScatterChain &prev = it->second;
+        for (int64_t i = 0; i < keep.numel(); ++i) {
+          put.floats[i] += prev.put.floats[i] * keep.floats[i];
+          keep.floats[i] *= prev.keep.floats[i];
+        }
+        *dv = prev.base;
+      }
+      scatterChains[node->output(0)] = {*dv, keep, put};
+    }
+    placed = constant(shrinkUniformAxes(put), "");
+  } else {
+    // Activations: the written positions must be a box, in row-major order
+    // (what slice assignment exports).
+    SmallVector<int64_t> lo(k), hi(k);
+    for (int64_t j = 0; j < k; ++j) {
+      lo[j] = INT64_MAX;
+      hi[j] = INT64_MIN;
+    }
+    for (int64_t t = 0; t < tuples; ++t)
+      for (int64_t j = 0; j < k; ++j) {
+        int64_t v = offsets[t] / strides[j] % ds[j];
+        lo[j] = std::min(lo[j], v);
+        hi[j] = std::max(hi[j], v + 1);
+      }
+    SmallVector<int64_t> box;
+    for (int64_t j = 0; j < k; ++j)
+      box.push_back(hi[j] - lo[j]);
+    bool isBox = computeProduct(box) == tuples;
+    SmallVector<int64_t> boxStrides = computeStrides(box);
+    for (int64_t t = 0; t < tuples && isBox; ++t) {
+      int64_t at = 0;
+      for (int64_t j = 0; j < k; ++j)
+        at += (offsets[t] / strides[j] % ds[j] - lo[j]) * boxStrides[j];
+      isBox = at == t;
+    }
+    if (!isBox)
+      return nodeError() << "updates computed from activations must fill a "
+                            "box of positions in order (slice assignment)";
+    auto uv = input(2);
+    if (failed(uv))
+      return failure();
+    SmallVector<int64_t> shaped(box);
+    shaped.append(ds.begin() + k, ds.end());
+    SmallVector<int64_t> pads(2 * r, 0);
+    for (int64_t j = 0; j < k; ++j) {
+      pads[j] = lo[j];
+      pads[r + j] = ds[j] - hi[j];
+    }
+    placed = *make<PadOp>(reshape(*uv, shaped), b.getDenseI64ArrayAttr(pads),
+                          b.getF32FloatAttr(neutral));
+  }
+  Value d = *dv;
+  if (reduction == "add")
+    return define(make<AddOp>(d, placed));
+  if (reduction == "mul")
+    return define(make<MulOp>(d, placed));
+  if (reduction == "max")
+    return define(make<MaximumOp>(d, placed));
+  if (reduction == "min")
+    return define(make<MinimumOp>(d, placed));
+  // A zero pad that is written only on its border needs no keep mask.
+  bool keepNeeded = true;
+  if (auto pad = d.getDefiningOp<PadOp>(); pad && pad.getValue().isZero()) {
+    ArrayRef<int64_t> p = pad.getPads();
+    keepNeeded = false;
+    forEachIndex(ds, [&](int64_t i, ArrayRef<int64_t> at) {
+      if (keep.floats[i] != 0.0f)
+        return;
+      bool interior = true;
+      for (int64_t j = 0; j < r; ++j)
+        interior &= at[j] >= p[j] && at[j] < ds[j] - p[r + j];
+      keepNeeded |= interior;
+    });
+  }
+  if (keepNeeded)
+    d = *make<MulOp>(d, constant(shrinkUniformAxes(keep), ""));
+  return define(make<AddOp>(d, placed));
 }
 
 /// Comparisons, logic and Mod: shape arithmetic, evaluated at import.
