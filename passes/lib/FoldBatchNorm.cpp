@@ -144,7 +144,8 @@ struct FoldAffineIntoProducer : OpRewritePattern<ChannelAffineOp> {
       return rewriter.notifyMatchFailure(op, "input is not a conv or fc");
     if (!def->hasOneUse())
       return rewriter.notifyMatchFailure(op, "the producer has other uses");
-    int64_t channelAxis = isa<Conv2dOp>(def) ? 1 : shapeOf(op.getInput()).size() - 1;
+    int64_t channelAxis =
+        isa<Conv2dOp>(def) ? 1 : shapeOf(op.getInput()).size() - 1;
     if ((int64_t)op.getAxis() != channelAxis)
       return rewriter.notifyMatchFailure(op, "not along the output channels");
     auto a = affineOf(op);
@@ -158,7 +159,8 @@ struct FoldAffineIntoProducer : OpRewritePattern<ChannelAffineOp> {
     for (int64_t i = 0; i < o; ++i) {
       for (int64_t j = 0; j < per; ++j)
         w->data[i * per + j] *= a->scale[i];
-      bias.data[i] = (double)(b ? b->data[i] : 0.0f) * a->scale[i] + a->shift[i];
+      bias.data[i] =
+          (double)(b ? b->data[i] : 0.0f) * a->scale[i] + a->shift[i];
     }
     Location loc = foldedLoc(kFoldBatchNorm, def->getLoc(), {op.getLoc()});
     Value nw = createConstant(rewriter, loc, *w);
@@ -166,9 +168,9 @@ struct FoldAffineIntoProducer : OpRewritePattern<ChannelAffineOp> {
     Value input = def->getOperand(0);
     Operation *folded;
     if (auto conv = dyn_cast<Conv2dOp>(def))
-      folded = rewriter.create<Conv2dOp>(
-          loc, op.getType(), input, nw, nb, conv.getStrides(), conv.getPads(),
-          conv.getDilations(), conv.getGroups());
+      folded = rewriter.create<Conv2dOp>(loc, op.getType(), input, nw, nb,
+                                         conv.getStrides(), conv.getPads(),
+                                         conv.getDilations(), conv.getGroups());
     else
       folded = rewriter.create<FcOp>(loc, op.getType(), input, nw, nb);
     rewriter.replaceOp(op, folded->getResults());
@@ -258,47 +260,71 @@ struct FoldAffineIntoConsumers : OpRewritePattern<ChannelAffineOp> {
 /// RepMLPNet's fc3 BN behind its Reshape.
 struct HoistAffineAboveView : OpRewritePattern<ChannelAffineOp> {
   using OpRewritePattern::OpRewritePattern;
+
+  /// `a` on the input of `view` (a reshape or transpose) instead of its
+  /// output.
+  static std::optional<Affine> throughView(Operation *view, const Affine &a) {
+    if (isa<ReshapeOp>(view)) {
+      if (auto m = mapAxisThroughReshape(shapeOf(view->getResult(0)), a.axis,
+                                         shapeOf(view->getOperand(0))))
+        return a.repeated(m->first, m->second);
+      return std::nullopt;
+    }
+    return Affine{cast<TransposeOp>(view).getPerm()[a.axis], a.scale, a.shift};
+  }
+
   LogicalResult matchAndRewrite(ChannelAffineOp op,
                                 PatternRewriter &rewriter) const override {
     Operation *view = op.getInput().getDefiningOp();
     if (!isa_and_nonnull<ReshapeOp, TransposeOp>(view) || !view->hasOneUse())
       return rewriter.notifyMatchFailure(op, "input is no single-use view");
-    Value y = view->getOperand(0);
-    Operation *def = y.getDefiningOp();
-    if (!def || !def->hasOneUse())
-      return rewriter.notifyMatchFailure(op, "the view's input has other uses");
-    // An add of a constant to an affine: the affines meet above it.
-    std::optional<int64_t> channelAxis;
-    if (isa<Conv2dOp>(def))
-      channelAxis = 1;
-    else if (isa<FcOp>(def))
-      channelAxis = shapeOf(y).size() - 1;
-    else if (auto add = dyn_cast<AddOp>(def))
-      for (Value v : {add.getLhs(), add.getRhs()})
-        if (auto inner = v.getDefiningOp<ChannelAffineOp>())
-          if (constantTensor(add.getLhs() == v ? add.getRhs() : add.getLhs()))
-            channelAxis = inner.getAxis();
-    if (!channelAxis)
-      return rewriter.notifyMatchFailure(
-          op, "the view reads no conv, fc or affine-plus-constant");
     auto a = affineOf(op);
     if (!a)
       return rewriter.notifyMatchFailure(op, "parameters are not constants");
-    std::optional<Affine> up;
-    if (isa<ReshapeOp>(view)) {
-      if (auto m = mapAxisThroughReshape(shapeOf(op.getInput()), a->axis,
-                                         shapeOf(y)))
-        up = a->repeated(m->first, m->second);
-    } else {
-      up = Affine{cast<TransposeOp>(view).getPerm()[a->axis], a->scale,
-                  a->shift};
+    // Follow single-use views (an unfold-to-conv's reshape and transpose)
+    // down to what produces them; hoist one view at a time.
+    std::optional<Affine> first;
+    Affine cur = *a;
+    for (Operation *v = view;;) {
+      std::optional<Affine> up = throughView(v, cur);
+      if (!up)
+        return rewriter.notifyMatchFailure(
+            op, "the channels do not map onto the producer's output channels");
+      if (!first)
+        first = up;
+      cur = *up;
+      Value y = v->getOperand(0);
+      Operation *def = y.getDefiningOp();
+      if (!def || !def->hasOneUse())
+        return rewriter.notifyMatchFailure(op,
+                                           "the view's input has other uses");
+      if (isa<ReshapeOp, TransposeOp>(def)) {
+        v = def;
+        continue;
+      }
+      // An add of a constant to an affine: the affines meet above it.
+      std::optional<int64_t> channelAxis;
+      if (isa<Conv2dOp>(def))
+        channelAxis = 1;
+      else if (isa<FcOp>(def))
+        channelAxis = shapeOf(y).size() - 1;
+      else if (auto add = dyn_cast<AddOp>(def))
+        for (Value w : {add.getLhs(), add.getRhs()})
+          if (auto inner = w.getDefiningOp<ChannelAffineOp>())
+            if (constantTensor(add.getLhs() == w ? add.getRhs() : add.getLhs()))
+              channelAxis = inner.getAxis();
+      if (!channelAxis)
+        return rewriter.notifyMatchFailure(
+            op, "the view reads no conv, fc or affine-plus-constant");
+      if (cur.axis != *channelAxis)
+        return rewriter.notifyMatchFailure(
+            op, "the channels do not map onto the producer's output channels");
+      break;
     }
-    if (!up || up->axis != *channelAxis)
-      return rewriter.notifyMatchFailure(
-          op, "the channels do not map onto the producer's output channels");
+    Value y = view->getOperand(0);
     rewriter.setInsertionPoint(view);
-    Value moved = createAffine(rewriter, op.getLoc(), y, up->scale, up->shift,
-                               up->axis);
+    Value moved = createAffine(rewriter, op.getLoc(), y, first->scale,
+                               first->shift, first->axis);
     IRMapping map;
     map.map(y, moved);
     rewriter.setInsertionPoint(op);
@@ -413,9 +439,9 @@ struct DistributeAffineOverConstantAdd : OpRewritePattern<ChannelAffineOp> {
     forEachIndex(shape, [&](int64_t i, ArrayRef<int64_t> idx) {
       scaled.data[i] *= a->scale[idx[a->axis]];
     });
-    Value y = rewriter.create<ChannelAffineOp>(
-        op.getLoc(), op.getType(), u, op.getScale(), op.getShift(),
-        op.getAxisAttr());
+    Value y = rewriter.create<ChannelAffineOp>(op.getLoc(), op.getType(), u,
+                                               op.getScale(), op.getShift(),
+                                               op.getAxisAttr());
     rewriter.replaceOpWithNewOp<AddOp>(
         op, op.getType(), y, createConstant(rewriter, add.getLoc(), scaled));
     return success();
@@ -445,10 +471,10 @@ struct SplitLayerNormAffine : OpRewritePattern<LayerNormOp> {
         llvm::all_of(b->data, [](float v) { return v == 0; }))
       return rewriter.notifyMatchFailure(op, "no affine left");
     Affine a{rank - 1, g->data, b->data};
-    bool forward = !op->use_empty() &&
-                   llvm::all_of(op->getUses(), [&](OpOperand &use) {
-                     return absorbs(use, a);
-                   });
+    bool forward =
+        !op->use_empty() && llvm::all_of(op->getUses(), [&](OpOperand &use) {
+          return absorbs(use, a);
+        });
     if (!forward)
       return rewriter.notifyMatchFailure(
           op, "a use reaches no fc that can take its affine");
@@ -459,8 +485,8 @@ struct SplitLayerNormAffine : OpRewritePattern<LayerNormOp> {
         loc, op.getType(), op.getInput(), createConstant(rewriter, loc, ones),
         createConstant(rewriter, loc, zeros), op.getAxisAttr(),
         op.getEpsilonAttr());
-    rewriter.replaceOp(op, createAffine(rewriter, loc, plain, g->data,
-                                        b->data, rank - 1));
+    rewriter.replaceOp(
+        op, createAffine(rewriter, loc, plain, g->data, b->data, rank - 1));
     return success();
   }
 };

@@ -23,6 +23,7 @@ void rep::buildReparameterizePipeline(OpPassManager &pm,
   for (int round = 0; round < 2; ++round) {
     f.addPass(createFoldConstants());
     f.addPass(createNormalizeLinear());
+    f.addPass(createFoldUnfoldIntoConv({options.force}));
     f.addPass(createSimplifyViews());
     f.addPass(createFoldBatchNorm());
     f.addPass(createMergeSequential({options.force}));

@@ -1,7 +1,12 @@
-"""unfold_model.py OUT_DIR: a RaftMLP-style cross-scale embedding (nn.Unfold
-4x4/s4 and 8x8/s4 with padding 2, concatenated, one Linear) on an odd
-16x20 input, exported by torch 1.13 (opset 13): Unfold becomes Pad, Range,
-Gather and Shape chains. Writes cs.onnx, x.npy and PyTorch's y.npy."""
+"""unfold_model.py OUT_DIR: fc layers over nn.Unfold patches, exported by
+torch 1.13 (opset 13): Unfold becomes Pad, Range, Gather and Shape chains.
+Writes NAME.onnx, NAME.x.npy and PyTorch's NAME.y.npy for
+- cs: RaftMLP's cross-scale embedding (Unfold 4x4/s4 and 8x8/s4 with
+  padding 2, concatenated, one Linear) on an odd 16x20 input;
+- s2: one 3x3/s2 unfold with padding 1 on a 7x9 input (odd grid);
+- dilated: a 3x3 unfold with dilation 2 (a 5x5 window with holes: the
+  conv would cost more than the fc);
+- pixels: a 1x1 unfold (the fc is already a 1x1 conv)."""
 import os
 import sys
 
@@ -9,22 +14,32 @@ import numpy as np
 import torch
 
 
-class CrossScale(torch.nn.Module):
-    def __init__(self, c=3, dim=16):
+class PatchFc(torch.nn.Module):
+    def __init__(self, unfolds, c=3, dim=16):
         super().__init__()
-        self.u4 = torch.nn.Unfold(4, stride=4)
-        self.u8 = torch.nn.Unfold(8, stride=4, padding=2)
-        self.fc = torch.nn.Linear(c * 16 + c * 64, dim)
+        self.unfolds = torch.nn.ModuleList(
+            torch.nn.Unfold(k, stride=s, padding=p, dilation=d)
+            for k, s, p, d in unfolds)
+        self.fc = torch.nn.Linear(sum(c * k * k for k, _, _, _ in unfolds), dim)
 
     def forward(self, x):
-        return self.fc(torch.cat([self.u4(x), self.u8(x)], dim=1).transpose(1, 2))
+        return self.fc(torch.cat([u(x) for u in self.unfolds], dim=1)
+                       .transpose(1, 2))
 
+
+CASES = {
+    'cs': ([(4, 4, 0, 1), (8, 4, 2, 1)], (2, 3, 16, 20)),
+    's2': ([(3, 2, 1, 1)], (2, 3, 7, 9)),
+    'dilated': ([(3, 1, 2, 2)], (2, 3, 7, 7)),
+    'pixels': ([(1, 1, 0, 1)], (2, 3, 5, 5)),
+}
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 torch.manual_seed(0)
-m = CrossScale().eval()
-x = torch.randn(2, 3, 16, 20)
-torch.onnx.export(m, x, os.path.join(out, 'cs.onnx'), opset_version=13)
-np.save(os.path.join(out, 'x.npy'), x.numpy())
-np.save(os.path.join(out, 'y.npy'), m(x).detach().numpy())
+for name, (unfolds, shape) in CASES.items():
+    m = PatchFc(unfolds).eval()
+    x = torch.randn(*shape)
+    torch.onnx.export(m, x, os.path.join(out, name + '.onnx'), opset_version=13)
+    np.save(os.path.join(out, name + '.x.npy'), x.numpy())
+    np.save(os.path.join(out, name + '.y.npy'), m(x).detach().numpy())

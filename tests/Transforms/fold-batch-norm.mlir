@@ -2,7 +2,7 @@
 // RUN: rep-opt %s -rep-fold-batch-norm -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
 // Numerically: every case, through the whole pipeline, within 1e-5.
 // RUN: repc %s --verify --tolerance=1e-5 | FileCheck %s --check-prefix=NUM
-// NUM-COUNT-9: verify @
+// NUM-COUNT-10: verify @
 
 // An affine after a grouped stride-2 conv scales its rows and becomes its
 // bias: W' = s W, b' = s b + t. The conv keeps both names.
@@ -191,4 +191,26 @@ func.func @layer_norm_into_fc(%x: tensor<2x5x3xf32>) -> (tensor<2x5x2xf32>, tens
   %wt = rep.constant dense<[[1.0, 0.5, 0.0, -1.0, 2.0], [0.0, 1.0, 1.0, 1.0, 0.0], [0.5, 0.5, 0.5, 0.5, 0.5], [2.0, 0.0, -1.0, 0.0, 1.0]]> : tensor<4x5xf32>
   %u = rep.fc %tt, %wt : (tensor<2x3x5xf32>, tensor<4x5xf32>) -> tensor<2x3x4xf32>
   return %y, %z, %u : tensor<2x5x2xf32>, tensor<2x5x3xf32>, tensor<2x3x4xf32>
+}
+
+// -----
+
+// An affine behind two single-use views (the [N, L, C] view of a conv an
+// unfold became, with the Linear's bias after it) climbs them one at a
+// time and folds into the conv: channel c of the view is the conv's
+// channel c.
+// CHECK-LABEL: func @affine_through_two_views
+// CHECK: %[[C:.*]] = rep.conv2d %arg0, %{{.*}}, %{{.*}} {{.*}} -> tensor<1x2x3x3xf32>
+// CHECK-NEXT: %[[R:.*]] = rep.reshape %[[C]]
+// CHECK-NEXT: %[[T:.*]] = rep.transpose %[[R]]
+// CHECK-NEXT: return %[[T]]
+func.func @affine_through_two_views(%x: tensor<1x3x5x5xf32>) -> tensor<1x9x2xf32> {
+  %w = rep.constant dense<0.5> : tensor<2x3x3x3xf32>
+  %s = rep.constant dense<[2.0, -1.0]> : tensor<2xf32>
+  %t = rep.constant dense<[0.5, 1.0]> : tensor<2xf32>
+  %c = rep.conv2d %x, %w {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x3x5x5xf32>, tensor<2x3x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %r = rep.reshape %c {shape = array<i64: 1, 2, 9>} : (tensor<1x2x3x3xf32>) -> tensor<1x2x9xf32>
+  %v = rep.transpose %r {perm = array<i64: 0, 2, 1>} : (tensor<1x2x9xf32>) -> tensor<1x9x2xf32>
+  %y = rep.channel_affine %v, %s, %t {axis = 2 : i64} : (tensor<1x9x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x9x2xf32>
+  return %y : tensor<1x9x2xf32>
 }

@@ -66,6 +66,8 @@ void populateMergeParallelBranchesPatterns(RewritePatternSet &patterns,
                                            bool force);
 void populateMergeSequentialPatterns(RewritePatternSet &patterns, bool force);
 void populateInjectLocalityPatterns(RewritePatternSet &patterns, bool force);
+void populateFoldUnfoldIntoConvPatterns(RewritePatternSet &patterns,
+                                        bool force);
 void populateFusePadIntoProducersPatterns(RewritePatternSet &patterns);
 void populateFuseElementwisePatterns(RewritePatternSet &patterns);
 void populateCopyToLinalgPatterns(RewritePatternSet &patterns);

@@ -125,8 +125,9 @@ def FoldBatchNorm : Pass<"rep-fold-batch-norm", "func::FuncOp"> {
       views (reshape, transpose, flatten, slice), global average pooling or
       a mean over other axes. A conv with zero padding takes it only when
       the shift is zero: at the border the shift would be missing.
-    - through a view above it, when the view reads a conv or fc and the
-      channel mapping allows it (RepMLPNet's `fc3` BN behind a Reshape:
+    - through a chain of single-use views above it, one view at a time,
+      when the chain reads a conv or fc and the channel mapping allows it
+      (an unfold-to-conv's `[N, L, C]` view; RepMLPNet's `fc3` BN behind a Reshape:
       BN over S channels of `(N', S, h, w)` is an affine over the `S*h*w`
       channels of `(N', S*h*w, 1, 1)`, each value repeated `h*w` times).
     - A `layer_norm` over the last axis ends in the affine `* g + b` per
@@ -247,6 +248,45 @@ def InjectLocality : Pass<"rep-inject-locality", "func::FuncOp"> {
   let options = [
     Option<"force", "force", "bool", /*default=*/"false",
            "Inject even when it raises the FC's params">,
+  ];
+  let dependentDialects = ["::mlir::rep::RepDialect"];
+}
+
+def FoldUnfoldIntoConv : Pass<"rep-fold-unfold-into-conv", "func::FuncOp"> {
+  let summary = "An fc over patches gathered from one map is a conv (RaftMLP's cross-scale embedding)";
+  let description = [{
+    `nn.Unfold` exports as slices, pads and concats (the Gather chains the
+    importer unrolls); an fc over its patches, `[N, L, F]` with `F` the
+    patch features, computes a conv when every feature reads one fixed
+    offset `(c, dy, dx)` from each output position of an `oh x ow` grid
+    with strides `(sy, sx)`, and a zero exactly where that offset leaves
+    the map (zero padding). The pass traces the gather by running it on
+    the source's element indices, finds the grid, checks every element,
+    and places each fc column at its tap of one `kh x kw` kernel spanning
+    all taps; columns on the same tap add. Several unfolds concatenated
+    (RaftMLP: 4x4/s4 and 8x8/s4 pad 2) become one kernel with the smaller
+    windows inside the larger, as ACNet's merge. Refused when the conv
+    would cost more FLOPs than the fc (unless `force`) and for 1x1 patches
+    (the fc is already that conv).
+
+    ```mlir
+    %p = rep.pad %x {pads = array<i64: 0, 0, 2, 2, 0, 0, 2, 2>, ...}
+    %r0 = rep.slice %p {starts = array<i64: 0, 0, 0, 0>, sizes = array<i64: 2, 3, 1, 44>, ...}
+    ...
+    %u = rep.concat %a, %b {axis = 2 : i64} : (...) -> tensor<2x100x240xf32>
+    %y = rep.fc %u, %w, %bias : (tensor<2x100x240xf32>, tensor<16x240xf32>, ...) -> tensor<2x100x16xf32>
+    ```
+    becomes
+    ```mlir
+    %c = rep.conv2d %x, %k, %bias {pads = array<i64: 2, 2, 2, 2>, strides = array<i64: 4, 4>, ...}
+         : (tensor<2x3x40x40xf32>, tensor<16x3x8x8xf32>, ...) -> tensor<2x16x10x10xf32>
+    %r = rep.reshape %c {shape = array<i64: 2, 16, 100>}
+    %y = rep.transpose %r {perm = array<i64: 0, 2, 1>} : (...) -> tensor<2x100x16xf32>
+    ```
+  }];
+  let options = [
+    Option<"force", "force", "bool", /*default=*/"false",
+           "Fold even when the conv costs more FLOPs than the fc">,
   ];
   let dependentDialects = ["::mlir::rep::RepDialect"];
 }
