@@ -34,6 +34,27 @@ int64_t mlir::rep::opFlops(Operation *op) {
   return 0;
 }
 
+/// A layer with weights: a matmul between two activations (attention)
+/// is counted with the other ops, not as an fc.
+static bool hasConstantOperand(Operation *op) {
+  return llvm::any_of(op->getOperands(), [](Value v) {
+    return isa_and_nonnull<ConstantOp>(v.getDefiningOp());
+  });
+}
+
+/// An affine with one scale and one shift for every channel is scalar
+/// arithmetic (an attention scale, HardSwish's x / 6 + 0.5), not a norm.
+static bool isScalarAffine(Operation *op) {
+  auto affine = cast<ChannelAffineOp>(op);
+  for (Value v : {affine.getScale(), affine.getShift()}) {
+    auto c = v.getDefiningOp<ConstantOp>();
+    auto dense = c ? dyn_cast<DenseElementsAttr>(c.getValue()) : nullptr;
+    if (!dense || !dense.isSplat())
+      return false;
+  }
+  return true;
+}
+
 GraphStats mlir::rep::computeStats(func::FuncOp func) {
   GraphStats s;
   func.walk([&](Operation *op) {
@@ -42,9 +63,10 @@ GraphStats mlir::rep::computeStats(func::FuncOp func) {
       s.params += numel(c.getOutput());
     else if (isa<Conv2dOp>(op))
       ++s.conv;
-    else if (isa<FcOp, MatmulOp>(op))
+    else if (isa<FcOp>(op) || (isa<MatmulOp>(op) && hasConstantOperand(op)))
       ++s.fc;
-    else if (isa<BatchNormOp, ChannelAffineOp>(op))
+    else if (isa<BatchNormOp>(op) ||
+             (isa<ChannelAffineOp>(op) && !isScalarAffine(op)))
       ++s.batchNorm;
     else if (isa<AddOp>(op))
       ++s.add;

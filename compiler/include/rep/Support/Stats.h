@@ -15,9 +15,11 @@
 namespace mlir::rep {
 
 /// The counts of DESIGN.md's `--emit=stats`: `conv` (every convolution),
-/// `fc` (fc and matmul), `batch_norm` (batch_norm and channel_affine left
-/// standalone), `add`, `other` (every other compute op; constants and views
-/// of weights are not ops), `params` (scalars held by constants) and
+/// `fc` (fc, and matmul by a weight), `batch_norm` (batch_norm and
+/// channel_affine left standalone, except scalar ones: one scale and shift
+/// for every channel), `add`, `other` (every other compute op, attention's
+/// matmuls between activations and scalar affines included; constants and
+/// views of weights are not ops), `params` (scalars held by constants) and
 /// `flops` (2 per multiply-add of conv, fc and matmul).
 struct GraphStats {
   int64_t conv = 0, fc = 0, batchNorm = 0, add = 0, other = 0;
