@@ -70,9 +70,8 @@ struct RaiseGelu : OpRewritePattern<MulOp> {
     for (auto [x, other] : {std::pair(inner.getLhs(), inner.getRhs()),
                             std::pair(inner.getRhs(), inner.getLhs())}) {
       AddOp add;
-      Value erfOut = matchCommutative(other.getDefiningOp(),
-                                      [](Value v) { return isScalar(v, 1.0); },
-                                      add);
+      Value erfOut = matchCommutative(
+          other.getDefiningOp(), [](Value v) { return isScalar(v, 1.0); }, add);
       auto erf = erfOut ? erfOut.getDefiningOp<ErfOp>() : ErfOp();
       if (!erf)
         continue;
@@ -85,9 +84,9 @@ struct RaiseGelu : OpRewritePattern<MulOp> {
                  (mul.getRhs() == x && isScalar(mul.getLhs(), M_SQRT1_2));
       if (!scaled || x.getType() != root.getType())
         continue;
-      Location loc = rewriter.getFusedLoc(
-          {scaleOp->getLoc(), erf.getLoc(), add.getLoc(), inner.getLoc(),
-           root.getLoc()});
+      Location loc =
+          rewriter.getFusedLoc({scaleOp->getLoc(), erf.getLoc(), add.getLoc(),
+                                inner.getLoc(), root.getLoc()});
       auto gelu = rewriter.create<GeluOp>(loc, x.getType(), x);
       rewriter.replaceOp(root, gelu);
       return success();
@@ -112,29 +111,47 @@ std::optional<int64_t> trailingAxis(ReduceMeanOp op) {
 
 /// ((x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps)) * gamma + beta
 ///   -> layer_norm(x, gamma, beta).
-struct RaiseLayerNorm : OpRewritePattern<AddOp> {
-  using OpRewritePattern::OpRewritePattern;
+/// The decomposed LayerNorm `(x - mean) / sqrt(var + eps) * gamma (+ beta)`
+/// rooted at the `+ beta` add, or at the `* gamma` mul when the export has
+/// no bias (timm's LayerNorm2d without bias, PoolFormerV2): beta is zero.
+template <typename RootOp> struct RaiseLayerNorm : OpRewritePattern<RootOp> {
+  using OpRewritePattern<RootOp>::OpRewritePattern;
 
-  LogicalResult matchAndRewrite(AddOp root,
+  LogicalResult matchAndRewrite(RootOp root,
                                 PatternRewriter &rewriter) const override {
-    for (auto [scaledVal, beta] : {std::pair(root.getLhs(), root.getRhs()),
-                                   std::pair(root.getRhs(), root.getLhs())}) {
-      auto scaled = scaledVal.getDefiningOp<MulOp>();
-      if (!scaled)
-        continue;
-      for (auto [normVal, gamma] :
-           {std::pair(scaled.getLhs(), scaled.getRhs()),
-            std::pair(scaled.getRhs(), scaled.getLhs())}) {
-        if (succeeded(raise(root, normVal.getDefiningOp<DivOp>(), scaled,
-                            gamma, beta, rewriter)))
+    if constexpr (std::is_same_v<RootOp, MulOp>) {
+      // A bias after it makes the add the root.
+      if (root->hasOneUse())
+        if (auto add = dyn_cast<AddOp>(*root->getUsers().begin()))
+          if (add.getLhs().template getDefiningOp<ConstantOp>() ||
+              add.getRhs().template getDefiningOp<ConstantOp>())
+            return rewriter.notifyMatchFailure(root, "a bias follows");
+      for (auto [normVal, gamma] : {std::pair(root.getLhs(), root.getRhs()),
+                                    std::pair(root.getRhs(), root.getLhs())})
+        if (succeeded(raise(root, normVal.template getDefiningOp<DivOp>(), root,
+                            gamma, Value(), rewriter)))
           return success();
+      return rewriter.notifyMatchFailure(root, "not normalized * gamma");
+    } else {
+      for (auto [scaledVal, beta] : {std::pair(root.getLhs(), root.getRhs()),
+                                     std::pair(root.getRhs(), root.getLhs())}) {
+        auto scaled = scaledVal.template getDefiningOp<MulOp>();
+        if (!scaled)
+          continue;
+        for (auto [normVal, gamma] :
+             {std::pair(scaled.getLhs(), scaled.getRhs()),
+              std::pair(scaled.getRhs(), scaled.getLhs())}) {
+          if (succeeded(raise(root, normVal.template getDefiningOp<DivOp>(),
+                              scaled, gamma, beta, rewriter)))
+            return success();
+        }
       }
+      return rewriter.notifyMatchFailure(root,
+                                         "not (normalized * gamma) + beta");
     }
-    return rewriter.notifyMatchFailure(root,
-                                       "not (normalized * gamma) + beta");
   }
 
-  LogicalResult raise(AddOp root, DivOp div, MulOp scaled, Value gamma,
+  LogicalResult raise(RootOp root, DivOp div, MulOp scaled, Value gamma,
                       Value beta, PatternRewriter &rewriter) const {
     if (!div)
       return failure();
@@ -168,27 +185,33 @@ struct RaiseLayerNorm : OpRewritePattern<AddOp> {
         return false;
       size_t lead = xType.getRank() - shape.size();
       for (size_t i = 0; i < shape.size(); ++i) {
-        int64_t want = lead + i >= (size_t)*axis ? normalized[lead + i - *axis]
-                                                 : 1;
+        int64_t want =
+            lead + i >= (size_t)*axis ? normalized[lead + i - *axis] : 1;
         if (shape[i] != want)
           return false;
       }
       return true;
     };
-    if (!fits(gamma) || !fits(beta) || root.getType() != xType)
+    if (!fits(gamma) || (beta && !fits(beta)) || root.getType() != xType)
       return rewriter.notifyMatchFailure(
           root, "gamma/beta are not constants over the normalized dims");
 
-    Location loc = rewriter.getFusedLoc(
-        {mean.getLoc(), centered.getLoc(), square.getLoc(), var.getLoc(),
-         addEps.getLoc(), sqrt.getLoc(), div.getLoc(), scaled.getLoc(),
-         root.getLoc()});
+    SmallVector<Location> locs = {
+        mean.getLoc(),   centered.getLoc(), square.getLoc(), var.getLoc(),
+        addEps.getLoc(), sqrt.getLoc(),     div.getLoc(),    scaled.getLoc()};
+    if (root.getOperation() != scaled.getOperation())
+      locs.push_back(root.getLoc());
+    Location loc = rewriter.getFusedLoc(locs);
     auto paramType = RankedTensorType::get(normalized, xType.getElementType());
+    if (!beta)
+      beta = rewriter.create<ConstantOp>(
+          loc, paramType,
+          DenseElementsAttr::get(paramType, rewriter.getF32FloatAttr(0.0f)));
     auto reshape = [&](Value p) -> Value {
       if (p.getType() == paramType)
         return p;
-      return rewriter.create<ReshapeOp>(p.getLoc(), paramType, p,
-                                        rewriter.getDenseI64ArrayAttr(normalized));
+      return rewriter.create<ReshapeOp>(
+          p.getLoc(), paramType, p, rewriter.getDenseI64ArrayAttr(normalized));
     };
     auto ln = rewriter.create<LayerNormOp>(
         loc, xType, x, reshape(gamma), reshape(beta),
@@ -218,5 +241,6 @@ void mlir::rep::populateRaiseGeluPatterns(RewritePatternSet &patterns) {
 }
 
 void mlir::rep::populateRaiseLayerNormPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseLayerNorm>(patterns.getContext());
+  patterns.add<RaiseLayerNorm<AddOp>, RaiseLayerNorm<MulOp>>(
+      patterns.getContext());
 }

@@ -90,6 +90,31 @@ func.func @layer_norm(%x: tensor<2x5x8xf32>) -> tensor<2x5x8xf32> {
 
 // -----
 
+// Without a bias (timm's LayerNorm2d(bias=False), PoolFormerV2) the chain
+// ends at the `* gamma`: a layer_norm with a zero bias, its location the
+// eight nodes.
+// CHECK-LABEL: func @layer_norm_no_bias
+// CHECK-DAG: %[[G:.*]] = rep.constant dense<{{.*}}> : tensor<8xf32>
+// CHECK-DAG: %[[Z:.*]] = rep.constant dense<0.000000e+00> : tensor<8xf32>
+// CHECK: %[[LN:.*]] = rep.layer_norm %arg0, %[[G]], %[[Z]] {axis = 2 : i64, epsilon = 9.99999997E-7 : f32}
+// CHECK-NEXT: return %[[LN]]
+func.func @layer_norm_no_bias(%x: tensor<2x5x8xf32>) -> tensor<2x5x8xf32> {
+  %g = rep.constant dense<[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]> : tensor<8xf32>
+  %two = rep.constant dense<2.0> : tensor<f32>
+  %eps = rep.constant dense<1.0e-6> : tensor<f32>
+  %0 = rep.reduce_mean %x {axes = array<i64: 2>, keepdims = true} : (tensor<2x5x8xf32>) -> tensor<2x5x1xf32>
+  %1 = rep.sub %x, %0 : (tensor<2x5x8xf32>, tensor<2x5x1xf32>) -> tensor<2x5x8xf32>
+  %2 = rep.pow %1, %two : (tensor<2x5x8xf32>, tensor<f32>) -> tensor<2x5x8xf32>
+  %3 = rep.reduce_mean %2 {axes = array<i64: 2>, keepdims = true} : (tensor<2x5x8xf32>) -> tensor<2x5x1xf32>
+  %4 = rep.add %3, %eps : (tensor<2x5x1xf32>, tensor<f32>) -> tensor<2x5x1xf32>
+  %5 = rep.sqrt %4 : tensor<2x5x1xf32>
+  %6 = rep.div %1, %5 : (tensor<2x5x8xf32>, tensor<2x5x1xf32>) -> tensor<2x5x8xf32>
+  %7 = rep.mul %6, %g : (tensor<2x5x8xf32>, tensor<8xf32>) -> tensor<2x5x8xf32>
+  return %7 : tensor<2x5x8xf32>
+}
+
+// -----
+
 // Normalizing over a leading dim (axes = [1] of 3) is not a LayerNorm.
 // CHECK-LABEL: func @not_trailing
 // CHECK-NOT: rep.layer_norm
