@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "rep/Eval/Evaluate.h"
 #include "rep/Transforms/Passes.h"
 #include "rep/Transforms/Utils.h"
 
@@ -264,6 +265,9 @@ struct HoistAffineAboveView : OpRewritePattern<ChannelAffineOp> {
   /// `a` on the input of `view` (a reshape or transpose) instead of its
   /// output.
   static std::optional<Affine> throughView(Operation *view, const Affine &a) {
+    // A uniform map is the same on any axis of the view's input.
+    if (a.isUniform())
+      return a.uniformOn(0, shapeOf(view->getOperand(0))[0]);
     if (isa<ReshapeOp>(view)) {
       if (auto m = mapAxisThroughReshape(shapeOf(view->getResult(0)), a.axis,
                                          shapeOf(view->getOperand(0))))
@@ -304,6 +308,9 @@ struct HoistAffineAboveView : OpRewritePattern<ChannelAffineOp> {
       }
       // An add of a constant to an affine: the affines meet above it.
       std::optional<int64_t> channelAxis;
+      bool scale = cur.isUniform() && cur.shiftIsZero();
+      if (scale && isa<SliceOp>(def))
+        break; // FoldScaleIntoSlicedFc takes it from there.
       if (isa<Conv2dOp>(def))
         channelAxis = 1;
       else if (isa<FcOp>(def))
@@ -316,12 +323,17 @@ struct HoistAffineAboveView : OpRewritePattern<ChannelAffineOp> {
       if (!channelAxis)
         return rewriter.notifyMatchFailure(
             op, "the view reads no conv, fc or affine-plus-constant");
-      if (cur.axis != *channelAxis)
+      if (cur.axis != *channelAxis && !cur.isUniform())
         return rewriter.notifyMatchFailure(
             op, "the channels do not map onto the producer's output channels");
       break;
     }
     Value y = view->getOperand(0);
+    if (first->isUniform()) {
+      // On the axis the producer folds along when it is next.
+      int64_t axis = y.getDefiningOp<Conv2dOp>() ? 1 : shapeOf(y).size() - 1;
+      first = first->uniformOn(axis, shapeOf(y)[axis]);
+    }
     rewriter.setInsertionPoint(view);
     Value moved = createAffine(rewriter, op.getLoc(), y, first->scale,
                                first->shift, first->axis);
@@ -491,6 +503,156 @@ struct SplitLayerNormAffine : OpRewritePattern<LayerNormOp> {
   }
 };
 
+/// A scalar scale after a matmul of two activations (attention's
+/// `q @ k^T * d^-0.5`) moves onto the operand that a conv or fc produces,
+/// through single-use views and a slice: `(s q) @ k = s (q @ k)`. There
+/// FoldAffineIntoProducer, HoistAffineAboveView and FoldScaleIntoSlicedFc
+/// fold it into the Q projection.
+struct MoveScaleToMatmulOperand : OpRewritePattern<ChannelAffineOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  /// Whether `v` is computed by a conv or fc through single-use views and
+  /// at most one slice of (a view of) it.
+  static bool reachesLinear(Value v) {
+    for (int depth = 0; depth < 8; ++depth) {
+      Operation *def = v.getDefiningOp();
+      if (isa_and_nonnull<Conv2dOp, FcOp>(def))
+        return true;
+      if (isa_and_nonnull<SliceOp>(def)) {
+        Value in = def->getOperand(0);
+        for (int n = 0; n < 8 && isa_and_nonnull<ReshapeOp, TransposeOp>(
+                                     in.getDefiningOp());
+             ++n) {
+          if (!in.getDefiningOp()->getOperand(0).hasOneUse())
+            return false;
+          in = in.getDefiningOp()->getOperand(0);
+        }
+        return isa_and_nonnull<FcOp>(in.getDefiningOp());
+      }
+      if (!isa_and_nonnull<ReshapeOp, TransposeOp>(def) || !v.hasOneUse())
+        return false;
+      v = def->getOperand(0);
+    }
+    return false;
+  }
+
+  LogicalResult matchAndRewrite(ChannelAffineOp op,
+                                PatternRewriter &rewriter) const override {
+    auto mm = op.getInput().getDefiningOp<MatmulOp>();
+    if (!mm || !mm->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "input is no single-use matmul");
+    auto a = affineOf(op);
+    if (!a || !a->isUniform() || !a->shiftIsZero())
+      return rewriter.notifyMatchFailure(op, "not a scalar scale");
+    for (int i = 0; i < 2; ++i) {
+      Value side = mm->getOperand(i);
+      if (!side.hasOneUse() || !reachesLinear(side))
+        continue;
+      rewriter.setInsertionPoint(mm);
+      ArrayRef<int64_t> shape = shapeOf(side);
+      int64_t axis = shape.size() - 1;
+      Affine moved = a->uniformOn(axis, shape[axis]);
+      Value scaled = createAffine(rewriter, op.getLoc(), side, moved.scale,
+                                  moved.shift, axis);
+      SmallVector<Value> operands = {mm.getLhs(), mm.getRhs()};
+      operands[i] = scaled;
+      rewriter.replaceOpWithNewOp<MatmulOp>(op, op.getType(), operands[0],
+                                            operands[1]);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(
+        op, "no operand of the matmul comes from a conv or fc");
+  }
+};
+
+/// A scalar scale on a slice of an fc's output (or of a view of it), whose
+/// other users are slices of other output features (the q part of a
+/// fused qkv projection): the fc's rows for those features take the scale.
+struct FoldScaleIntoSlicedFc : OpRewritePattern<ChannelAffineOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ChannelAffineOp op,
+                                PatternRewriter &rewriter) const override {
+    auto slice = op.getInput().getDefiningOp<SliceOp>();
+    if (!slice || !slice->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "input is no single-use slice");
+    auto a = affineOf(op);
+    if (!a || !a->isUniform() || !a->shiftIsZero())
+      return rewriter.notifyMatchFailure(op, "not a scalar scale");
+    // The slice reads x, a chain of single-use views of an fc's output
+    // (the qkv projection reshaped and transposed into heads).
+    Value x = slice.getInput();
+    SmallVector<Operation *> views;
+    Value fcOut = x;
+    while (isa_and_nonnull<ReshapeOp, TransposeOp>(fcOut.getDefiningOp()) &&
+           views.size() < 8) {
+      views.push_back(fcOut.getDefiningOp());
+      fcOut = views.back()->getOperand(0);
+      if (!fcOut.hasOneUse())
+        return rewriter.notifyMatchFailure(op, "a view has other uses");
+    }
+    auto fc = fcOut.getDefiningOp<FcOp>();
+    if (!fc)
+      return rewriter.notifyMatchFailure(op, "the slice reads no fc");
+    auto w = constantTensor(fc.getWeight());
+    auto b = constantTensor(fc.getBias());
+    if (!w || (fc.getBias() && !b))
+      return rewriter.notifyMatchFailure(op, "weights are not constants");
+    // The fc feature of every element of x, traced through each slice.
+    int64_t features = w->shape[0];
+    Tensor ids = filledTensor(shapeOf(fcOut), 0.0f);
+    for (size_t i = 0; i < ids.data.size(); ++i)
+      ids.data[i] = i % features;
+    for (Operation *view : llvm::reverse(views)) {
+      auto out = evaluate(view, {&ids});
+      if (failed(out))
+        return rewriter.notifyMatchFailure(op, "a view cannot be traced");
+      ids = std::move(*out);
+    }
+    auto featuresOf = [&](Operation *user) -> std::optional<DenseSet<int64_t>> {
+      auto out = evaluate(user, {&ids});
+      if (failed(out))
+        return std::nullopt;
+      DenseSet<int64_t> set;
+      for (float f : out->data)
+        set.insert((int64_t)f);
+      return set;
+    };
+    auto mine = featuresOf(slice);
+    if (!mine)
+      return rewriter.notifyMatchFailure(op, "the slice cannot be traced");
+    for (Operation *user : x.getUsers()) {
+      if (user == slice.getOperation())
+        continue;
+      if (!isa<SliceOp>(user))
+        return rewriter.notifyMatchFailure(op, "the fc has users other than "
+                                               "slices");
+      auto theirs = featuresOf(user);
+      if (!theirs ||
+          llvm::any_of(*theirs, [&](int64_t f) { return mine->contains(f); }))
+        return rewriter.notifyMatchFailure(
+            op, "another slice reads the same features");
+    }
+    float s = a->scale[0];
+    int64_t k = w->shape[1];
+    for (int64_t f : *mine) {
+      for (int64_t j = 0; j < k; ++j)
+        w->data[f * k + j] *= s;
+      if (b)
+        b->data[f] *= s;
+    }
+    Location loc = foldedLoc(kFoldBatchNorm, fc.getLoc(), {op.getLoc()});
+    rewriter.setInsertionPoint(fc);
+    Value newFc = rewriter.create<FcOp>(
+        loc, fc.getType(), fc.getInput(), createConstant(rewriter, loc, *w),
+        b ? createConstant(rewriter, loc, *b) : Value());
+    rewriter.replaceAllUsesWith(fc.getResult(), newFc);
+    rewriter.eraseOp(fc);
+    rewriter.replaceOp(op, slice.getResult());
+    return success();
+  }
+};
+
 struct FoldBatchNormPass : rep::impl::FoldBatchNormBase<FoldBatchNormPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
@@ -506,6 +668,7 @@ struct FoldBatchNormPass : rep::impl::FoldBatchNormBase<FoldBatchNormPass> {
 void mlir::rep::populateFoldBatchNormPatterns(RewritePatternSet &patterns) {
   patterns.add<FoldAffineIntoProducer, FoldAffineIntoConsumers,
                HoistAffineAboveView, FoldAffineThroughFcRows,
-               DistributeAffineOverConstantAdd, SplitLayerNormAffine>(
+               DistributeAffineOverConstantAdd, SplitLayerNormAffine,
+               MoveScaleToMatmulOperand, FoldScaleIntoSlicedFc>(
       patterns.getContext());
 }

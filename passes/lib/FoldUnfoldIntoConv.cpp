@@ -87,6 +87,13 @@ struct FcOverPatchesToConv : OpRewritePattern<FcOp> {
     if (!x || ops.empty())
       return rewriter.notifyMatchFailure(
           fc, "the fc input is not gathered from one tensor");
+    // Reshapes and transposes alone only relayout (attention heads merged
+    // back): patches need a slice, a pad or a concat.
+    if (llvm::none_of(ops, [](Operation *op) {
+          return isa<SliceOp, ConcatOp, PadOp>(op);
+        }))
+      return rewriter.notifyMatchFailure(
+          fc, "the fc reads a relayout of one tensor, not patches");
     ArrayRef<int64_t> xs = shapeOf(x);
     if (xs.size() != 4 || xs[0] != u[0])
       return rewriter.notifyMatchFailure(fc, "the source is not an NCHW map");

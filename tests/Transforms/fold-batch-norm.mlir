@@ -2,7 +2,7 @@
 // RUN: rep-opt %s -rep-fold-batch-norm -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
 // Numerically: every case, through the whole pipeline, within 1e-5.
 // RUN: repc %s --verify --tolerance=1e-5 | FileCheck %s --check-prefix=NUM
-// NUM-COUNT-10: verify @
+// NUM-COUNT-12: verify @
 
 // An affine after a grouped stride-2 conv scales its rows and becomes its
 // bias: W' = s W, b' = s b + t. The conv keeps both names.
@@ -213,4 +213,48 @@ func.func @affine_through_two_views(%x: tensor<1x3x5x5xf32>) -> tensor<1x9x2xf32
   %v = rep.transpose %r {perm = array<i64: 0, 2, 1>} : (tensor<1x2x9xf32>) -> tensor<1x9x2xf32>
   %y = rep.channel_affine %v, %s, %t {axis = 2 : i64} : (tensor<1x9x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x9x2xf32>
   return %y : tensor<1x9x2xf32>
+}
+
+// -----
+
+// Attention's scale, (q @ k^T) * 0.5 with q and k slices of one qkv fc:
+// the scale moves onto q (the matmul is linear in it), then into the fc
+// rows q reads (0-3); the rows k reads (4-7) keep their values.
+// CHECK-LABEL: func @attention_scale
+// CHECK-DAG: %[[B:.*]] = rep.constant dense<[2.000000e+00, 2.000000e+00, 2.000000e+00, 2.000000e+00, 5.000000e+00, 5.000000e+00, 5.000000e+00, 5.000000e+00]>
+// CHECK: %[[F:.*]] = rep.fc %arg0, %{{.*}}, %[[B]]
+// CHECK-NOT: rep.channel_affine
+// CHECK: return
+func.func @attention_scale(%x: tensor<2x3x4xf32>) -> tensor<2x3x3xf32> {
+  %w = rep.constant dense<[[2.0, 2.0, 2.0, 2.0], [2.0, 2.0, 2.0, 2.0], [2.0, 2.0, 2.0, 2.0], [2.0, 2.0, 2.0, 2.0], [3.0, 3.0, 3.0, 3.0], [3.0, 3.0, 3.0, 3.0], [3.0, 3.0, 3.0, 3.0], [3.0, 3.0, 3.0, 3.0]]> : tensor<8x4xf32>
+  %b = rep.constant dense<[4.0, 4.0, 4.0, 4.0, 5.0, 5.0, 5.0, 5.0]> : tensor<8xf32>
+  %qk = rep.fc %x, %w, %b : (tensor<2x3x4xf32>, tensor<8x4xf32>, tensor<8xf32>) -> tensor<2x3x8xf32>
+  %q = rep.slice %qk {sizes = array<i64: 2, 3, 4>, starts = array<i64: 0, 0, 0>, steps = array<i64: 1, 1, 1>} : (tensor<2x3x8xf32>) -> tensor<2x3x4xf32>
+  %k = rep.slice %qk {sizes = array<i64: 2, 3, 4>, starts = array<i64: 0, 0, 4>, steps = array<i64: 1, 1, 1>} : (tensor<2x3x8xf32>) -> tensor<2x3x4xf32>
+  %kt = rep.transpose %k {perm = array<i64: 0, 2, 1>} : (tensor<2x3x4xf32>) -> tensor<2x4x3xf32>
+  %s = rep.matmul %q, %kt : (tensor<2x3x4xf32>, tensor<2x4x3xf32>) -> tensor<2x3x3xf32>
+  %c = rep.constant dense<0.5> : tensor<3xf32>
+  %z = rep.constant dense<0.0> : tensor<3xf32>
+  %y = rep.channel_affine %s, %c, %z {axis = 2 : i64} : (tensor<2x3x3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x3xf32>
+  return %y : tensor<2x3x3xf32>
+}
+
+// -----
+
+// When q and k read overlapping fc rows, scaling q's rows would scale k:
+// the scale stays (on q).
+// CHECK-LABEL: func @attention_scale_overlap
+// CHECK: rep.channel_affine
+// WHY: refused at 'overlap': another slice reads the same features
+func.func @attention_scale_overlap(%x: tensor<2x3x4xf32>) -> tensor<2x3x3xf32> {
+  %w = rep.constant dense<1.5> : tensor<6x4xf32>
+  %qk = rep.fc %x, %w : (tensor<2x3x4xf32>, tensor<6x4xf32>) -> tensor<2x3x6xf32>
+  %q = rep.slice %qk {sizes = array<i64: 2, 3, 4>, starts = array<i64: 0, 0, 0>, steps = array<i64: 1, 1, 1>} : (tensor<2x3x6xf32>) -> tensor<2x3x4xf32>
+  %k = rep.slice %qk {sizes = array<i64: 2, 3, 4>, starts = array<i64: 0, 0, 2>, steps = array<i64: 1, 1, 1>} : (tensor<2x3x6xf32>) -> tensor<2x3x4xf32>
+  %kt = rep.transpose %k {perm = array<i64: 0, 2, 1>} : (tensor<2x3x4xf32>) -> tensor<2x4x3xf32>
+  %s = rep.matmul %q, %kt : (tensor<2x3x4xf32>, tensor<2x4x3xf32>) -> tensor<2x3x3xf32>
+  %c = rep.constant dense<0.5> : tensor<3xf32>
+  %z = rep.constant dense<0.0> : tensor<3xf32>
+  %y = rep.channel_affine %s, %c, %z {axis = 2 : i64} : (tensor<2x3x3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x3xf32> loc("overlap")
+  return %y : tensor<2x3x3xf32>
 }
