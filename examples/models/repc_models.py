@@ -1121,6 +1121,36 @@ FAMILIES = {
         'opsets': (14, 17),
         'deploy': timm_models.deploy_counts,
     },
+    # RepGhostNet (timm repghostnet_100 and _050); the tiny ones on 35x35
+    # images: 18, 9 and 5 wide maps, a 32-channel head.
+    'repghostnet': {
+        'tiny': (lambda: timm_models.RepGhostNet(
+            timm_models.REPGHOST_TINY_CFGS, 10, 1.0, 32), (2, 3, 35, 35)),
+        'paper': (lambda: timm_models.RepGhostNet(timm_models.REPGHOST_CFGS,
+                                                  1000, 1.0), (1, 3, 224, 224)),
+        'opsets': (13, 17),
+        'deploy': timm_models.deploy_counts_timm3,
+    },
+    # LeViT-128S (timm levit_128s, distilled): the tiny one needs a size
+    # whose /16 is exact (timm sizes the attention biases from
+    # img_size // 16): 80x80 gives 5x5, 3x3, then 2x2 token grids.
+    'levit': {
+        'tiny': (lambda: timm_models.LevitDistilled(
+            80, 10, (16, 24, 32), 8, (2, 1, 1), (2, 3, 4)), (2, 3, 80, 80)),
+        'paper': (lambda: timm_models.LevitDistilled(224, 1000),
+                  (1, 3, 224, 224)),
+        'opsets': (14, 17),
+        'deploy': timm_models.deploy_counts_timm3,
+    },
+    # PoolFormerV2-S12 (timm poolformerv2_s12); the tiny one on 35x35
+    # images: 9, 5, 3 and 2 wide maps.
+    'poolformerv2': {
+        'tiny': (lambda: timm_models.PoolFormerV2((1, 1, 2, 1), (8, 16, 24, 32),
+                                                  10), (2, 3, 35, 35)),
+        'paper': (lambda: timm_models.PoolFormerV2(), (1, 3, 224, 224)),
+        'opsets': (13, 17),
+        'deploy': timm_models.deploy_counts_timm3,
+    },
     'mobileone': {
         'tiny': (lambda: MobileOne([1, 2], [8, 16, 24], 3, 10), (2, 3, 31, 31)),
         'paper': (lambda: MobileOne([2, 8, 10, 1], [48, 48, 128, 256, 1024], 4),
@@ -1159,9 +1189,19 @@ def randomize(model, generator):
             uniform(m.running_mean, -0.3, 0.3)
             uniform(m.running_var, 0.5, 2.0)
             m.eps = float(torch.rand(1, generator=generator)) * 1e-3 + 1e-5
-        elif isinstance(m, nn.LayerNorm):
-            uniform(m.weight, 0.5, 1.5)
+        elif isinstance(m, (nn.LayerNorm, nn.GroupNorm)):
+            if m.weight is not None:
+                uniform(m.weight, 0.5, 1.5)
+            if m.bias is not None:
+                uniform(m.bias, -0.3, 0.3)
+        elif isinstance(m, timm_models.Scale):
+            uniform(m.scale, 0.5, 1.5)
+        elif isinstance(m, timm_models.StarReLU):
+            uniform(m.scale, 0.5, 1.5)
             uniform(m.bias, -0.3, 0.3)
+        elif isinstance(m, (timm_models.LevitAttention,
+                            timm_models.LevitAttentionDownsample)):
+            uniform(m.attention_biases, -1.0, 1.0)
         elif isinstance(m, (Affine, TimmAffine)):
             uniform(m.alpha, 0.5, 1.5)
             uniform(m.beta, -0.3, 0.3)

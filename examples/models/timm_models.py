@@ -1,7 +1,8 @@
 """Training-time definitions of timm's re-param families for repc.
 
-Written for repc after timm's fastvit.py and repvit.py (huggingface/
-pytorch-image-models); module layouts and forward passes follow timm so
+Written for repc after timm's fastvit.py, repvit.py, repghost.py, levit.py
+and metaformer.py (huggingface/pytorch-image-models); module layouts and
+forward passes follow timm so
 the exported graphs look like what timm users export (including timm's
 `0 + identity` start of a MobileOne sum and its in-place branch adds).
 repc_models.FAMILIES registers them at paper size (FastViT-T8 at 256x256,
@@ -16,6 +17,7 @@ ConvMlp conv-BN is also fused (timm leaves it: ConvNormAct has no fuse).
 """
 
 import copy
+from collections import OrderedDict
 
 import torch
 import torch.nn as nn
@@ -520,3 +522,564 @@ def deploy_counts(model, fold_convmlp_bn=True):
     """Conv2d, BatchNorm and Linear modules of the deploy model (computed by
     re-parameterizing a copy, not by reasoning)."""
     return count_modules(deploy(model, fold_convmlp_bn))
+
+
+# --------------------------------------------------------------------------
+# RepGhostNet, LeViT and PoolFormerV2 (timm repghost.py, levit.py,
+# metaformer.py).
+
+def make_divisible(v, divisor=8, min_value=None, round_limit=.9):
+    min_value = min_value or divisor
+    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
+    if new_v < round_limit * v:
+        new_v += divisor
+    return new_v
+
+
+# --------------------------------------------------------------------------
+# RepGhostNet
+
+class GhostSqueezeExcite(nn.Module):
+    """timm's _SE_LAYER: GhostSqueezeExcite(gate=hard_sigmoid, rd rounded to 4)."""
+
+    def __init__(self, chs, rd_ratio):
+        super().__init__()
+        rd = make_divisible(chs * rd_ratio, 4)
+        self.conv_reduce = nn.Conv2d(chs, rd, 1, bias=True)
+        self.act1 = nn.ReLU(inplace=True)
+        self.conv_expand = nn.Conv2d(rd, chs, 1, bias=True)
+        self.gate = nn.Hardsigmoid()
+
+    def forward(self, x):
+        x_se = x.mean((2, 3), keepdim=True)
+        x_se = self.conv_expand(self.act1(self.conv_reduce(x_se)))
+        return x * self.gate(x_se)
+
+
+class RepGhostModule(nn.Module):
+    def __init__(self, cin, cout, kernel_size=1, dw_size=3, stride=1,
+                 relu=True, reparam=True):
+        super().__init__()
+        self.primary_conv = nn.Sequential(
+            nn.Conv2d(cin, cout, kernel_size, stride, kernel_size // 2, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(inplace=True) if relu else nn.Identity())
+        self.fusion_conv = nn.Sequential(*([nn.Identity()] if reparam else []))
+        self.fusion_bn = nn.Sequential(*([nn.BatchNorm2d(cout)] if reparam else []))
+        self.cheap_operation = nn.Sequential(
+            nn.Conv2d(cout, cout, dw_size, 1, dw_size // 2, groups=cout, bias=False),
+            nn.BatchNorm2d(cout))
+        self.relu = nn.ReLU(inplace=False) if relu else nn.Identity()
+
+    def forward(self, x):
+        x1 = self.primary_conv(x)
+        x2 = self.cheap_operation(x1)
+        for conv, bn in zip(self.fusion_conv, self.fusion_bn):
+            x2 = x2 + bn(conv(x1))
+        return self.relu(x2)
+
+
+class RepGhostBottleneck(nn.Module):
+    def __init__(self, cin, mid, cout, dw_kernel_size=3, stride=1,
+                 se_ratio=0., reparam=True):
+        super().__init__()
+        self.stride = stride
+        self.ghost1 = RepGhostModule(cin, mid, relu=True, reparam=reparam)
+        if stride > 1:
+            self.conv_dw = nn.Conv2d(mid, mid, dw_kernel_size, stride,
+                                     (dw_kernel_size - 1) // 2, groups=mid, bias=False)
+            self.bn_dw = nn.BatchNorm2d(mid)
+        else:
+            self.conv_dw = None
+            self.bn_dw = None
+        self.se = GhostSqueezeExcite(mid, se_ratio) if se_ratio else None
+        self.ghost2 = RepGhostModule(mid, cout, relu=False, reparam=reparam)
+        if cin == cout and stride == 1:
+            self.shortcut = nn.Sequential()
+        else:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(cin, cin, dw_kernel_size, stride,
+                          (dw_kernel_size - 1) // 2, groups=cin, bias=False),
+                nn.BatchNorm2d(cin),
+                nn.Conv2d(cin, cout, 1, 1, 0, bias=False),
+                nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        shortcut = x
+        x = self.ghost1(x)
+        if self.conv_dw is not None:
+            x = self.bn_dw(self.conv_dw(x))
+        if self.se is not None:
+            x = self.se(x)
+        x = self.ghost2(x)
+        x += self.shortcut(shortcut)
+        return x
+
+
+# timm's _create_repghostnet cfgs: k, exp, c, SE, s
+REPGHOST_CFGS = [
+    [[3, 8, 16, 0, 1]],
+    [[3, 24, 24, 0, 2]],
+    [[3, 36, 24, 0, 1]],
+    [[5, 36, 40, 0.25, 2]],
+    [[5, 60, 40, 0.25, 1]],
+    [[3, 120, 80, 0, 2]],
+    [[3, 100, 80, 0, 1], [3, 120, 80, 0, 1], [3, 120, 80, 0, 1],
+     [3, 240, 112, 0.25, 1], [3, 336, 112, 0.25, 1]],
+    [[5, 336, 160, 0.25, 2]],
+    [[5, 480, 160, 0, 1], [5, 480, 160, 0.25, 1], [5, 480, 160, 0, 1],
+     [5, 480, 160, 0.25, 1]],
+]
+
+# Tiny: identity shortcut, conv shortcuts, stride 2 with k=3 and k=5,
+# SE on a stride-1 and a stride-2 block.
+REPGHOST_TINY_CFGS = [
+    [[3, 8, 8, 0, 1]],
+    [[3, 16, 12, 0, 2]],
+    [[5, 24, 12, 0.25, 1]],
+    [[5, 24, 16, 0.25, 2], [3, 32, 16, 0, 1]],
+]
+
+
+class RepGhostNet(nn.Module):
+    def __init__(self, cfgs, num_classes=1000, width=1.0, head_chs=1280,
+                 reparam=True):
+        super().__init__()
+        stem_chs = make_divisible(16 * width, 4)
+        self.conv_stem = nn.Conv2d(3, stem_chs, 3, 2, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(stem_chs)
+        self.act1 = nn.ReLU(inplace=True)
+        prev = stem_chs
+        stages = []
+        for cfg in cfgs:
+            layers = []
+            for k, exp_size, c, se_ratio, s in cfg:
+                out = make_divisible(c * width, 4)
+                mid = make_divisible(exp_size * width, 4)
+                layers.append(RepGhostBottleneck(prev, mid, out, k, s, se_ratio,
+                                                 reparam))
+                prev = out
+            stages.append(nn.Sequential(*layers))
+        out = make_divisible(exp_size * width * 2, 4)
+        # timm's ConvBnAct(prev, out, 1): conv 1x1 no bias, BN, ReLU
+        stages.append(nn.Sequential(nn.Sequential(OrderedDict([
+            ('conv', nn.Conv2d(prev, out, 1, bias=False)),
+            ('bn1', nn.BatchNorm2d(out)), ('act', nn.ReLU(inplace=True))]))))
+        self.blocks = nn.Sequential(*stages)
+        self.global_pool = nn.AdaptiveAvgPool2d(1)
+        self.conv_head = nn.Conv2d(out, head_chs, 1, 1, 0, bias=True)
+        self.act2 = nn.ReLU(inplace=True)
+        self.flatten = nn.Flatten(1)
+        self.classifier = nn.Linear(head_chs, num_classes)
+
+    def forward(self, x):
+        x = self.act1(self.bn1(self.conv_stem(x)))
+        x = self.blocks(x)
+        x = self.act2(self.conv_head(self.global_pool(x)))
+        return self.classifier(self.flatten(x))
+
+
+# --------------------------------------------------------------------------
+# LeViT
+
+class LevitConvNorm(nn.Module):
+    def __init__(self, cin, cout, k=1, stride=1, padding=0):
+        super().__init__()
+        self.linear = nn.Conv2d(cin, cout, k, stride, padding, bias=False)
+        self.bn = nn.BatchNorm2d(cout)
+
+    def forward(self, x):
+        return self.bn(self.linear(x))
+
+
+class LevitLinearNorm(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.linear = nn.Linear(cin, cout, bias=False)
+        self.bn = nn.BatchNorm1d(cout)
+
+    def forward(self, x):
+        x = self.linear(x)
+        return self.bn(x.flatten(0, 1)).reshape_as(x)
+
+
+class LevitNormLinear(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(cin)
+        self.drop = nn.Dropout(0.)
+        self.linear = nn.Linear(cin, cout)
+
+    def forward(self, x):
+        return self.linear(self.drop(self.bn(x)))
+
+
+class Stem16(nn.Sequential):
+    def __init__(self, cin, cout, act):
+        super().__init__()
+        self.add_module('conv1', LevitConvNorm(cin, cout // 8, 3, 2, 1))
+        self.add_module('act1', act())
+        self.add_module('conv2', LevitConvNorm(cout // 8, cout // 4, 3, 2, 1))
+        self.add_module('act2', act())
+        self.add_module('conv3', LevitConvNorm(cout // 4, cout // 2, 3, 2, 1))
+        self.add_module('act3', act())
+        self.add_module('conv4', LevitConvNorm(cout // 2, cout, 3, 2, 1))
+
+
+class Subsample(nn.Module):
+    """timm's levit Downsample with use_pool=False."""
+
+    def __init__(self, stride, resolution):
+        super().__init__()
+        self.stride = stride
+        self.resolution = resolution
+
+    def forward(self, x):
+        B, N, C = x.shape
+        x = x.view(B, self.resolution[0], self.resolution[1], C)
+        x = x[:, ::self.stride, ::self.stride]
+        return x.reshape(B, -1, C)
+
+
+def _grid(r0, r1, step=1):
+    a = torch.arange(0, r0, step, dtype=torch.long)
+    b = torch.arange(0, r1, step, dtype=torch.long)
+    return torch.stack(torch.meshgrid(a, b, indexing='ij')).flatten(1)
+
+
+class LevitAttention(nn.Module):
+    def __init__(self, dim, key_dim, num_heads, attn_ratio, resolution, act):
+        super().__init__()
+        self.num_heads = num_heads
+        self.scale = key_dim ** -0.5
+        self.key_dim = key_dim
+        self.key_attn_dim = key_dim * num_heads
+        self.val_dim = int(attn_ratio * key_dim)
+        self.val_attn_dim = self.val_dim * num_heads
+        self.qkv = LevitLinearNorm(dim, self.val_attn_dim + self.key_attn_dim * 2)
+        self.proj = nn.Sequential(OrderedDict([
+            ('act', act()), ('ln', LevitLinearNorm(self.val_attn_dim, dim))]))
+        N = resolution[0] * resolution[1]
+        self.attention_biases = nn.Parameter(torch.zeros(num_heads, N))
+        pos = _grid(*resolution)
+        rel = (pos[..., :, None] - pos[..., None, :]).abs()
+        self.register_buffer('attention_bias_idxs',
+                             rel[0] * resolution[1] + rel[1], persistent=False)
+
+    def get_attention_biases(self):
+        # timm: gathered under tracing/training, cached (same values) in eval
+        return self.attention_biases[:, self.attention_bias_idxs]
+
+    def forward(self, x):
+        B, N, C = x.shape
+        q, k, v = self.qkv(x).view(B, N, self.num_heads, -1).split(
+            [self.key_dim, self.key_dim, self.val_dim], dim=3)
+        q = q.permute(0, 2, 1, 3)
+        k = k.permute(0, 2, 3, 1)
+        v = v.permute(0, 2, 1, 3)
+        attn = q @ k * self.scale + self.get_attention_biases()
+        attn = attn.softmax(dim=-1)
+        x = (attn @ v).transpose(1, 2).reshape(B, N, self.val_attn_dim)
+        return self.proj(x)
+
+
+class LevitAttentionDownsample(nn.Module):
+    def __init__(self, in_dim, out_dim, key_dim, num_heads, attn_ratio,
+                 stride, resolution, act):
+        super().__init__()
+        self.stride = stride
+        self.resolution = resolution
+        self.num_heads = num_heads
+        self.key_dim = key_dim
+        self.key_attn_dim = key_dim * num_heads
+        self.val_dim = int(attn_ratio * key_dim)
+        self.val_attn_dim = self.val_dim * num_heads
+        self.scale = key_dim ** -0.5
+        self.kv = LevitLinearNorm(in_dim, self.val_attn_dim + self.key_attn_dim)
+        self.q = nn.Sequential(OrderedDict([
+            ('down', Subsample(stride, resolution)),
+            ('ln', LevitLinearNorm(in_dim, self.key_attn_dim))]))
+        self.proj = nn.Sequential(OrderedDict([
+            ('act', act()), ('ln', LevitLinearNorm(self.val_attn_dim, out_dim))]))
+        N_k = resolution[0] * resolution[1]
+        self.attention_biases = nn.Parameter(torch.zeros(num_heads, N_k))
+        k_pos = _grid(*resolution)
+        q_pos = _grid(resolution[0], resolution[1], stride)
+        rel = (q_pos[..., :, None] - k_pos[..., None, :]).abs()
+        self.register_buffer('attention_bias_idxs',
+                             rel[0] * resolution[1] + rel[1], persistent=False)
+
+    def get_attention_biases(self):
+        return self.attention_biases[:, self.attention_bias_idxs]
+
+    def forward(self, x):
+        B, N, C = x.shape
+        k, v = self.kv(x).view(B, N, self.num_heads, -1).split(
+            [self.key_dim, self.val_dim], dim=3)
+        k = k.permute(0, 2, 3, 1)
+        v = v.permute(0, 2, 1, 3)
+        q = self.q(x).view(B, -1, self.num_heads, self.key_dim).permute(0, 2, 1, 3)
+        attn = q @ k * self.scale + self.get_attention_biases()
+        attn = attn.softmax(dim=-1)
+        x = (attn @ v).transpose(1, 2).reshape(B, -1, self.val_attn_dim)
+        return self.proj(x)
+
+
+class LevitMlp(nn.Module):
+    def __init__(self, dim, hidden, act):
+        super().__init__()
+        self.ln1 = LevitLinearNorm(dim, hidden)
+        self.act = act()
+        self.drop = nn.Dropout(0.)
+        self.ln2 = LevitLinearNorm(hidden, dim)
+
+    def forward(self, x):
+        return self.ln2(self.drop(self.act(self.ln1(x))))
+
+
+class LevitDownsample(nn.Module):
+    def __init__(self, in_dim, out_dim, key_dim, num_heads, resolution, act):
+        super().__init__()
+        self.attn_downsample = LevitAttentionDownsample(
+            in_dim, out_dim, key_dim, num_heads, 4., 2, resolution, act)
+        self.mlp = LevitMlp(out_dim, int(out_dim * 2.), act)
+
+    def forward(self, x):
+        x = self.attn_downsample(x)
+        return x + self.mlp(x)
+
+
+class LevitBlock(nn.Module):
+    def __init__(self, dim, key_dim, num_heads, attn_ratio, mlp_ratio,
+                 resolution, act):
+        super().__init__()
+        self.attn = LevitAttention(dim, key_dim, num_heads, attn_ratio,
+                                   resolution, act)
+        self.mlp = LevitMlp(dim, int(dim * mlp_ratio), act)
+
+    def forward(self, x):
+        x = x + self.attn(x)
+        return x + self.mlp(x)
+
+
+class LevitStage(nn.Module):
+    def __init__(self, in_dim, out_dim, key_dim, depth, num_heads, attn_ratio,
+                 mlp_ratio, resolution, downsample, act):
+        super().__init__()
+        if downsample:
+            self.downsample = LevitDownsample(in_dim, out_dim, key_dim,
+                                              in_dim // key_dim, resolution, act)
+            resolution = tuple((r - 1) // 2 + 1 for r in resolution)
+        else:
+            self.downsample = nn.Identity()
+        self.blocks = nn.Sequential(*[
+            LevitBlock(out_dim, key_dim, num_heads, attn_ratio, mlp_ratio,
+                       resolution, act) for _ in range(depth)])
+
+    def forward(self, x):
+        return self.blocks(self.downsample(x))
+
+
+class LevitDistilled(nn.Module):
+    """timm's LevitDistilled (use_conv=False, Stem16, subsample downsample,
+    hard_swish); eval output is (head(x) + head_dist(x)) / 2."""
+
+    def __init__(self, img_size=224, num_classes=1000, embed_dim=(128, 256, 384),
+                 key_dim=16, depth=(2, 3, 4), num_heads=(4, 6, 8),
+                 attn_ratio=2., mlp_ratio=2.):
+        super().__init__()
+        act = nn.Hardswish
+        if isinstance(img_size, int):
+            img_size = (img_size, img_size)
+        self.stem = Stem16(3, embed_dim[0], act)
+        resolution = tuple(i // 16 for i in img_size)
+        stages = []
+        in_dim = embed_dim[0]
+        for i in range(len(embed_dim)):
+            stages.append(LevitStage(in_dim, embed_dim[i], key_dim, depth[i],
+                                     num_heads[i], attn_ratio, mlp_ratio,
+                                     resolution, i > 0, act))
+            if i > 0:
+                resolution = tuple((r - 1) // 2 + 1 for r in resolution)
+            in_dim = embed_dim[i]
+        self.stages = nn.Sequential(*stages)
+        self.head = LevitNormLinear(embed_dim[-1], num_classes)
+        self.head_dist = LevitNormLinear(embed_dim[-1], num_classes)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = x.flatten(2).transpose(1, 2)
+        x = self.stages(x)
+        x = x.mean(dim=1)
+        return (self.head(x) + self.head_dist(x)) / 2
+
+
+# --------------------------------------------------------------------------
+# PoolFormerV2 (timm metaformer.py)
+
+class Scale(nn.Module):
+    def __init__(self, dim, init_value=1.0):
+        super().__init__()
+        self.shape = (dim, 1, 1)
+        self.scale = nn.Parameter(init_value * torch.ones(dim))
+
+    def forward(self, x):
+        return x * self.scale.view(self.shape)
+
+
+class StarReLU(nn.Module):
+    def __init__(self, scale_value=1.0, bias_value=0.0):
+        super().__init__()
+        self.relu = nn.ReLU()
+        self.scale = nn.Parameter(scale_value * torch.ones(1))
+        self.bias = nn.Parameter(bias_value * torch.ones(1))
+
+    def forward(self, x):
+        return self.scale * self.relu(x) ** 2 + self.bias
+
+
+class GroupNorm1NoBias(nn.GroupNorm):
+    def __init__(self, c, eps=1e-6):
+        super().__init__(1, c, eps=eps)
+        self.bias = None
+
+    def forward(self, x):
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+
+class LayerNorm2d(nn.LayerNorm):
+    def __init__(self, c, eps=1e-6, bias=True):
+        super().__init__(c, eps=eps)
+        if not bias:
+            self.bias = None
+
+    def forward(self, x):
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class Pooling(nn.Module):
+    def __init__(self, pool_size=3):
+        super().__init__()
+        self.pool = nn.AvgPool2d(pool_size, 1, pool_size // 2,
+                                 count_include_pad=False)
+
+    def forward(self, x):
+        return self.pool(x) - x
+
+
+class MetaFormerMlp(nn.Module):
+    """timm Mlp(use_conv=True, bias=False, act=StarReLU)."""
+
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.fc1 = nn.Conv2d(dim, hidden, 1, bias=False)
+        self.act = StarReLU()
+        self.drop1 = nn.Dropout(0.)
+        self.norm = nn.Identity()
+        self.fc2 = nn.Conv2d(hidden, dim, 1, bias=False)
+        self.drop2 = nn.Dropout(0.)
+
+    def forward(self, x):
+        return self.drop2(self.fc2(self.norm(self.drop1(self.act(self.fc1(x))))))
+
+
+class MetaFormerBlock(nn.Module):
+    def __init__(self, dim, layer_scale=None, res_scale=None):
+        super().__init__()
+        self.norm1 = GroupNorm1NoBias(dim)
+        self.token_mixer = Pooling()
+        self.layer_scale1 = Scale(dim, layer_scale) if layer_scale is not None else nn.Identity()
+        self.res_scale1 = Scale(dim, res_scale) if res_scale is not None else nn.Identity()
+        self.norm2 = GroupNorm1NoBias(dim)
+        self.mlp = MetaFormerMlp(dim, 4 * dim)
+        self.layer_scale2 = Scale(dim, layer_scale) if layer_scale is not None else nn.Identity()
+        self.res_scale2 = Scale(dim, res_scale) if res_scale is not None else nn.Identity()
+
+    def forward(self, x):
+        x = self.res_scale1(x) + self.layer_scale1(self.token_mixer(self.norm1(x)))
+        x = self.res_scale2(x) + self.layer_scale2(self.mlp(self.norm2(x)))
+        return x
+
+
+class Downsampling(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.norm = LayerNorm2d(cin, bias=False)
+        self.conv = nn.Conv2d(cin, cout, 3, 2, 1)
+
+    def forward(self, x):
+        return self.conv(self.norm(x))
+
+
+class MetaFormerStage(nn.Module):
+    def __init__(self, cin, cout, depth, layer_scale, res_scale):
+        super().__init__()
+        self.downsample = nn.Identity() if cin == cout else Downsampling(cin, cout)
+        self.blocks = nn.Sequential(*[MetaFormerBlock(cout, layer_scale, res_scale)
+                                      for _ in range(depth)])
+
+    def forward(self, x):
+        return self.blocks(self.downsample(x))
+
+
+class PoolFormerV2(nn.Module):
+    def __init__(self, depths=(2, 2, 6, 2), dims=(64, 128, 320, 512),
+                 num_classes=1000, layer_scale_init_values=None,
+                 res_scale_init_values=(None, None, 1.0, 1.0)):
+        super().__init__()
+        n = len(depths)
+        if not isinstance(layer_scale_init_values, (list, tuple)):
+            layer_scale_init_values = [layer_scale_init_values] * n
+        self.stem = nn.Sequential(OrderedDict([
+            ('conv', nn.Conv2d(3, dims[0], 7, 4, 2)),
+            ('norm', LayerNorm2d(dims[0], bias=False))]))
+        stages, prev = [], dims[0]
+        for i in range(n):
+            stages.append(MetaFormerStage(prev, dims[i], depths[i],
+                                          layer_scale_init_values[i],
+                                          res_scale_init_values[i]))
+            prev = dims[i]
+        self.stages = nn.Sequential(*stages)
+        self.head = nn.Sequential(OrderedDict([
+            ('global_pool', nn.AdaptiveAvgPool2d(1)),
+            ('norm', LayerNorm2d(dims[-1])),
+            ('flatten', nn.Flatten(1)),
+            ('drop', nn.Identity()),
+            ('fc', nn.Linear(dims[-1], num_classes))]))
+
+    def forward(self, x):
+        return self.head(self.stages(self.stem(x)))
+
+
+def deploy_counts_timm3(model):
+    """Conv2d, BatchNorm and Linear counts after the model's own
+    re-parameterization, taken to the full conv-BN fold, in the keys of
+    `repc --emit=stats`:
+
+    RepGhostNet: each RepGhostModule's cheap dw conv-BN + fusion_bn becomes
+      one dw conv with bias (timm's switch_to_deploy); every other conv-BN
+      pair folds too (timm's convert leaves those BNs).
+    LeViT: the official replace_batchnorm / timm fuse(): ConvNorm -> Conv2d,
+      LinearNorm -> Linear, NormLinear -> Linear, and the two heads averaged
+      in eval -> one Linear.
+    PoolFormerV2: no re-parameterization of its own; a perfect fold keeps
+      every conv and the Linear, and as `batch_norm` the per-channel
+      multiplies that cannot fold (each block's norm1 weight on the mixer
+      branch, the res scales; the stem LayerNorm keeps its weight in the
+      norm itself); norm2's
+      GroupNorm weight, StarReLU and the downsampling and head LayerNorm
+      affines fold into the next conv or Linear.
+    """
+    convs = sum(isinstance(m, nn.Conv2d) for m in model.modules())
+    linears = sum(isinstance(m, nn.Linear) for m in model.modules())
+    if isinstance(model, RepGhostNet):
+        return {'conv': convs, 'batch_norm': 0, 'fc': linears}
+    if isinstance(model, LevitDistilled):
+        return {'conv': convs, 'batch_norm': 0, 'fc': linears - 1}
+    if isinstance(model, PoolFormerV2):
+        blocks = sum(isinstance(m, MetaFormerBlock) for m in model.modules())
+        res = sum(isinstance(m, Scale) for m in model.modules())
+        return {'conv': convs, 'batch_norm': blocks + res, 'fc': linears}
+    raise TypeError(type(model))
