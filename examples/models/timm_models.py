@@ -528,14 +528,6 @@ def deploy_counts(model, fold_convmlp_bn=True):
 # RepGhostNet, LeViT and PoolFormerV2 (timm repghost.py, levit.py,
 # metaformer.py).
 
-def make_divisible(v, divisor=8, min_value=None, round_limit=.9):
-    min_value = min_value or divisor
-    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
-    if new_v < round_limit * v:
-        new_v += divisor
-    return new_v
-
-
 # --------------------------------------------------------------------------
 # RepGhostNet
 
@@ -544,7 +536,7 @@ class GhostSqueezeExcite(nn.Module):
 
     def __init__(self, chs, rd_ratio):
         super().__init__()
-        rd = make_divisible(chs * rd_ratio, 4)
+        rd = _make_divisible(chs * rd_ratio, 4)
         self.conv_reduce = nn.Conv2d(chs, rd, 1, bias=True)
         self.act1 = nn.ReLU(inplace=True)
         self.conv_expand = nn.Conv2d(rd, chs, 1, bias=True)
@@ -645,7 +637,7 @@ class RepGhostNet(nn.Module):
     def __init__(self, cfgs, num_classes=1000, width=1.0, head_chs=1280,
                  reparam=True):
         super().__init__()
-        stem_chs = make_divisible(16 * width, 4)
+        stem_chs = _make_divisible(16 * width, 4)
         self.conv_stem = nn.Conv2d(3, stem_chs, 3, 2, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(stem_chs)
         self.act1 = nn.ReLU(inplace=True)
@@ -654,13 +646,13 @@ class RepGhostNet(nn.Module):
         for cfg in cfgs:
             layers = []
             for k, exp_size, c, se_ratio, s in cfg:
-                out = make_divisible(c * width, 4)
-                mid = make_divisible(exp_size * width, 4)
+                out = _make_divisible(c * width, 4)
+                mid = _make_divisible(exp_size * width, 4)
                 layers.append(RepGhostBottleneck(prev, mid, out, k, s, se_ratio,
                                                  reparam))
                 prev = out
             stages.append(nn.Sequential(*layers))
-        out = make_divisible(exp_size * width * 2, 4)
+        out = _make_divisible(exp_size * width * 2, 4)
         # timm's ConvBnAct(prev, out, 1): conv 1x1 no bias, BN, ReLU
         stages.append(nn.Sequential(nn.Sequential(OrderedDict([
             ('conv', nn.Conv2d(prev, out, 1, bias=False)),
