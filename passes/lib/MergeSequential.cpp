@@ -58,6 +58,13 @@ bool absorbedBySibling(Value v, Value x, int64_t groups, int64_t kh,
   return false;
 }
 
+/// A 1x1, stride-1, unpadded conv: it maps each position on its own.
+bool isPositionwise(Conv2dOp op) {
+  ArrayRef<int64_t> w = shapeOf(op.getWeight());
+  return w[2] == 1 && w[3] == 1 && op.getStrides() == ArrayRef<int64_t>{1, 1} &&
+         llvm::all_of(op.getPads(), [](int64_t p) { return p == 0; });
+}
+
 /// conv_kxk(conv_1x1(x)) -> conv_kxk'(x) (+ a bias map when the 1x1 bias
 /// meets a zero-padded border unevenly).
 struct ComposeConvs : OpRewritePattern<Conv2dOp> {
@@ -92,6 +99,20 @@ struct ComposeConvs : OpRewritePattern<Conv2dOp> {
         extra = {p[2], p[3], p[6], p[7]};
         v = pad.getInput();
         between.push_back(pad.getLoc());
+      }
+    }
+    // conv_1x1 <- reshape <- conv1: a reshape that keeps N and C only
+    // regroups positions, and a 1x1 conv maps each position alone, so the
+    // pair composes on the first conv's grid (EANet's conv1 -> view ->
+    // Conv1d memory unit, and its Conv1d -> view -> conv2).
+    ReshapeOp view;
+    if (auto r = v.getDefiningOp<ReshapeOp>();
+        r && r->hasOneUse() && between.empty() && isPositionwise(op)) {
+      ArrayRef<int64_t> in = shapeOf(r.getInput()), out = shapeOf(r);
+      if (in.size() == 4 && in[0] == out[0] && in[1] == out[1]) {
+        view = r;
+        v = r.getInput();
+        between.push_back(r.getLoc());
       }
     }
     auto first = v.getDefiningOp<Conv2dOp>();
@@ -185,6 +206,9 @@ struct ComposeConvs : OpRewritePattern<Conv2dOp> {
         needsMap = true;
       }
     }
+    if (needsMap && view)
+      return rewriter.notifyMatchFailure(
+          op, "the bias map of a reshaped pair is not uniform");
     SmallVector<int64_t> pads;
     for (int d = 0; d < 4; ++d)
       pads.push_back(op.getPads()[d] + extra[d]);
@@ -192,9 +216,17 @@ struct ComposeConvs : OpRewritePattern<Conv2dOp> {
     Location loc = foldedLoc(kMergeSequential, op.getLoc(), between);
     Value weight = createConstant(rewriter, loc, k);
     Value biasVal = bias ? createConstant(rewriter, loc, *bias) : Value();
+    auto mergedType =
+        view ? RankedTensorType::get({mid[0], e, mid[2], mid[3]},
+                                     op.getType().getElementType())
+             : op.getType();
     Value merged = rewriter.create<Conv2dOp>(
-        loc, op.getType(), first.getInput(), weight, biasVal, op.getStrides(),
+        loc, mergedType, first.getInput(), weight, biasVal, op.getStrides(),
         pads, op.getDilations(), g);
+    if (view)
+      merged = rewriter.create<ReshapeOp>(
+          loc, op.getType(), merged,
+          rewriter.getDenseI64ArrayAttr(shapeOf(op.getResult())));
     if (needsMap)
       merged = rewriter.create<AddOp>(loc, op.getType(), merged,
                                       createConstant(rewriter, loc, *map));

@@ -4,7 +4,7 @@
 // Numerically: every case, through the whole pipeline, within 1e-5.
 // RUN: repc %s --verify --tolerance=1e-5 | FileCheck %s --check-prefix=NUM
 // RUN: repc %s --force-merge --verify --tolerance=1e-5 | FileCheck %s --check-prefix=NUM
-// NUM-COUNT-6: verify @
+// NUM-COUNT-9: verify @
 
 // DBB's 1x1 then a padded, grouped 3x3 (no bias on the 1x1): one 3x3
 // with K[e,c] = sum_d K2[e,d] K1[d,c] per group, named after both.
@@ -110,4 +110,59 @@ func.func @pad_and_border(%x: tensor<1x2x5x3xf32>) -> tensor<1x2x5x3xf32> {
   %m = rep.add %p, %border : (tensor<1x2x7x5xf32>, tensor<1x2x1x1xf32>) -> tensor<1x2x7x5xf32> loc("border_add")
   %y = rep.conv2d %m, %k2 {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x7x5xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x5x3xf32> loc("second")
   return %y : tensor<1x2x5x3xf32>
+}
+
+// -----
+
+// EANet's conv1 -> view -> Conv1d: a reshape that keeps N and C between a
+// 1x1 conv and a 1x1 conv only regroups positions. The pair composes on the
+// first conv's odd 5x3 grid (bias b = K2 b1 + b2) and the reshape follows
+// the merged conv; the reshape is recorded with the two convs.
+// CHECK-LABEL: func @reshape_between
+// CHECK: %[[C:.*]] = rep.conv2d %arg0, %{{.*}}, %{{.*}} {{.*}} : (tensor<2x3x5x3xf32>, tensor<4x3x1x1xf32>, tensor<4xf32>) -> tensor<2x4x5x3xf32> loc(#[[F:.*]])
+// CHECK-NEXT: %[[Y:.*]] = rep.reshape %[[C]] {shape = array<i64: 2, 4, 1, 15>} : (tensor<2x4x5x3xf32>) -> tensor<2x4x1x15xf32> loc(#[[F]])
+// CHECK-NEXT: return %[[Y]]
+// CHECK-DAG: #[[VIEW:loc[0-9]+]] = loc("view")
+// CHECK: #[[F]] = loc(fused<"merge-sequential">[#{{.*}}, #[[VIEW]], #{{.*}}])
+func.func @reshape_between(%x: tensor<2x3x5x3xf32>) -> tensor<2x4x1x15xf32> {
+  %k1 = rep.constant dense<[[[[1.0]], [[-2.0]], [[0.5]]], [[[0.25]], [[1.0]], [[0.0]]], [[[3.0]], [[0.5]], [[-1.0]]]]> : tensor<3x3x1x1xf32>
+  %b1 = rep.constant dense<[0.5, -1.0, 2.0]> : tensor<3xf32>
+  %k2 = rep.constant dense<[[[[1.0]], [[0.5]], [[-0.25]]], [[[2.0]], [[0.0]], [[1.0]]], [[[-1.0]], [[1.5]], [[0.5]]], [[[0.75]], [[-0.5]], [[2.0]]]]> : tensor<4x3x1x1xf32>
+  %b2 = rep.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %a = rep.conv2d %x, %k1, %b1 {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<2x3x5x3xf32>, tensor<3x3x1x1xf32>, tensor<3xf32>) -> tensor<2x3x5x3xf32> loc("conv1")
+  %r = rep.reshape %a {shape = array<i64: 2, 3, 1, 15>} : (tensor<2x3x5x3xf32>) -> tensor<2x3x1x15xf32> loc("view")
+  %y = rep.conv2d %r, %k2, %b2 {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<2x3x1x15xf32>, tensor<4x3x1x1xf32>, tensor<4xf32>) -> tensor<2x4x1x15xf32> loc("linear_0")
+  return %y : tensor<2x4x1x15xf32>
+}
+
+// -----
+
+// A reshape that moves values across channels (3x4x2 -> 4x3x2) is not a
+// regrouping of positions: the convs stay apart.
+// CHECK-LABEL: func @reshape_across_channels
+// CHECK-COUNT-2: rep.conv2d
+// WHY: rep-merge-sequential: refused at 'mixes': input is not a conv
+func.func @reshape_across_channels(%x: tensor<1x3x4x2xf32>) -> tensor<1x2x3x2xf32> {
+  %k1 = rep.constant dense<0.5> : tensor<3x3x1x1xf32>
+  %k2 = rep.constant dense<0.25> : tensor<2x4x1x1xf32>
+  %a = rep.conv2d %x, %k1 {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x3x4x2xf32>, tensor<3x3x1x1xf32>) -> tensor<1x3x4x2xf32>
+  %r = rep.reshape %a {shape = array<i64: 1, 4, 3, 2>} : (tensor<1x3x4x2xf32>) -> tensor<1x4x3x2xf32>
+  %y = rep.conv2d %r, %k2 {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x3x2xf32>, tensor<2x4x1x1xf32>) -> tensor<1x2x3x2xf32> loc("mixes")
+  return %y : tensor<1x2x3x2xf32>
+}
+
+// -----
+
+// After a reshape only a 1x1 conv composes: a 3x3 would mix positions the
+// reshape has moved (here rows of 15 from a 5x3 grid).
+// CHECK-LABEL: func @reshape_then_3x3
+// CHECK-COUNT-2: rep.conv2d
+// WHY: rep-merge-sequential: refused at 'wide': input is not a conv
+func.func @reshape_then_3x3(%x: tensor<1x2x5x3xf32>) -> tensor<1x2x1x15xf32> {
+  %k1 = rep.constant dense<0.5> : tensor<2x2x1x1xf32>
+  %k2 = rep.constant dense<0.25> : tensor<2x2x3x3xf32>
+  %a = rep.conv2d %x, %k1 {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x5x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x5x3xf32>
+  %r = rep.reshape %a {shape = array<i64: 1, 2, 1, 15>} : (tensor<1x2x5x3xf32>) -> tensor<1x2x1x15xf32>
+  %y = rep.conv2d %r, %k2 {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x2x1x15xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x1x15xf32> loc("wide")
+  return %y : tensor<1x2x1x15xf32>
 }

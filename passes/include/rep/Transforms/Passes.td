@@ -213,6 +213,21 @@ def MergeSequential : Pass<"rep-merge-sequential", "func::FuncOp"> {
     %c = rep.conv2d %x, %w, %b2 {pads = array<i64: 1, 1, 1, 1>, ...} : ...
     %y = rep.add %c, %map : ...   // only when the map is not uniform
     ```
+
+    When the second conv is 1x1 (stride 1, unpadded) a reshape that keeps
+    N and C may sit between the two: it only regroups positions, which a
+    1x1 conv maps one by one, so the pair composes on the first conv's grid
+    and the reshape moves after it (EANet's `conv1 -> view -> Conv1d`):
+    ```mlir
+    %a = rep.conv2d %x, %w1, %b1 : (tensor<2x16x4x4xf32>, ...) -> tensor<2x16x4x4xf32>
+    %r = rep.reshape %a {shape = array<i64: 2, 16, 1, 16>} : ...
+    %y = rep.conv2d %r, %w2 : (tensor<2x16x1x16xf32>, tensor<8x16x1x1xf32>) -> tensor<2x8x1x16xf32>
+    ```
+    becomes
+    ```mlir
+    %c = rep.conv2d %x, %w, %b : (tensor<2x16x4x4xf32>, tensor<8x16x1x1xf32>, ...) -> tensor<2x8x4x4xf32>
+    %y = rep.reshape %c {shape = array<i64: 2, 8, 1, 16>} : ...
+    ```
   }];
   let options = [
     Option<"force", "force", "bool", /*default=*/"false",
