@@ -29,6 +29,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/text_format.h>
 
+#include <climits>
 #include <cmath>
 #include <fcntl.h>
 #include <limits>
@@ -113,9 +114,12 @@ std::optional<int64_t> elementCount(ArrayRef<int64_t> shape) {
 
 class Importer {
 public:
-  Importer(MLIRContext *ctx, StringRef path, const OnnxImportOptions &options)
-      : ctx(ctx), b(ctx), path(path.str()), options(options),
-        fileLoc(FileLineColLoc::get(ctx, path, 0, 0)), loc(fileLoc) {}
+  /// Reads `path`, or parses `contents` as the file `path` would hold.
+  Importer(MLIRContext *ctx, StringRef path, const OnnxImportOptions &options,
+           std::optional<StringRef> contents = std::nullopt)
+      : ctx(ctx), b(ctx), path(path.str()), contents(contents),
+        options(options), fileLoc(FileLineColLoc::get(ctx, path, 0, 0)),
+        loc(fileLoc) {}
 
   OwningOpRef<ModuleOp> run();
 
@@ -360,6 +364,7 @@ private:
   MLIRContext *ctx;
   OpBuilder b;
   std::string path;
+  std::optional<StringRef> contents;
   const OnnxImportOptions &options;
   Location fileLoc;
   Location loc;
@@ -386,23 +391,42 @@ struct TextErrors : google::protobuf::io::ErrorCollector {
 };
 
 LogicalResult Importer::load() {
-  if (!llvm::sys::fs::exists(path))
+  bool text = StringRef(path).ends_with(".onnxtxt") ||
+              StringRef(path).ends_with(".textproto");
+  if (!contents && !llvm::sys::fs::exists(path))
     return emitError(fileLoc) << "no such file", failure();
-  if (llvm::sys::fs::is_directory(path))
+  if (!contents && llvm::sys::fs::is_directory(path))
     return emitError(fileLoc) << "is a directory, not an ONNX model", failure();
-  if (StringRef(path).ends_with(".onnxtxt") ||
-      StringRef(path).ends_with(".textproto")) {
+  std::unique_ptr<llvm::MemoryBuffer> file;
+  if (text && !contents) {
     auto buffer = llvm::MemoryBuffer::getFile(path);
     if (!buffer)
       return emitError(fileLoc)
                  << "cannot read: " << buffer.getError().message(),
              failure();
+    file = std::move(*buffer);
+    contents = file->getBuffer();
+  }
+  // protobuf takes at most 2 GiB in one message (an int size).
+  if (contents && contents->size() > (size_t)INT_MAX)
+    return emitError(fileLoc) << "is over 2 GiB, the most protobuf parses "
+                                 "(large weights go in a .onnx.data file)",
+           failure();
+  if (text) {
     google::protobuf::TextFormat::Parser parser;
     TextErrors errors;
     parser.RecordErrorsTo(&errors);
-    if (!parser.ParseFromString((*buffer)->getBuffer().str(), &model))
+    google::protobuf::io::ArrayInputStream stream(contents->data(),
+                                                  (int)contents->size());
+    if (!parser.Parse(&stream, &model))
       return emitError(fileLoc)
                  << "not a valid ONNX text model: " << errors.first,
+             failure();
+  } else if (contents) {
+    if (!model.ParseFromArray(contents->data(), (int)contents->size()))
+      return emitError(fileLoc)
+                 << "not a valid ONNX model (protobuf parse failed; is the "
+                    "file truncated?)",
              failure();
   } else {
     int fd = ::open(path.c_str(), O_RDONLY);
@@ -450,6 +474,15 @@ FailureOr<std::string> Importer::readExternal(const onnx::TensorProto &t) {
                                 << kv.key() << " '" << kv.value() << "'",
              failure();
   }
+  // As ONNX Runtime: the data lies in the model's directory or below it.
+  if (llvm::sys::path::is_absolute(location) ||
+      llvm::is_contained(llvm::make_range(llvm::sys::path::begin(location),
+                                          llvm::sys::path::end(location)),
+                         ".."))
+    return emitError(fileLoc)
+               << "initializer '" << t.name() << "': external data location '"
+               << location << "' is outside the model's directory",
+           failure();
   SmallString<256> file(llvm::sys::path::parent_path(path));
   llvm::sys::path::append(file, location);
   uint64_t size = 0;
@@ -2836,6 +2869,14 @@ mlir::rep::importOnnxFile(StringRef path, MLIRContext *ctx,
                           const OnnxImportOptions &options) {
   ctx->loadDialect<RepDialect, func::FuncDialect>();
   return Importer(ctx, path, options).run();
+}
+
+OwningOpRef<ModuleOp>
+mlir::rep::importOnnxBuffer(StringRef contents, StringRef name,
+                            MLIRContext *ctx,
+                            const OnnxImportOptions &options) {
+  ctx->loadDialect<RepDialect, func::FuncDialect>();
+  return Importer(ctx, name, options, contents).run();
 }
 
 OwningOpRef<ModuleOp>

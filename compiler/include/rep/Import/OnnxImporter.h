@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Reads what `torch.onnx.export` writes (opsets 11 to 17) into one
+// Reads what `torch.onnx.export` writes (opsets 11 to 23) into one
 // `func.func @main` of `rep` ops. Shape sub-graphs (Shape, Gather, Unsqueeze,
 // Concat, ... feeding Reshape) are evaluated at import, since every input
 // shape is static. Each op keeps its ONNX node name as a NameLoc; weights
@@ -37,7 +37,13 @@ struct OnnxImportOptions {
 OwningOpRef<ModuleOp> importOnnxFile(llvm::StringRef path, MLIRContext *ctx,
                                      const OnnxImportOptions &options = {});
 
-/// The dialects the importer creates ops of.
+/// Imports the bytes of an ONNX model as the file `name` would hold them:
+/// `name` picks the format (as above), names the file in errors, and its
+/// directory is where external data is looked up.
+OwningOpRef<ModuleOp> importOnnxBuffer(llvm::StringRef contents,
+                                       llvm::StringRef name, MLIRContext *ctx,
+                                       const OnnxImportOptions &options = {});
+
 /// Imports an ONNX model, or parses `path` as MLIR when it ends in `.mlir`
 /// (rep IR at any stage). Errors go to the context's diagnostic handler.
 OwningOpRef<ModuleOp> loadModelFile(llvm::StringRef path, MLIRContext *ctx,
@@ -48,6 +54,7 @@ OwningOpRef<ModuleOp> loadModelFile(llvm::StringRef path, MLIRContext *ctx,
 LogicalResult parseInputShape(llvm::StringRef spec, OnnxImportOptions &options,
                               std::string &err);
 
+/// The dialects the importer creates ops of.
 void registerImportDialects(DialectRegistry &registry);
 
 } // namespace mlir::rep
