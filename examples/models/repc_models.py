@@ -612,11 +612,17 @@ class HorNet(nn.Module):
 
 
 # --------------------------------------------------------------------------
-# Container-Light (Gao et al. 2021), after allenai/container models.py:
-# conv stages of CBlocks (a depthwise 3x3 position embedding added to its
-# input, a BN pre-norm, 1x1 -> depthwise 5x5 -> 1x1 "attention", a 1x1-conv
-# MLP) and a last stage of multi-head self-attention blocks (softmax of
-# Q K^T, batched over heads, on the flattened tokens).
+# Container (Gao et al. 2021), after allenai/container models.py. Container-
+# Light (container_v1_light): conv stages of CBlocks (a depthwise 3x3
+# position embedding added to its input, a BN pre-norm, 1x1 -> depthwise
+# 5x5 -> 1x1 "attention", a 1x1-conv MLP) and a last stage of MixBlocks: one
+# 1x1 conv gives q, k and v; multi-head attention on the tokens (softmax of
+# Q K^T, batched over heads, no projection) and a depthwise 5x5 conv on the
+# v channels are mixed by sigmoid(sa_weight) and 1 - sigmoid(sa_weight)
+# before the output 1x1 conv. The full Container block is the paper's
+# formula, Y = (alpha A_dynamic + beta A_static + gamma A_conv) V: the same
+# block with a learnt static affinity per head (an N x N token-mixing
+# matrix) beside the attention, and three learnt mixing scalars.
 
 class CMlp(nn.Module):
     def __init__(self, dim, hidden):
@@ -645,60 +651,81 @@ class CBlock(nn.Module):
         return x + self.mlp(self.norm2(x))
 
 
-class SelfAttention(nn.Module):
-    def __init__(self, dim, heads):
-        super().__init__()
-        self.heads = heads
-        self.scale = (dim // heads) ** -0.5
-        self.qkv = nn.Linear(dim, 3 * dim)
-        self.proj = nn.Linear(dim, dim)
+class MixBlock(nn.Module):
+    """Container-Light's MixBlock; with `tokens`, the full Container block
+    (a static affinity over that many tokens, and alpha, beta, gamma)."""
 
-    def forward(self, x):
-        B, N, C = x.shape
-        qkv = self.qkv(x).reshape(B, N, 3, self.heads, C // self.heads)
+    def __init__(self, dim, heads, mlp_ratio=4, tokens=None):
+        super().__init__()
+        self.dim, self.heads = dim, heads
+        self.scale = (dim // heads) ** -0.5
+        self.pos_embed = nn.Conv2d(dim, dim, 3, padding=1, groups=dim)
+        self.norm1 = nn.BatchNorm2d(dim)
+        self.conv1 = nn.Conv2d(dim, 3 * dim, 1)
+        self.conv2 = nn.Conv2d(dim, dim, 1)
+        self.conv = nn.Conv2d(dim, dim, 5, padding=2, groups=dim)
+        self.norm2 = nn.BatchNorm2d(dim)
+        self.mlp = CMlp(dim, dim * mlp_ratio)
+        self.full = tokens is not None
+        if self.full:
+            self.static = nn.Parameter(torch.randn(heads, tokens, tokens) /
+                                       tokens)
+            self.mix = nn.Parameter(torch.tensor([0.6, 0.3, 0.1]))
+        else:
+            self.sa_weight = nn.Parameter(torch.tensor([0.0]))
+
+    def attention(self, qkv):
+        B, N, C3 = qkv.shape
+        C = C3 // 3
+        qkv = qkv.reshape(B, N, 3, self.heads, C // self.heads)
         qkv = qkv.permute(2, 0, 3, 1, 4)
         q, k, v = qkv[0], qkv[1], qkv[2]
         attn = ((q @ k.transpose(-2, -1)) * self.scale).softmax(dim=-1)
-        return self.proj((attn @ v).transpose(1, 2).reshape(B, N, C))
-
-
-class SABlock(nn.Module):
-    def __init__(self, dim, heads, mlp_ratio=4):
-        super().__init__()
-        self.pos_embed = nn.Conv2d(dim, dim, 3, padding=1, groups=dim)
-        self.norm1 = nn.LayerNorm(dim)
-        self.attn = SelfAttention(dim, heads)
-        self.norm2 = nn.LayerNorm(dim)
-        self.mlp = Mlp(dim, dim * mlp_ratio)
+        if self.full:
+            attn = self.mix[0] * attn + self.mix[1] * self.static
+        return (attn @ v).transpose(1, 2).reshape(B, N, C)
 
     def forward(self, x):
         x = x + self.pos_embed(x)
-        B, C, H, W = x.shape
-        t = x.flatten(2).transpose(1, 2)
-        t = t + self.attn(self.norm1(t))
-        t = t + self.mlp(self.norm2(t))
-        return t.transpose(1, 2).reshape(B, C, H, W)
+        B, _, H, W = x.shape
+        residual = x
+        qkv = self.conv1(self.norm1(x))
+        conv = self.conv(qkv[:, 2 * self.dim:, :, :])
+        sa = self.attention(qkv.flatten(2).transpose(1, 2))
+        sa = sa.reshape(B, H, W, -1).permute(0, 3, 1, 2)
+        if self.full:
+            mixed = sa + self.mix[2] * conv
+        else:
+            w = torch.sigmoid(self.sa_weight)
+            mixed = w * sa + (1 - w) * conv
+        x = residual + self.conv2(mixed)
+        return x + self.mlp(self.norm2(x))
 
 
 class PatchEmbed(nn.Module):
     def __init__(self, cin, dim, patch):
         super().__init__()
         self.proj = nn.Conv2d(cin, dim, patch, patch)
-        self.norm = nn.LayerNorm(dim)
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
 
     def forward(self, x):
         x = self.proj(x)
         return self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 
 
-class ContainerLight(nn.Module):
-    def __init__(self, depths, dims, heads, num_classes=1000):
+class Container(nn.Module):
+    """container_v1_light: patch embeds 4, 2, 2, 2; CBlocks, then MixBlocks
+    (full Container blocks when `tokens`, the last stage's token count)."""
+
+    def __init__(self, depths, dims, heads, mlp_ratios=(8, 8, 4, 4),
+                 num_classes=1000, tokens=None):
         super().__init__()
         cins = (3,) + tuple(dims[:-1])
         self.embeds = nn.ModuleList(PatchEmbed(c, d, 4 if i == 0 else 2)
                                     for i, (c, d) in enumerate(zip(cins, dims)))
         self.stages = nn.ModuleList(
-            nn.Sequential(*[(SABlock(dims[i], heads) if i == 3 else CBlock(dims[i]))
+            nn.Sequential(*[(MixBlock(dims[i], heads, mlp_ratios[i], tokens)
+                             if i == 3 else CBlock(dims[i], mlp_ratios[i]))
                             for _ in range(depths[i])]) for i in range(4))
         self.norm = nn.BatchNorm2d(dims[-1])
         self.head = nn.Linear(dims[-1], num_classes)
@@ -706,7 +733,7 @@ class ContainerLight(nn.Module):
     def forward(self, x):
         for embed, stage in zip(self.embeds, self.stages):
             x = stage(embed(x))
-        return self.head(self.norm(x).mean([2, 3]))
+        return self.head(self.norm(x).flatten(2).mean(-1))
 
 
 # --------------------------------------------------------------------------
@@ -1078,13 +1105,24 @@ FAMILIES = {
                   (1, 3, 224, 224)),
         'opsets': (13, 17),
     },
-    # Container-Light (64, 128, 320, 512 wide, 3, 4, 8, 3 blocks, 8
-    # heads); the tiny one on 36x36 images: 9x9, 4x4, 2x2 and 1x1 maps.
+    # Container-Light (container_v1_light: 64, 128, 320, 512 wide, 3, 4,
+    # 8, 3 blocks, 16 heads, MLP ratios 8, 8, 4, 4); the tiny one on 68x68
+    # images: 17, 8, 4 and 2 wide maps, 4 tokens in the MixBlocks. The full
+    # Container: the same with the paper's static affinity and mixing
+    # scalars in the last stage (7x7 = 49 tokens; tiny: 3x3 on 100x100).
     'container': {
-        'tiny': (lambda: ContainerLight((1, 1, 1, 1), (8, 16, 24, 32), 2, 10),
-                 (2, 3, 36, 36)),
-        'paper': (lambda: ContainerLight((3, 4, 8, 3), (64, 128, 320, 512), 8),
+        'tiny': (lambda: Container((1, 1, 1, 2), (8, 16, 24, 32), 2,
+                                   (4, 4, 2, 2), 10), (2, 3, 68, 68)),
+        'paper': (lambda: Container((3, 4, 8, 3), (64, 128, 320, 512), 16),
                   (1, 3, 224, 224)),
+        'opsets': (13, 17),
+    },
+    'container_full': {
+        'tiny': (lambda: Container((1, 1, 1, 2), (8, 16, 24, 32), 2,
+                                   (4, 4, 2, 2), 10, tokens=9),
+                 (2, 3, 100, 100)),
+        'paper': (lambda: Container((3, 4, 8, 3), (64, 128, 320, 512), 16,
+                                    tokens=49), (1, 3, 224, 224)),
         'opsets': (13, 17),
     },
     # EANet's segmentation head (512 wide, 64 memory slots) on a 5-conv
@@ -1216,6 +1254,12 @@ def randomize(model, generator):
         elif isinstance(m, ChannelsFirstLayerNorm):
             uniform(m.weight, 0.5, 1.5)
             uniform(m.bias, -0.3, 0.3)
+        elif isinstance(m, MixBlock):
+            # Not 0: sigmoid(0) = 1 - sigmoid(0) would mix evenly.
+            if m.full:
+                uniform(m.mix, 0.2, 1.2)
+            else:
+                uniform(m.sa_weight, -1.0, 1.0)
         elif isinstance(m, HorBlock):
             uniform(m.gamma1, 0.05, 0.2)
             uniform(m.gamma2, 0.05, 0.2)

@@ -14,6 +14,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <cmath>
+
 namespace mlir::rep {
 #define GEN_PASS_DEF_FOLDBATCHNORM
 #include "rep/Transforms/Passes.h.inc"
@@ -519,15 +521,20 @@ struct MoveScaleToMatmulOperand : OpRewritePattern<ChannelAffineOp> {
       if (isa_and_nonnull<Conv2dOp, FcOp>(def))
         return true;
       if (isa_and_nonnull<SliceOp>(def)) {
+        // The projection's output may have other readers (a conv branch
+        // on the v channels): FoldScaleIntoSlicedFc checks they are
+        // slices of other channels.
         Value in = def->getOperand(0);
         for (int n = 0; n < 8 && isa_and_nonnull<ReshapeOp, TransposeOp>(
                                      in.getDefiningOp());
              ++n) {
-          if (!in.getDefiningOp()->getOperand(0).hasOneUse())
+          Value next = in.getDefiningOp()->getOperand(0);
+          if (!next.hasOneUse() &&
+              !isa_and_nonnull<Conv2dOp, FcOp>(next.getDefiningOp()))
             return false;
-          in = in.getDefiningOp()->getOperand(0);
+          in = next;
         }
-        return isa_and_nonnull<FcOp>(in.getDefiningOp());
+        return isa_and_nonnull<Conv2dOp, FcOp>(in.getDefiningOp());
       }
       if (!isa_and_nonnull<ReshapeOp, TransposeOp>(def) || !v.hasOneUse())
         return false;
@@ -565,9 +572,11 @@ struct MoveScaleToMatmulOperand : OpRewritePattern<ChannelAffineOp> {
   }
 };
 
-/// A scalar scale on a slice of an fc's output (or of a view of it), whose
-/// other users are slices of other output features (the q part of a
-/// fused qkv projection): the fc's rows for those features take the scale.
+/// A scalar scale on a slice of a conv's or fc's output (or of a view of
+/// it), whose other readers are slices of other output channels (the q
+/// part of a fused qkv projection; Container's MixBlock also reads the v
+/// channels of its qkv 1x1 conv directly): the rows of the producer for
+/// those channels take the scale.
 struct FoldScaleIntoSlicedFc : OpRewritePattern<ChannelAffineOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -579,76 +588,221 @@ struct FoldScaleIntoSlicedFc : OpRewritePattern<ChannelAffineOp> {
     auto a = affineOf(op);
     if (!a || !a->isUniform() || !a->shiftIsZero())
       return rewriter.notifyMatchFailure(op, "not a scalar scale");
-    // The slice reads x, a chain of single-use views of an fc's output
-    // (the qkv projection reshaped and transposed into heads).
+    // The slice reads x, a chain of single-use views of the producer's
+    // output (the qkv projection reshaped and transposed into heads).
     Value x = slice.getInput();
     SmallVector<Operation *> views;
-    Value fcOut = x;
-    while (isa_and_nonnull<ReshapeOp, TransposeOp>(fcOut.getDefiningOp()) &&
+    Value out = x;
+    while (isa_and_nonnull<ReshapeOp, TransposeOp>(out.getDefiningOp()) &&
            views.size() < 8) {
-      views.push_back(fcOut.getDefiningOp());
-      fcOut = views.back()->getOperand(0);
-      if (!fcOut.hasOneUse())
+      views.push_back(out.getDefiningOp());
+      out = views.back()->getOperand(0);
+      if (!out.hasOneUse() &&
+          !isa_and_nonnull<Conv2dOp, FcOp>(out.getDefiningOp()))
         return rewriter.notifyMatchFailure(op, "a view has other uses");
     }
-    auto fc = fcOut.getDefiningOp<FcOp>();
-    if (!fc)
-      return rewriter.notifyMatchFailure(op, "the slice reads no fc");
-    auto w = constantTensor(fc.getWeight());
-    auto b = constantTensor(fc.getBias());
-    if (!w || (fc.getBias() && !b))
+    Operation *producer = out.getDefiningOp();
+    if (!isa_and_nonnull<Conv2dOp, FcOp>(producer))
+      return rewriter.notifyMatchFailure(op, "the slice reads no conv or fc");
+    auto w = constantTensor(producer->getOperand(1));
+    Value biasVal =
+        producer->getNumOperands() > 2 ? producer->getOperand(2) : Value();
+    auto b = constantTensor(biasVal);
+    if (!w || (biasVal && !b))
       return rewriter.notifyMatchFailure(op, "weights are not constants");
-    // The fc feature of every element of x, traced through each slice.
+    // The output channel of every element of the producer's output, traced
+    // through the views.
     int64_t features = w->shape[0];
-    Tensor ids = filledTensor(shapeOf(fcOut), 0.0f);
-    for (size_t i = 0; i < ids.data.size(); ++i)
-      ids.data[i] = i % features;
+    ArrayRef<int64_t> outShape = shapeOf(out);
+    int64_t inner = 1;
+    if (isa<Conv2dOp>(producer))
+      inner = product(outShape.drop_front(2));
+    Tensor base = filledTensor(outShape, 0.0f);
+    for (size_t i = 0; i < base.data.size(); ++i)
+      base.data[i] = (i / inner) % features;
+    Tensor ids = base;
     for (Operation *view : llvm::reverse(views)) {
-      auto out = evaluate(view, {&ids});
-      if (failed(out))
+      auto traced = evaluate(view, {&ids});
+      if (failed(traced))
         return rewriter.notifyMatchFailure(op, "a view cannot be traced");
-      ids = std::move(*out);
+      ids = std::move(*traced);
     }
-    auto featuresOf = [&](Operation *user) -> std::optional<DenseSet<int64_t>> {
-      auto out = evaluate(user, {&ids});
-      if (failed(out))
+    auto featuresOf = [](Operation *user, const Tensor &at)
+        -> std::optional<DenseSet<int64_t>> {
+      auto read = evaluate(user, {&at});
+      if (failed(read))
         return std::nullopt;
       DenseSet<int64_t> set;
-      for (float f : out->data)
+      for (float f : read->data)
         set.insert((int64_t)f);
       return set;
     };
-    auto mine = featuresOf(slice);
+    auto mine = featuresOf(slice, ids);
     if (!mine)
       return rewriter.notifyMatchFailure(op, "the slice cannot be traced");
-    for (Operation *user : x.getUsers()) {
-      if (user == slice.getOperation())
-        continue;
-      if (!isa<SliceOp>(user))
-        return rewriter.notifyMatchFailure(op, "the fc has users other than "
-                                               "slices");
-      auto theirs = featuresOf(user);
-      if (!theirs ||
-          llvm::any_of(*theirs, [&](int64_t f) { return mine->contains(f); }))
-        return rewriter.notifyMatchFailure(
-            op, "another slice reads the same features");
-    }
+    // Every other reader, of x or of the producer's output beside the
+    // views, is a slice of other channels.
+    auto othersDisjoint = [&](Value v, Operation *skip,
+                              const Tensor &at) -> const char * {
+      for (Operation *user : v.getUsers()) {
+        if (user == skip)
+          continue;
+        if (!isa<SliceOp>(user))
+          return "the producer has readers other than slices";
+        auto theirs = featuresOf(user, at);
+        if (!theirs ||
+            llvm::any_of(*theirs, [&](int64_t f) { return mine->contains(f); }))
+          return "another slice reads the same features";
+      }
+      return nullptr;
+    };
+    const char *why = othersDisjoint(x, slice, ids);
+    if (!why && !views.empty())
+      why = othersDisjoint(out, views.back(), base);
+    if (why)
+      return rewriter.notifyMatchFailure(op, why);
     float s = a->scale[0];
-    int64_t k = w->shape[1];
+    int64_t k = w->numel() / features;
     for (int64_t f : *mine) {
       for (int64_t j = 0; j < k; ++j)
         w->data[f * k + j] *= s;
       if (b)
         b->data[f] *= s;
     }
-    Location loc = foldedLoc(kFoldBatchNorm, fc.getLoc(), {op.getLoc()});
-    rewriter.setInsertionPoint(fc);
-    Value newFc = rewriter.create<FcOp>(
-        loc, fc.getType(), fc.getInput(), createConstant(rewriter, loc, *w),
-        b ? createConstant(rewriter, loc, *b) : Value());
-    rewriter.replaceAllUsesWith(fc.getResult(), newFc);
-    rewriter.eraseOp(fc);
+    Location loc = foldedLoc(kFoldBatchNorm, producer->getLoc(), {op.getLoc()});
+    rewriter.setInsertionPoint(producer);
+    Value nw = createConstant(rewriter, loc, *w);
+    Value nb = b ? createConstant(rewriter, loc, *b) : Value();
+    Operation *scaled;
+    if (auto conv = dyn_cast<Conv2dOp>(producer))
+      scaled = rewriter.create<Conv2dOp>(
+          loc, conv.getType(), conv.getInput(), nw, nb, conv.getStrides(),
+          conv.getPads(), conv.getDilations(), conv.getGroups());
+    else
+      scaled = rewriter.create<FcOp>(loc, producer->getResult(0).getType(),
+                                     producer->getOperand(0), nw, nb);
+    rewriter.replaceAllUsesWith(producer->getResult(0), scaled->getResult(0));
+    rewriter.eraseOp(producer);
     rewriter.replaceOp(op, slice.getResult());
+    return success();
+  }
+};
+
+/// A scalar scale s on a value that reaches a conv or fc through a chain of
+/// single-use views, matmuls of two activations and adds folds into that
+/// conv or fc, exactly: a view and a matmul are linear, so they carry s
+/// unchanged, and an add carries it when its other side w takes 1/s,
+/// `s u + w = s (u + w / s)`: a constant is divided, a conv, fc or affine
+/// only the add reads gets a `1/s` affine that folds into it. Container's
+/// mixing coefficients: `conv2(sigmoid(a) sa + (1 - sigmoid(a)) dw(v))`
+/// (the second scale already in the depthwise conv), and the full block's
+/// `(alpha softmax(q k^T) + beta A_static) v`, through the matmul and the
+/// heads' views, into the output 1x1 conv.
+struct SinkScalarScaleIntoConsumer : OpRewritePattern<ChannelAffineOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  /// Whether `w` folds a scale it gets: a constant, or a conv, fc or affine
+  /// with constant parameters that only the add reads.
+  static bool takesScale(Value w) {
+    if (constantTensor(w))
+      return true;
+    Operation *def = w.getDefiningOp();
+    if (!def || !w.hasOneUse())
+      return false;
+    if (isa<Conv2dOp, FcOp>(def))
+      return isConstant(def->getOperand(1)) &&
+             (def->getNumOperands() < 3 || isConstant(def->getOperand(2)));
+    if (auto aff = dyn_cast<ChannelAffineOp>(def))
+      return affineOf(aff).has_value();
+    return false;
+  }
+
+  LogicalResult matchAndRewrite(ChannelAffineOp op,
+                                PatternRewriter &rewriter) const override {
+    auto a = affineOf(op);
+    if (!a || !a->isUniform() || !a->shiftIsZero() || a->isIdentity())
+      return rewriter.notifyMatchFailure(op, "not a scalar scale");
+    float s = a->scale[0], inv = 1.0f / s;
+    if (s == 0 || !std::isfinite(inv))
+      return rewriter.notifyMatchFailure(op, "a zero scale has no inverse");
+    if (Operation *def = op.getInput().getDefiningOp();
+        isa_and_nonnull<Conv2dOp, FcOp, ChannelAffineOp>(def) &&
+        def->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "folds into its producer");
+    // The path: every value on it has one use, and only the adds change.
+    SmallVector<OpOperand *> adds;
+    bool linear = false;
+    Value v = op.getResult();
+    Operation *consumer = nullptr;
+    for (int depth = 0; depth < 32 && !consumer; ++depth) {
+      if (!v.hasOneUse())
+        return rewriter.notifyMatchFailure(op, "a value on the way has other "
+                                               "uses");
+      OpOperand &use = *v.getUses().begin();
+      Operation *user = use.getOwner();
+      if (isa<Conv2dOp, FcOp>(user)) {
+        Value bias = user->getNumOperands() > 2 ? user->getOperand(2) : Value();
+        if (use.getOperandNumber() != 0 || !isConstant(user->getOperand(1)) ||
+            (bias && !isConstant(bias)))
+          return rewriter.notifyMatchFailure(op, "the conv or fc has weights "
+                                                 "that are not constants");
+        consumer = user;
+      } else if (isa<ReshapeOp, TransposeOp>(user)) {
+        v = user->getResult(0);
+      } else if (isa<MatmulOp>(user)) {
+        linear = true;
+        v = user->getResult(0);
+      } else if (auto add = dyn_cast<AddOp>(user)) {
+        OpOperand &other = add->getOpOperand(1 - use.getOperandNumber());
+        if (!takesScale(other.get()))
+          return rewriter.notifyMatchFailure(
+              op, "an add's other side cannot take the inverse scale");
+        adds.push_back(&other);
+        linear = true;
+        v = add.getResult();
+      } else {
+        return rewriter.notifyMatchFailure(
+            op, "the path reaches no conv or fc (a nonlinearity or another "
+                "op)");
+      }
+    }
+    if (!consumer)
+      return rewriter.notifyMatchFailure(op, "the path is too long");
+    if (!linear)
+      return rewriter.notifyMatchFailure(
+          op, "views only: FoldAffineIntoConsumers takes it");
+    // The other side of each add takes 1/s.
+    for (OpOperand *other : adds) {
+      Value w = other->get();
+      Operation *add = other->getOwner();
+      rewriter.setInsertionPoint(add);
+      Value scaled;
+      if (auto c = constantTensor(w)) {
+        for (float &x : c->data)
+          x /= s;
+        scaled = createConstant(rewriter, op.getLoc(), *c);
+      } else {
+        Operation *def = w.getDefiningOp();
+        int64_t rank = shapeOf(w).size();
+        int64_t axis = isa<Conv2dOp>(def) ? 1
+                       : isa<FcOp>(def)   ? rank - 1
+                                          : cast<ChannelAffineOp>(def).getAxis();
+        Affine back = a->uniformOn(axis, shapeOf(w)[axis]);
+        std::fill(back.scale.begin(), back.scale.end(), inv);
+        scaled = createAffine(rewriter, op.getLoc(), w, back.scale, back.shift,
+                              axis);
+      }
+      rewriter.modifyOpInPlace(add, [&] { other->set(scaled); });
+    }
+    // The consumer takes s on its input channels.
+    Value x = consumer->getOperand(0);
+    int64_t rank = shapeOf(x).size();
+    int64_t axis = isa<Conv2dOp>(consumer) ? 1 : rank - 1;
+    Value folded = foldIntoConsumer(rewriter, consumer, x,
+                                    a->uniformOn(axis, shapeOf(x)[axis]),
+                                    op.getLoc());
+    rewriter.replaceOp(consumer, folded);
+    rewriter.replaceOp(op, op.getInput());
     return success();
   }
 };
@@ -669,6 +823,7 @@ void mlir::rep::populateFoldBatchNormPatterns(RewritePatternSet &patterns) {
   patterns.add<FoldAffineIntoProducer, FoldAffineIntoConsumers,
                HoistAffineAboveView, FoldAffineThroughFcRows,
                DistributeAffineOverConstantAdd, SplitLayerNormAffine,
-               MoveScaleToMatmulOperand, FoldScaleIntoSlicedFc>(
+               MoveScaleToMatmulOperand, FoldScaleIntoSlicedFc,
+               SinkScalarScaleIntoConsumer>(
       patterns.getContext());
 }

@@ -2,7 +2,7 @@
 // RUN: rep-opt %s -rep-fold-batch-norm -debug -mlir-disable-threading -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
 // Numerically: every case, through the whole pipeline, within 1e-5.
 // RUN: repc %s --verify --tolerance=1e-5 | FileCheck %s --check-prefix=NUM
-// NUM-COUNT-12: verify @
+// NUM-COUNT-17: verify @
 
 // An affine after a grouped stride-2 conv scales its rows and becomes its
 // bias: W' = s W, b' = s b + t. The conv keeps both names.
@@ -257,4 +257,143 @@ func.func @attention_scale_overlap(%x: tensor<2x3x4xf32>) -> tensor<2x3x3xf32> {
   %z = rep.constant dense<0.0> : tensor<3xf32>
   %y = rep.channel_affine %s, %c, %z {axis = 2 : i64} : (tensor<2x3x3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x3xf32> loc("overlap")
   return %y : tensor<2x3x3xf32>
+}
+
+// -----
+
+// Container-Light's mix, conv2(s sa + dw(c)) with sa a matmul of two
+// activations and s = 0.25: the add carries s when its other side takes
+// 1/s, so the depthwise conv's weights and bias are scaled by 4 and the
+// 1x1 conv's columns by 0.25; no affine is left, and the 1x1 conv names
+// the scale's node.
+// CHECK-LABEL: func @mixing_scale
+// CHECK-DAG: %[[DW:.*]] = rep.constant dense<4.000000e+00> : tensor<2x1x3x3xf32>
+// CHECK-DAG: %[[DB:.*]] = rep.constant dense<[4.000000e+00, 8.000000e+00]> : tensor<2xf32>
+// CHECK-DAG: %[[PW:.*]] = rep.constant dense<5.000000e-01> : tensor<3x2x1x1xf32>
+// CHECK: %[[M:.*]] = rep.matmul %arg0, %arg1
+// CHECK: %[[D:.*]] = rep.conv2d %arg2, %[[DW]], %[[DB]]
+// CHECK: %[[S:.*]] = rep.add %[[M]], %[[D]]
+// CHECK: %[[Y:.*]] = rep.conv2d %[[S]], %[[PW]], %{{.*}} loc(#[[F:.*]])
+// CHECK-NOT: rep.channel_affine
+// CHECK: return %[[Y]]
+// CHECK-DAG: #[[C2:.*]] = loc("conv2")
+// CHECK-DAG: #[[MIX:.*]] = loc("mix")
+// CHECK: #[[F]] = loc(fused<"fold-batch-norm">[#[[C2]], #[[MIX]]])
+func.func @mixing_scale(%a: tensor<1x2x4x3xf32>, %b: tensor<1x2x3x5xf32>, %c: tensor<1x2x4x5xf32>) -> tensor<1x3x4x5xf32> {
+  %m = rep.matmul %a, %b : (tensor<1x2x4x3xf32>, tensor<1x2x3x5xf32>) -> tensor<1x2x4x5xf32>
+  %s = rep.constant dense<0.25> : tensor<2xf32>
+  %z = rep.constant dense<0.0> : tensor<2xf32>
+  %sm = rep.channel_affine %m, %s, %z {axis = 1 : i64} : (tensor<1x2x4x5xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x4x5xf32> loc("mix")
+  %dw = rep.constant dense<1.0> : tensor<2x1x3x3xf32>
+  %db = rep.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %d = rep.conv2d %c, %dw, %db {dilations = array<i64: 1, 1>, groups = 2 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x2x4x5xf32>, tensor<2x1x3x3xf32>, tensor<2xf32>) -> tensor<1x2x4x5xf32>
+  %sum = rep.add %sm, %d : (tensor<1x2x4x5xf32>, tensor<1x2x4x5xf32>) -> tensor<1x2x4x5xf32>
+  %pw = rep.constant dense<2.0> : tensor<3x2x1x1xf32>
+  %pb = rep.constant dense<[1.0, 0.0, -1.0]> : tensor<3xf32>
+  %y = rep.conv2d %sum, %pw, %pb {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x5xf32>, tensor<3x2x1x1xf32>, tensor<3xf32>) -> tensor<1x3x4x5xf32> loc("conv2")
+  return %y : tensor<1x3x4x5xf32>
+}
+
+// -----
+
+// The full Container block, (alpha A + beta A_static) v with alpha = 0.5:
+// the constant beta A_static takes 1/alpha (1 -> 2), alpha passes the
+// matmul with v and the heads' transpose and reshape, and folds into the
+// fc's columns (1 -> 0.5).
+// CHECK-LABEL: func @static_affinity
+// CHECK-DAG: %[[ST:.*]] = rep.constant dense<2.000000e+00> : tensor<2x3x3xf32>
+// CHECK-DAG: %[[W:.*]] = rep.constant dense<5.000000e-01> : tensor<5x8xf32>
+// CHECK: %[[A:.*]] = rep.add %arg0, %[[ST]]
+// CHECK: rep.matmul %[[A]], %arg1
+// CHECK: rep.fc %{{.*}}, %[[W]]
+// CHECK-NOT: rep.channel_affine
+// CHECK: return
+func.func @static_affinity(%p: tensor<1x2x3x3xf32>, %v: tensor<1x2x3x4xf32>) -> tensor<1x3x5xf32> {
+  %s = rep.constant dense<0.5> : tensor<2xf32>
+  %z = rep.constant dense<0.0> : tensor<2xf32>
+  %sp = rep.channel_affine %p, %s, %z {axis = 1 : i64} : (tensor<1x2x3x3xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x3x3xf32> loc("alpha")
+  %st = rep.constant dense<1.0> : tensor<2x3x3xf32>
+  %a = rep.add %sp, %st : (tensor<1x2x3x3xf32>, tensor<2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %m = rep.matmul %a, %v : (tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  %t = rep.transpose %m {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x3x4xf32>) -> tensor<1x3x2x4xf32>
+  %r = rep.reshape %t {shape = array<i64: 1, 3, 8>} : (tensor<1x3x2x4xf32>) -> tensor<1x3x8xf32>
+  %w = rep.constant dense<1.0> : tensor<5x8xf32>
+  %b = rep.constant dense<0.5> : tensor<5xf32>
+  %y = rep.fc %r, %w, %b : (tensor<1x3x8xf32>, tensor<5x8xf32>, tensor<5xf32>) -> tensor<1x3x5xf32>
+  return %y : tensor<1x3x5xf32>
+}
+
+// -----
+
+// A scale whose add also reads a plain activation (a residual) would need
+// a standalone 1/s affine there, and one behind a nonlinearity reaches no
+// linear op: both stay.
+// CHECK-LABEL: func @scale_refused
+// CHECK-COUNT-2: rep.channel_affine
+// WHY-DAG: refused at 'residual': an add's other side cannot take the inverse scale
+// WHY-DAG: refused at 'relu': the path reaches no conv or fc (a nonlinearity or another op)
+func.func @scale_refused(%a: tensor<1x2x3x3xf32>, %b: tensor<1x2x3x3xf32>, %x: tensor<1x2x3x3xf32>) -> (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) {
+  %m = rep.matmul %a, %b : (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %s = rep.constant dense<0.5> : tensor<2xf32>
+  %z = rep.constant dense<0.0> : tensor<2xf32>
+  %sm = rep.channel_affine %m, %s, %z {axis = 1 : i64} : (tensor<1x2x3x3xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x3x3xf32> loc("residual")
+  %sum = rep.add %sm, %x : (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %w = rep.constant dense<1.0> : tensor<2x2x1x1xf32>
+  %y = rep.conv2d %sum, %w {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>
+  %n = rep.matmul %b, %a : (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %sn = rep.channel_affine %n, %s, %z {axis = 1 : i64} : (tensor<1x2x3x3xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x3x3xf32> loc("relu")
+  %r = rep.relu %sn : tensor<1x2x3x3xf32>
+  %u = rep.conv2d %r, %w {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>
+  return %y, %u : tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// Container's MixBlock: q, k and v come from one 1x1 conv whose v channels
+// (4-5) a depthwise branch also reads directly. The attention scale still
+// folds into the conv rows q reads (0-1: 1 -> 0.5, bias 2 -> 1); k's and
+// v's rows keep their values.
+// CHECK-LABEL: func @attention_scale_conv
+// CHECK-DAG: %[[B:.*]] = rep.constant dense<[1.000000e+00, 1.000000e+00, 3.000000e+00, 3.000000e+00, 4.000000e+00, 4.000000e+00]>
+// CHECK: rep.conv2d %arg0, %{{.*}}, %[[B]]
+// CHECK-NOT: rep.channel_affine
+// CHECK: return
+func.func @attention_scale_conv(%x: tensor<1x2x2x2xf32>) -> (tensor<1x4x4xf32>, tensor<1x2x2x2xf32>) {
+  %w = rep.constant dense<[[[[1.0]], [[1.0]]], [[[1.0]], [[1.0]]], [[[2.0]], [[2.0]]], [[[2.0]], [[2.0]]], [[[3.0]], [[3.0]]], [[[3.0]], [[3.0]]]]> : tensor<6x2x1x1xf32>
+  %b = rep.constant dense<[2.0, 2.0, 3.0, 3.0, 4.0, 4.0]> : tensor<6xf32>
+  %qkv = rep.conv2d %x, %w, %b {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x2x2xf32>, tensor<6x2x1x1xf32>, tensor<6xf32>) -> tensor<1x6x2x2xf32>
+  %vc = rep.slice %qkv {sizes = array<i64: 1, 2, 2, 2>, starts = array<i64: 0, 4, 0, 0>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x6x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %r = rep.reshape %qkv {shape = array<i64: 1, 6, 4>} : (tensor<1x6x2x2xf32>) -> tensor<1x6x4xf32>
+  %t = rep.transpose %r {perm = array<i64: 0, 2, 1>} : (tensor<1x6x4xf32>) -> tensor<1x4x6xf32>
+  %q = rep.slice %t {sizes = array<i64: 1, 4, 2>, starts = array<i64: 0, 0, 0>, steps = array<i64: 1, 1, 1>} : (tensor<1x4x6xf32>) -> tensor<1x4x2xf32>
+  %k = rep.slice %t {sizes = array<i64: 1, 4, 2>, starts = array<i64: 0, 0, 2>, steps = array<i64: 1, 1, 1>} : (tensor<1x4x6xf32>) -> tensor<1x4x2xf32>
+  %kt = rep.transpose %k {perm = array<i64: 0, 2, 1>} : (tensor<1x4x2xf32>) -> tensor<1x2x4xf32>
+  %s = rep.matmul %q, %kt : (tensor<1x4x2xf32>, tensor<1x2x4xf32>) -> tensor<1x4x4xf32>
+  %c = rep.constant dense<0.5> : tensor<4xf32>
+  %z = rep.constant dense<0.0> : tensor<4xf32>
+  %y = rep.channel_affine %s, %c, %z {axis = 2 : i64} : (tensor<1x4x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  return %y, %vc : tensor<1x4x4xf32>, tensor<1x2x2x2xf32>
+}
+
+// -----
+
+// The same when the conv's direct reader takes q's channels (0-1):
+// scaling those rows would scale it too, so the scale stays (on q).
+// CHECK-LABEL: func @attention_scale_conv_shared
+// CHECK: rep.channel_affine
+// WHY: refused at 'shared_q': another slice reads the same features
+func.func @attention_scale_conv_shared(%x: tensor<1x2x2x2xf32>) -> (tensor<1x4x4xf32>, tensor<1x2x2x2xf32>) {
+  %w = rep.constant dense<1.5> : tensor<6x2x1x1xf32>
+  %qkv = rep.conv2d %x, %w {dilations = array<i64: 1, 1>, groups = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x2x2xf32>, tensor<6x2x1x1xf32>) -> tensor<1x6x2x2xf32>
+  %vc = rep.slice %qkv {sizes = array<i64: 1, 2, 2, 2>, starts = array<i64: 0, 0, 0, 0>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x6x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %r = rep.reshape %qkv {shape = array<i64: 1, 6, 4>} : (tensor<1x6x2x2xf32>) -> tensor<1x6x4xf32>
+  %t = rep.transpose %r {perm = array<i64: 0, 2, 1>} : (tensor<1x6x4xf32>) -> tensor<1x4x6xf32>
+  %q = rep.slice %t {sizes = array<i64: 1, 4, 2>, starts = array<i64: 0, 0, 0>, steps = array<i64: 1, 1, 1>} : (tensor<1x4x6xf32>) -> tensor<1x4x2xf32>
+  %k = rep.slice %t {sizes = array<i64: 1, 4, 2>, starts = array<i64: 0, 0, 2>, steps = array<i64: 1, 1, 1>} : (tensor<1x4x6xf32>) -> tensor<1x4x2xf32>
+  %kt = rep.transpose %k {perm = array<i64: 0, 2, 1>} : (tensor<1x4x2xf32>) -> tensor<1x2x4xf32>
+  %s = rep.matmul %q, %kt : (tensor<1x4x2xf32>, tensor<1x2x4xf32>) -> tensor<1x4x4xf32>
+  %c = rep.constant dense<0.5> : tensor<4xf32>
+  %z = rep.constant dense<0.0> : tensor<4xf32>
+  %y = rep.channel_affine %s, %c, %z {axis = 2 : i64} : (tensor<1x4x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32> loc("shared_q")
+  return %y, %vc : tensor<1x4x4xf32>, tensor<1x2x2x2xf32>
 }

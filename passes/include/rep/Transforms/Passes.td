@@ -137,6 +137,34 @@ def FoldBatchNorm : Pass<"rep-fold-batch-norm", "func::FuncOp"> {
       MLPs of MLP-Mixer, gMLP and ConvMLP, the head behind a token mean).
       Before a token-mixing fc it stays in the norm: there it could only
       move behind the fc as an affine plus a constant map.
+    - A scalar scale after a matmul of two activations (attention's
+      `q k^T * d^-0.5`) moves onto the operand a projection computes and
+      into the projection's rows that operand's slice reads, when other
+      readers of the projection (k, v, a conv branch on v) take other
+      rows.
+    - A scalar scale `s` that reaches a conv or fc through single-use views,
+      matmuls of two activations and adds folds into it: views and matmuls
+      are linear, and an add carries `s` when its other side takes `1/s`,
+      `s u + w = s (u + w / s)` (a constant is divided; a conv, fc or
+      affine only the add reads gets a `1/s` that folds into it).
+      Container's mixing coefficients:
+
+    ```mlir
+    %m = rep.matmul %attn, %v : ...
+    %s = rep.channel_affine %m, %sigma, %zero {axis = 1 : i64} : ...
+    %d = rep.conv2d %x, %dw, %db {groups = 2 : i64, ...} : ...
+    %a = rep.add %s, %d : ...
+    %y = rep.conv2d %a, %pw, %pb : ...
+    ```
+    becomes
+    ```mlir
+    %m = rep.matmul %attn, %v : ...
+    %d = rep.conv2d %x, %dw', %db' {groups = 2 : i64, ...} : ...   // dw / sigma
+    %a = rep.add %m, %d : ...
+    %y = rep.conv2d %a, %pw', %pb : ...   // pw * sigma
+    ```
+
+    Per channel:
 
     ```mlir
     %c = rep.conv2d %x, %w {...} : ...
