@@ -7,6 +7,8 @@ Every family comes at paper size (benchmarks) and at a tiny size (tests:
 odd spatial sizes, stride 2, groups, batch 2).
 """
 
+import math
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -783,6 +785,124 @@ class EANet(nn.Module):
 
 
 # --------------------------------------------------------------------------
+# EAMLP (Guo et al. 2021), after MenghaoGuo/EANet EAMLP/models (T2t_vit_7
+# with external attention): a tokens-to-token stem of three nn.Unfolds
+# (7x7/s4, then 3x3/s2 twice) with an external-attention token block after
+# the first two, a cls token (expand) and a sinusoid position table, then
+# transformer blocks whose attention is multi-head external attention
+# (trans_dims widens 4x, per-head memory units linear_0/linear_1 around a
+# softmax over tokens and an L1 normalization over the memory slots).
+
+class TokenEA(nn.Module):
+    """Token_performer with the EA attention (token_performer.py)."""
+
+    def __init__(self, dim, in_dim, k=128):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.q_linear = nn.Linear(dim, in_dim)
+        self.linear_0 = nn.Linear(in_dim, k, bias=False)
+        self.linear_1 = nn.Linear(k, in_dim)
+        with torch.no_grad():
+            self.linear_1.weight.copy_(self.linear_0.weight.t())
+        self.proj = nn.Linear(in_dim, in_dim)
+        self.norm2 = nn.LayerNorm(in_dim)
+        self.mlp = Mlp(in_dim, in_dim)
+
+    def forward(self, x):
+        x = self.q_linear(self.norm1(x))
+        idn = x
+        attn = self.linear_0(x).softmax(dim=-2)
+        attn = attn / (1e-9 + attn.sum(dim=-1, keepdim=True))
+        x = idn + self.proj(self.linear_1(attn))
+        return x + self.mlp(self.norm2(x))
+
+
+class MultiHeadEA(nn.Module):
+    """transformer_block.py's Attention: external attention per head."""
+
+    def __init__(self, dim, heads, coef=4):
+        super().__init__()
+        self.heads = heads * coef
+        self.trans_dims = nn.Linear(dim, dim * coef)
+        self.k = 256 // coef
+        self.linear_0 = nn.Linear(dim * coef // self.heads, self.k)
+        self.linear_1 = nn.Linear(self.k, dim * coef // self.heads)
+        self.proj = nn.Linear(dim * coef, dim)
+
+    def forward(self, x):
+        B, N, C = x.shape
+        x = self.trans_dims(x)
+        x = x.view(B, N, self.heads, -1).permute(0, 2, 1, 3)
+        attn = self.linear_0(x).softmax(dim=-2)
+        attn = attn / (1e-9 + attn.sum(dim=-1, keepdim=True))
+        x = self.linear_1(attn).permute(0, 2, 1, 3).reshape(B, N, -1)
+        return self.proj(x)
+
+
+class EABlock(nn.Module):
+    def __init__(self, dim, heads, mlp_ratio):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = MultiHeadEA(dim, heads)
+        self.norm2 = nn.LayerNorm(dim)
+        self.mlp = Mlp(dim, int(dim * mlp_ratio))
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+def sinusoid_table(n, d):
+    pos = torch.arange(n, dtype=torch.float64)[:, None]
+    j = torch.arange(d, dtype=torch.float64)[None, :]
+    angle = pos / torch.pow(10000.0, 2 * torch.div(j, 2, rounding_mode='floor') / d)
+    table = angle.clone()
+    table[:, 0::2] = torch.sin(angle[:, 0::2])
+    table[:, 1::2] = torch.cos(angle[:, 1::2])
+    return table.float().unsqueeze(0)
+
+
+class EAMLP(nn.Module):
+    """T2T_ViT (tokens_type 'performer') with external attention."""
+
+    def __init__(self, img, dim, depth, heads, mlp_ratio, token_dim=64,
+                 token_k=128, num_classes=1000):
+        super().__init__()
+        self.split0 = nn.Unfold(7, stride=4, padding=2)
+        self.split1 = nn.Unfold(3, stride=2, padding=1)
+        self.split2 = nn.Unfold(3, stride=2, padding=1)
+        self.attention1 = TokenEA(3 * 49, token_dim, token_k)
+        self.attention2 = TokenEA(token_dim * 9, token_dim, token_k)
+        self.project = nn.Linear(token_dim * 9, dim)
+        patches = (img // 16) ** 2
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
+        self.register_buffer('pos_embed', sinusoid_table(patches + 1, dim))
+        self.blocks = nn.ModuleList(EABlock(dim, heads, mlp_ratio)
+                                    for _ in range(depth))
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, num_classes)
+
+    def tokens(self, x):
+        x = self.attention1(self.split0(x).transpose(1, 2))
+        B, hw, C = x.shape
+        side = int(math.sqrt(hw))
+        x = x.transpose(1, 2).reshape(B, C, side, side)
+        x = self.attention2(self.split1(x).transpose(1, 2))
+        B, hw, C = x.shape
+        side = int(math.sqrt(hw))
+        x = x.transpose(1, 2).reshape(B, C, side, side)
+        return self.project(self.split2(x).transpose(1, 2))
+
+    def forward(self, x):
+        x = self.tokens(x)
+        cls = self.cls_token.expand(x.shape[0], -1, -1)
+        x = torch.cat((cls, x), dim=1) + self.pos_embed
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.norm(x)[:, 0])
+
+
+# --------------------------------------------------------------------------
 # MobileOne (Vasu et al. 2023): k over-parameterized conv-BN branches, a 1x1
 # scale branch and a BN skip, as depthwise 3x3 then pointwise 1x1 blocks.
 
@@ -1133,6 +1253,14 @@ FAMILIES = {
                   (1, 3, 224, 224)),
         'opsets': (13, 17),
     },
+    # EAMLP-7 (T2t_vit_7 with external attention: 256 wide, 7 blocks, 4
+    # heads widened 4x, MLP ratio 2, token_dim 64) at 224x224; the tiny one
+    # on 48x48 images: 12x12, 6x6, then 3x3 tokens and a cls token.
+    'eamlp': {
+        'tiny': (lambda: EAMLP(48, 32, 2, 2, 2.0, 8, 16, 10), (2, 3, 48, 48)),
+        'paper': (lambda: EAMLP(224, 256, 7, 4, 2.0), (1, 3, 224, 224)),
+        'opsets': (13, 17),
+    },
     # FastViT-T8 (timm fastvit_t8): depths 2, 2, 4, 2, dims 48..384, MLP
     # ratio 3, RepMixer everywhere, 256x256. The tiny one (dims 8..64: the
     # patch embeds are grouped convs, groups = input width) has a RepCPE in
@@ -1260,6 +1388,8 @@ def randomize(model, generator):
                 uniform(m.mix, 0.2, 1.2)
             else:
                 uniform(m.sa_weight, -1.0, 1.0)
+        elif isinstance(m, EAMLP):
+            uniform(m.cls_token, -0.5, 0.5)
         elif isinstance(m, HorBlock):
             uniform(m.gamma1, 0.05, 0.2)
             uniform(m.gamma2, 0.05, 0.2)

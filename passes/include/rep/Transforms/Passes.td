@@ -296,7 +296,7 @@ def InjectLocality : Pass<"rep-inject-locality", "func::FuncOp"> {
 }
 
 def FoldUnfoldIntoConv : Pass<"rep-fold-unfold-into-conv", "func::FuncOp"> {
-  let summary = "An fc over patches gathered from one map is a conv (RaftMLP's cross-scale embedding)";
+  let summary = "Patches gathered from one map are a conv: under an fc (RaftMLP's cross-scale embedding), or one-hot";
   let description = [{
     `nn.Unfold` exports as slices, pads and concats (the Gather chains the
     importer unrolls); an fc over its patches, `[N, L, F]` with `F` the
@@ -325,6 +325,25 @@ def FoldUnfoldIntoConv : Pass<"rep-fold-unfold-into-conv", "func::FuncOp"> {
          : (tensor<2x3x40x40xf32>, tensor<16x3x8x8xf32>, ...) -> tensor<2x16x10x10xf32>
     %r = rep.reshape %c {shape = array<i64: 2, 16, 100>}
     %y = rep.transpose %r {perm = array<i64: 0, 2, 1>} : (...) -> tensor<2x100x16xf32>
+    ```
+
+    Patches no fc reads (a LayerNorm over each patch first: T2T-ViT's and
+    EAMLP's tokens-to-token stem) become a conv with one-hot kernels, one
+    group per input channel when the features are channel-major blocks as
+    nn.Unfold writes them (`c * k * k + tap`): exact, and `k * k` MACs an
+    element where the gather was hundreds of small slices to compile.
+
+    ```mlir
+    %u = rep.concat %s0, %s1, ... {axis = 2 : i64} : (...) -> tensor<2x20x27xf32>
+    %n = rep.layer_norm %u, ...
+    ```
+    becomes
+    ```mlir
+    %c = rep.conv2d %x, %onehot {groups = 3 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
+         : (tensor<2x3x7x9xf32>, tensor<27x1x3x3xf32>) -> tensor<2x27x4x5xf32>
+    %r = rep.reshape %c {shape = array<i64: 2, 27, 20>}
+    %u = rep.transpose %r {perm = array<i64: 0, 2, 1>} : (...) -> tensor<2x20x27xf32>
+    %n = rep.layer_norm %u, ...
     ```
   }];
   let options = [
