@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +106,35 @@ int rep_npy_read(const char *path, rep_npy *out, char *err, size_t errlen) {
     shape = end;
   }
   free(header);
-  size_t n = rep_npy_numel(out);
+  /* The data must be exactly what the shape needs: checked, without
+     overflow, against what the file holds before anything is allocated. */
+  long here = ftell(f);
+  if (here < 0 || fseek(f, 0, SEEK_END) != 0) {
+    fclose(f);
+    return fail(err, errlen, "%s: cannot seek", path);
+  }
+  long size = ftell(f);
+  if (size < here || fseek(f, here, SEEK_SET) != 0) {
+    fclose(f);
+    return fail(err, errlen, "%s: cannot seek", path);
+  }
+  size_t avail = (size_t)(size - here) / sizeof(float), n = 1;
+  for (uint32_t i = 0; i < out->rank; ++i) {
+    size_t d = (size_t)out->dims[i];
+    if (d && n > avail / d) {
+      n = SIZE_MAX;
+      break;
+    }
+    n *= d;
+  }
+  for (uint32_t i = 0; i < out->rank; ++i)
+    if (out->dims[i] == 0)
+      n = 0;
+  if (n > avail) {
+    fclose(f);
+    return fail(err, errlen, "%s: truncated .npy file (its shape needs more "
+                             "data than it holds)", path);
+  }
   out->data = malloc(n ? n * sizeof(float) : 1);
   if (!out->data) {
     fclose(f);

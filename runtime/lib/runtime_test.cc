@@ -267,4 +267,39 @@ TEST(Npy, RoundTripsAndNamesTheFileOnError) {
   EXPECT_NE(std::string(err).find("rt.npy: truncated"), std::string::npos);
 }
 
+// A shape whose product overflows (or passes the data) is refused before
+// anything is allocated; a zero dim reads as an empty array. Shapes the
+// npy fuzzer found.
+TEST(Npy, RefusesShapesTheDataCannotHold) {
+  auto write = [](const std::string &path, const std::string &shape,
+                  size_t dataBytes) {
+    std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': (" +
+                    shape + "), }";
+    h += std::string(63 - h.size() % 64, ' ') + "\n";
+    std::FILE *f = std::fopen(path.c_str(), "wb");
+    std::fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+    unsigned char len[2] = {(unsigned char)(h.size() & 0xff),
+                            (unsigned char)(h.size() >> 8)};
+    std::fwrite(len, 1, 2, f);
+    std::fwrite(h.data(), 1, h.size(), f);
+    std::string zeros(dataBytes, '\0');
+    std::fwrite(zeros.data(), 1, zeros.size(), f);
+    std::fclose(f);
+  };
+  char err[256];
+  rep_npy t;
+  std::string path = ::testing::TempDir() + "/wrap.npy";
+  write(path, "4294967296, 4294967297", 24);
+  EXPECT_NE(rep_npy_read(path.c_str(), &t, err, sizeof err), 0);
+  EXPECT_NE(std::string(err).find("wrap.npy: truncated"), std::string::npos)
+      << err;
+  write(path, "1000000000000, 3", 24);
+  EXPECT_NE(rep_npy_read(path.c_str(), &t, err, sizeof err), 0);
+  write(path, "2, 0, 3", 0);
+  ASSERT_EQ(rep_npy_read(path.c_str(), &t, err, sizeof err), 0) << err;
+  EXPECT_EQ(t.rank, 3u);
+  EXPECT_EQ(t.dims[1], 0);
+  rep_npy_free(&t);
+}
+
 } // namespace

@@ -1407,6 +1407,10 @@ LogicalResult Importer::importReshape() {
     } else if (dim < 0) {
       return nodeError() << "shape has negative dim " << dim;
     } else {
+      // Checked as it multiplies: a fuzzed 2^61 must not overflow.
+      if (dim && known > kMaxElements / dim)
+        return nodeError() << "shape has more than " << kMaxElements
+                           << " elements";
       known *= dim;
     }
     shape.push_back(dim);
@@ -2092,7 +2096,7 @@ LogicalResult Importer::importSplit() {
           off += (starts[d] + idx[d]) * strides[d];
         out.set(j, h->at(off));
       });
-      defineHost(std::move(out), i);
+      (void)defineHost(std::move(out), i);
       continue;
     }
     if (failed(define(make<SliceOp>(x->value, b.getDenseI64ArrayAttr(starts),

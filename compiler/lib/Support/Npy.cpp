@@ -8,9 +8,11 @@
 
 #include "rep/Support/Npy.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
+#include <climits>
 #include <cstring>
 #include <regex>
 
@@ -64,17 +66,33 @@ llvm::Expected<Tensor> mlir::rep::readNpy(llvm::StringRef path) {
   Tensor t;
   std::string dims = m[1];
   std::regex num("[0-9]+");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num);
-       it != std::sregex_iterator(); ++it)
-    t.shape.push_back(std::stoll(it->str()));
-  size_t dataBytes = t.numel() * sizeof(float);
+  // A product past 63 bits is refused; any other must match the data the
+  // file holds before anything is allocated.
   size_t start = offset + headerLen;
-  if (bytes.size() - start != dataBytes)
-    return npyError(path, "holds " + llvm::Twine(bytes.size() - start) +
+  uint64_t dataBytes = bytes.size() - start, count = 1;
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num);
+       it != std::sregex_iterator(); ++it) {
+    uint64_t d;
+    if (llvm::StringRef(it->str()).getAsInteger(10, d) || d > INT64_MAX)
+      return npyError(path, "shape (" + llvm::Twine(dims) + ") is too large");
+    t.shape.push_back((int64_t)d);
+  }
+  if (!llvm::is_contained(t.shape, 0))
+    for (int64_t d : t.shape) {
+      if (count > (uint64_t)INT64_MAX / sizeof(float) / (uint64_t)d)
+        return npyError(path,
+                        "shape (" + llvm::Twine(dims) + ") is too large");
+      count *= d;
+    }
+  else
+    count = 0;
+  if (count * sizeof(float) != dataBytes)
+    return npyError(path, "holds " + llvm::Twine(dataBytes) +
                               " data bytes, its shape needs " +
-                              llvm::Twine(dataBytes));
-  t.data.resize(t.numel());
-  std::memcpy(t.data.data(), bytes.data() + start, dataBytes);
+                              llvm::Twine(count * sizeof(float)));
+  t.data.resize(count);
+  if (count)
+    std::memcpy(t.data.data(), bytes.data() + start, dataBytes);
   return t;
 }
 
