@@ -530,6 +530,12 @@ FailureOr<ElementsAttr> Importer::weightAttr(onnx::TensorProto &t,
                << ", more than " << kMaxElements << " elements",
            failure();
   size_t bytes = computeProduct(shape) * sizeof(float);
+  // An empty tensor has no data for a blob to hold (found by
+  // rep-import-text-fuzzer: a blob of it copies from a null pointer).
+  if (!bytes && t.data_location() != onnx::TensorProto::EXTERNAL &&
+      t.raw_data().empty() && t.float_data_size() == 0)
+    return cast<ElementsAttr>(DenseElementsAttr::get(
+        RankedTensorType::get(shape, b.getF32Type()), ArrayRef<float>()));
   AsmResourceBlob blob;
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
     auto data = readExternal(t);
