@@ -78,6 +78,20 @@ func.func @token_mixing(%x: tensor<1x8x32xf32>) -> tensor<1x8x32xf32> {
 
 // -----
 
+// An fc over 197 rows (prime: no register block of 4 to 8 rows divides
+// it) multiplies 200 rows, the last 3 zero, and slices the 197 back.
+// CHECK-LABEL: func.func @prime_rows
+// CHECK: tensor.pad %{{.*}} low[0, 0] high[3, 0]
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<200x8xf32>, tensor<8x16xf32>)
+// CHECK: tensor.extract_slice %{{.*}}[0, 0] [197, 4] [1, 1] : tensor<200x16xf32> to tensor<197x4xf32>
+func.func @prime_rows(%x: tensor<197x8xf32>) -> tensor<197x4xf32> {
+  %w = rep.constant dense<0.125> : tensor<4x8xf32>
+  %y = rep.fc %x, %w : (tensor<197x8xf32>, tensor<4x8xf32>) -> tensor<197x4xf32>
+  return %y : tensor<197x4xf32>
+}
+
+// -----
+
 // Depthwise convs use the named depthwise op; other groupings a generic
 // over [groups, channels per group]; grouped pointwise convs (RepMLPNet's
 // FCs) a batch of matmuls, group-major, with the per-group output channels
