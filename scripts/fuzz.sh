@@ -17,18 +17,8 @@ shift $(($# > 2 ? 2 : $#))
 targets=("$@")
 ((${#targets[@]})) || targets=(import import-text fold npy weights)
 
-missing=()
-for p in clang-19 libclang-rt-19-dev cmake ninja-build; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  echo "== installing: ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-    --no-install-recommends "${missing[@]}"
-fi
+source scripts/install-packages.sh
+install_packages clang-19 libclang-rt-19-dev cmake ninja-build
 # The rest of the dependencies, and a plain build the lit inputs come from.
 [ -x build/bin/repc ] || scripts/setup.sh
 

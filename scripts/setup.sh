@@ -12,18 +12,8 @@ packages=(
   python3-torch python3-onnx python3-numpy
   graphviz chromium fonts-dejavu-core
 )
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  echo "== installing: ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-    --no-install-recommends "${missing[@]}"
-fi
+source scripts/install-packages.sh
+install_packages "${packages[@]}"
 
 # ONNX Runtime (npm's onnxruntime-node) runs the graphs repc writes back as
 # ONNX; the tests use it when it is there. Node may come from elsewhere

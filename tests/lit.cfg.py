@@ -41,6 +41,24 @@ config.substitutions.append(("%bindir", config.repc_tools_dir))
 config.substitutions.append(
     ("%generate", config.python + " " + os.path.join(src, "examples/models/generate.py")))
 
+# An ASan + UBSan build (scripts/test.sh --sanitize). A process that is not
+# instrumented (python loading librep_runtime.so through ctypes) needs the
+# ASan runtime loaded first; its own leaks are not repc's.
+if getattr(config, "repc_sanitize", False):
+    import subprocess
+    config.available_features.add("asan")
+    for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+        if var in os.environ:
+            config.environment[var] = os.environ[var]
+    runtime = subprocess.run(
+        ["clang-19", "-print-file-name=libclang_rt.asan-x86_64.so"],
+        capture_output=True, text=True).stdout.strip()
+    config.substitutions.append(
+        ("%uninstrumented", "env LD_PRELOAD=" + runtime +
+         " ASAN_OPTIONS=detect_leaks=0"))
+else:
+    config.substitutions.append(("%uninstrumented", ""))
+
 # ONNX Runtime, installed by scripts/setup.sh into build/ort.
 ort_modules = os.path.join(config.repc_obj_root, "ort", "node_modules")
 if os.path.isdir(os.path.join(ort_modules, "onnxruntime-node")):

@@ -154,6 +154,13 @@ int main(int argc, char **argv) {
     return 1;
   }
 
+  /* Every exit from here on releases what it holds (a leak checker sees
+     the error paths too). */
+  int rc = 1;
+  uint32_t numRead = 0, numAlloc = 0;
+  rep_npy in[MAX_IO];
+  float *outPtrs[MAX_IO];
+  double *times = NULL;
   static const char *const deviceNames[] = {"cpu", "cuda"};
   rep_device actual = rep_model_device(model);
   if (device >= 0 && (rep_device)device != actual) {
@@ -162,30 +169,29 @@ int main(int argc, char **argv) {
                  "(repc --target=%s)\n",
             deviceNames[device], rep_model_name(model), deviceNames[actual],
             deviceNames[device]);
-    return 1;
+    goto done;
   }
 
   uint32_t nIn = rep_model_num_inputs(model), nOut = rep_model_num_outputs(model);
   if ((uint32_t)numInputs != nIn) {
     fprintf(stderr, TOOL ": error: model '%s' takes %u input(s), got %d --input\n",
             rep_model_name(model), nIn, numInputs);
-    return 1;
+    goto done;
   }
   if (numOutputs && (uint32_t)numOutputs != nOut) {
     fprintf(stderr,
             TOOL ": error: model '%s' has %u output(s), got %d --output\n",
             rep_model_name(model), nOut, numOutputs);
-    return 1;
+    goto done;
   }
-  rep_npy in[MAX_IO];
   const float *inPtrs[MAX_IO];
-  float *outPtrs[MAX_IO];
   char err[512];
   for (uint32_t i = 0; i < nIn; ++i) {
     if (rep_npy_read(inputs[i], &in[i], err, sizeof err)) {
       fprintf(stderr, TOOL ": error: %s\n", err);
-      return 1;
+      goto done;
     }
+    numRead = i + 1;
     const rep_tensor_info *info = rep_model_input(model, i);
     int same = in[i].rank == info->rank;
     for (uint32_t d = 0; same && d < info->rank; ++d)
@@ -201,7 +207,7 @@ int main(int argc, char **argv) {
       fprintf(stderr,
               TOOL ": error: %s: shape %s, but input '%s' of the model is %s\n",
               inputs[i], got, info->name, want);
-      return 1;
+      goto done;
     }
     inPtrs[i] = in[i].data;
   }
@@ -210,12 +216,17 @@ int main(int argc, char **argv) {
                         sizeof(float));
     if (!outPtrs[i]) {
       fprintf(stderr, TOOL ": error: out of memory\n");
-      return 1;
+      goto done;
     }
+    numAlloc = i + 1;
   }
   rep_model_set_threads(model, threads);
 
-  double *times = calloc((size_t)repeat, sizeof(double));
+  times = calloc((size_t)repeat, sizeof(double));
+  if (!times) {
+    fprintf(stderr, TOOL ": error: out of memory\n");
+    goto done;
+  }
   for (int i = 0; i < warmup + repeat; ++i) {
     double t0 = nowMs();
     s = rep_model_run(model, inPtrs, outPtrs);
@@ -223,7 +234,7 @@ int main(int argc, char **argv) {
     if (s != REP_OK) {
       fprintf(stderr, TOOL ": error: %s%s%s\n", rep_status_string(s),
               *rep_last_error() ? ": " : "", rep_last_error());
-      return 1;
+      goto done;
     }
     if (i >= warmup)
       times[i - warmup] = t1 - t0;
@@ -233,7 +244,7 @@ int main(int argc, char **argv) {
     if (rep_npy_write(outputs[i], info->rank, info->dims, outPtrs[i], err,
                       sizeof err)) {
       fprintf(stderr, TOOL ": error: %s\n", err);
-      return 1;
+      goto done;
     }
   }
   qsort(times, (size_t)repeat, sizeof(double), compareDouble);
@@ -242,11 +253,13 @@ int main(int argc, char **argv) {
   printf("{\"median_ms\": %.4f, \"min_ms\": %.4f, \"repeat\": %d, "
          "\"device\": \"%s\"}\n",
          median, times[0], repeat, deviceNames[actual]);
+  rc = 0;
+done:
   free(times);
-  for (uint32_t i = 0; i < nIn; ++i)
+  for (uint32_t i = 0; i < numRead; ++i)
     rep_npy_free(&in[i]);
-  for (uint32_t i = 0; i < nOut; ++i)
+  for (uint32_t i = 0; i < numAlloc; ++i)
     free(outPtrs[i]);
   rep_model_close(model);
-  return 0;
+  return rc;
 }

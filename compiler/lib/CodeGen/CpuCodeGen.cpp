@@ -513,7 +513,11 @@ namespace {
 const char *kOmpDir = REPC_OMP_LIBDIR;
 
 llvm::Error runDriver(ArrayRef<std::string> extra, StringRef what) {
+#ifdef REPC_SANITIZE_LINK_CC
+  std::string cc = REPC_SANITIZE_LINK_CC;
+#else
   std::string cc = "cc";
+#endif
   if (const char *env = std::getenv("CC"); env && *env)
     cc = env;
   auto program = llvm::sys::findProgramByName(cc);
@@ -558,6 +562,9 @@ llvm::Error rep::linkExecutable(StringRef object, StringRef output,
       "-lomp", "-lm", "-ldl"};
   if (exportSymbols)
     args.push_back("-rdynamic");
+#ifdef REPC_SANITIZE_LINK_CC
+  args.push_back("-fsanitize=address,undefined");
+#endif
   return runDriver(args, "executable");
 }
 
