@@ -185,6 +185,14 @@ def ensure_ort():
     return r.returncode == 0
 
 
+def reference_blas():
+    """Whether this PyTorch multiplies matrices with the reference BLAS
+    (Debian's python3-torch: BLAS_INFO=generic, 128 ms for a 196x512x2048
+    matmul that MKL does in about 2): timing it measures that BLAS, not
+    PyTorch."""
+    return 'BLAS_INFO=generic' in torch.__config__.show()
+
+
 def torch_timer(family, input_path, threads):
     build, _ = repc_models.FAMILIES[family]['paper']
     torch.manual_seed(0)
@@ -215,6 +223,9 @@ def main():
     p.add_argument('--work', default=os.path.join(ROOT, 'bench-out'))
     p.add_argument('--cpu', help='compile for this CPU (repc --cpu=, gcc -march=): '
                    'x86-64-v3 or znver3 measures AVX2 code on an AVX-512 host')
+    p.add_argument('--torch', choices=('auto', 'yes', 'no'), default='auto',
+                   help='time PyTorch eager too (auto: not when this PyTorch '
+                   'multiplies with the reference BLAS)')
     p.add_argument('--gpu', action='store_true',
                    help='time on the GPU against PyTorch eager and torch.compile')
     args = p.parse_args()
@@ -231,6 +242,11 @@ def main():
     print('CPU: %s; code for %s (%s); peak (FMA loop, %d threads): %.1f GFLOP/s' % (
         cpu_name(), args.cpu or 'this host', isa, args.threads, peak))
     cpu_flag = ['--cpu=' + args.cpu] if args.cpu else []
+    time_torch = args.torch == 'yes' or (args.torch == 'auto' and not reference_blas())
+    if not time_torch:
+        print('PyTorch: not timed (%s)' % ('--torch=no' if args.torch == 'no' else
+              'this build multiplies with the reference BLAS, BLAS_INFO=generic: '
+              'Debian 12\'s Mixer-S/16 took 2.3 s; --torch=yes times it anyway'))
     # The bench process itself (PyTorch) runs on the same cores.
     os.sched_setaffinity(0, set(range(args.threads)))
     pin = ['taskset', '-c', env['PIN']]
@@ -262,13 +278,15 @@ def main():
                         'node', os.path.join(ROOT, 'examples/bench/ort_bench.js'), m,
                         s + '.input.npy', str(args.per_round), '1', str(args.threads)]
             times = {k: [] for k in runners}
-            times['torch'] = []
-            timer = torch_timer(family, stem + '.input.npy', args.threads)
+            if time_torch:
+                times['torch'] = []
+                timer = torch_timer(family, stem + '.input.npy', args.threads)
             for _ in range(args.rounds):
                 for key, cmd in runners.items():
                     r = sh(cmd(), env=env)
                     times[key].append(last_json(r.stdout)['median_ms'])
-                times['torch'].append(statistics.median(timer(args.per_round, 1)))
+                if time_torch:
+                    times['torch'].append(statistics.median(timer(args.per_round, 1)))
             med = {k: statistics.median(v) for k, v in times.items() if v}
             rows.append((family, batch, compile_s, rel, flops, med))
             print_row(rows[-1], peak, flush=True)
@@ -335,12 +353,13 @@ def print_table(rows, peak):
     print('|---|---|---|---|---|---|---|---|---|---|---|---|')
     for family, batch, compile_s, rel, flops, med in rows:
         r = med['repc']
-        ortf, ortt, pt = med.get('ort_folded'), med.get('ort_train'), med['torch']
+        ortf, ortt, pt = med.get('ort_folded'), med.get('ort_train'), med.get('torch')
         gf = flops / (r / 1e3) / 1e9
-        print('| %s | %d | %s | %s | %s | %s | %s | %s | %.2f | %.0f (%.0f%%) | %.1e | %.1f |' % (
+        print('| %s | %d | %s | %s | %s | %s | %s | %s | %s | %.0f (%.0f%%) | %.1e | %.1f |' % (
             family, batch, fmt(r), fmt(ortf) if ortf else '-', fmt(ortt) if ortt else '-',
-            fmt(pt), '%.2f' % (r / ortf) if ortf else '-',
-            '%.2f' % (r / ortt) if ortt else '-', r / pt, gf, 100 * gf / peak, rel, compile_s))
+            fmt(pt) if pt else '-', '%.2f' % (r / ortf) if ortf else '-',
+            '%.2f' % (r / ortt) if ortt else '-', '%.2f' % (r / pt) if pt else '-',
+            gf, 100 * gf / peak, rel, compile_s))
     print('peak: %.1f GFLOP/s' % peak)
 
 

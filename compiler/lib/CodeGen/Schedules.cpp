@@ -28,6 +28,7 @@
 #include "mlir/Pass/PassManager.h"
 
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/X86TargetParser.h"
 
@@ -673,11 +674,43 @@ LogicalResult applyScript(ModuleOp module, StringRef script) {
 
 } // namespace
 
-std::string rep::buildScheduleScript(ModuleOp module,
-                                     const CpuCodeGenOptions &options) {
+namespace {
+
+llvm::cl::opt<int> failKernel(
+    "rep-schedule-fail-kernel", llvm::cl::Hidden, llvm::cl::init(-1),
+    llvm::cl::desc("Make the schedule of the N-th kernel fail (tests that "
+                   "its ops fall back to plain loops)"));
+
+/// One kernel's part of the schedule script: the name and location of the
+/// op it tags and schedules (with what it fuses; the op itself does not
+/// outlive a failed try) and its transform ops.
+struct KernelSchedule {
+  OperationName name;
+  Location loc;
+  std::string text;
+};
+
+/// Tags and schedules every op a kernel class covers; convs and matmuls
+/// first, as they claim their epilogues and accumulator producers.
+SmallVector<KernelSchedule> buildKernelSchedules(ModuleOp module,
+                                                 const CpuCodeGenOptions &options) {
   ScheduleBuilder sb{options};
-  // Convs and matmuls first: they claim their epilogues and accumulator
-  // producers.
+  SmallVector<KernelSchedule> kernels;
+  // The text each handler added is that op's kernel (handlers write theirs
+  // in one piece; one that finds no register block writes nothing).
+  auto record = [&](Operation *op, llvm::function_ref<void()> schedule) {
+    size_t begin = sb.s.os.str().size();
+    schedule();
+    if (sb.s.os.str().size() == begin)
+      return;
+    if ((int)kernels.size() == failKernel)
+      sb.s.os << "  %fail = transform.structured.match ops{[\"func.func\"]} "
+                 "in %root : (!transform.any_op) -> !transform.any_op\n"
+                 "  transform.cast %fail : !transform.any_op to "
+                 "!transform.op<\"linalg.matmul\">\n";
+    kernels.push_back(
+        {op->getName(), op->getLoc(), sb.s.os.str().substr(begin)});
+  };
   DenseSet<Operation *> done;
   module.walk([&](linalg::LinalgOp op) {
     if (!op.hasPureTensorSemantics())
@@ -685,15 +718,17 @@ std::string rep::buildScheduleScript(ModuleOp module,
     if (isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
             linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op)) {
       // Pools iterate like depthwise convs: (n, oh, ow, c, kh, kw).
-      sb.conv(op, !isa<linalg::Conv2DNhwcHwcfOp>(op));
+      record(op, [&] { sb.conv(op, !isa<linalg::Conv2DNhwcHwcfOp>(op)); });
       done.insert(op);
     } else if (auto mm = dyn_cast<linalg::MatmulOp>(op.getOperation())) {
       // Before the elementwise kernels: a matmul claims its fill.
-      if (!sb.matmulWithEpilogue(mm))
-        sb.matmul(mm);
+      record(op, [&] {
+        if (!sb.matmulWithEpilogue(mm))
+          sb.matmul(mm);
+      });
       done.insert(op);
     } else if (auto bmm = dyn_cast<linalg::BatchMatmulOp>(op.getOperation())) {
-      sb.batchMatmul(bmm);
+      record(op, [&] { sb.batchMatmul(bmm); });
       done.insert(op);
     }
   });
@@ -701,22 +736,77 @@ std::string rep::buildScheduleScript(ModuleOp module,
     if (!op.hasPureTensorSemantics() || op->getParentOfType<linalg::LinalgOp>() ||
         sb.claimed.contains(op) || done.contains(op))
       return;
-    TypeSwitch<Operation *>(op.getOperation())
-        .Case([&](linalg::GenericOp g) {
-          if (g.getNumReductionLoops())
-            sb.rowReduction(g);
-          else
-            sb.elementwise(op);
-        })
-        .Case<linalg::FillOp, linalg::BroadcastOp, linalg::TransposeOp,
-              linalg::CopyOp>([&](auto) { sb.elementwise(op); });
+    record(op, [&] {
+      TypeSwitch<Operation *>(op.getOperation())
+          .Case([&](linalg::GenericOp g) {
+            if (g.getNumReductionLoops())
+              sb.rowReduction(g);
+            else
+              sb.elementwise(op);
+          })
+          .Case<linalg::FillOp, linalg::BroadcastOp, linalg::TransposeOp,
+                linalg::CopyOp>([&](auto) { sb.elementwise(op); });
+    });
   });
-  return std::string(kPrologue) + sb.s.os.str() + kEpilogue;
+  return kernels;
+}
+
+/// The script that runs `body` (transform ops on %root), then the common
+/// epilogue (contractions, hoisting) when `finish` is set.
+std::string script(StringRef body, bool finish) {
+  return std::string(kPrologue) + body.str() +
+         (finish ? kEpilogue : "  transform.yield\n}\n}\n");
+}
+
+/// Applies `text` to a copy of `module` and, when that succeeds, moves the
+/// result into `module`; on failure `module` is as it was and the reasons
+/// are swallowed (the caller decides what to say).
+LogicalResult applyToCopy(ModuleOp module, StringRef text) {
+  OwningOpRef<ModuleOp> copy = module.clone();
+  {
+    ScopedDiagnosticHandler quiet(module.getContext(),
+                                  [](Diagnostic &) { return success(); });
+    if (failed(applyScript(*copy, text)))
+      return failure();
+  }
+  module.getBodyRegion().takeBody(copy->getBodyRegion());
+  return success();
+}
+
+} // namespace
+
+std::string rep::buildScheduleScript(ModuleOp module,
+                                     const CpuCodeGenOptions &options) {
+  std::string body;
+  for (const KernelSchedule &k : buildKernelSchedules(module, options))
+    body += k.text;
+  return script(body, /*finish=*/true);
 }
 
 LogicalResult rep::applyKernelSchedules(ModuleOp module,
                                         const CpuCodeGenOptions &options) {
-  return applyScript(module, buildScheduleScript(module, options));
+  SmallVector<KernelSchedule> kernels = buildKernelSchedules(module, options);
+  std::string body;
+  for (const KernelSchedule &k : kernels)
+    body += k.text;
+  if (succeeded(applyToCopy(module, script(body, /*finish=*/true))))
+    return success();
+  // Some kernel's schedule failed (a shape its transforms do not handle):
+  // apply them one at a time, each to a copy, and leave the ops of one
+  // that fails to the plain lowering (rep-lower-to-loops), slower but
+  // exact. Only this path pays for the copies per kernel.
+  for (const KernelSchedule &k : kernels) {
+    if (succeeded(applyToCopy(module, script(k.text, /*finish=*/false))))
+      continue;
+    if (options.note) {
+      std::string where;
+      llvm::raw_string_ostream os(where);
+      k.loc.print(os);
+      options.note("schedule of " + k.name.getStringRef() + " at " +
+                   where + " failed: it runs as plain loops");
+    }
+  }
+  return applyScript(module, script("", /*finish=*/true));
 }
 
 LogicalResult rep::lowerVectors(ModuleOp module) {

@@ -447,6 +447,7 @@ int compile(ModuleOp module) {
     options.configurePassManager = [&](PassManager &pm) {
       return phases->configure(pm, scope);
     };
+    options.note = [](const Twine &what) { phases->banner("note: " + what); };
     if (failed(rep::lowerLinalgToLLVM(module, options, &sig)))
       return 1;
   }

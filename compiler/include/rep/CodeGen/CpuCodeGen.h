@@ -73,6 +73,9 @@ struct CpuCodeGenOptions {
   /// Compute stride-1 3x3 convs as Winograd F(2x2, 3x3) (rep-winograd-conv;
   /// with the schedules only).
   bool winograd = true;
+  /// Called with what the back end did other than planned (a kernel whose
+  /// schedule failed runs as plain loops); repc prints it under -v.
+  std::function<void(const llvm::Twine &)> note;
   /// Called on every PassManager the back end runs, so that a tool can
   /// apply its IR printing and timing options.
   std::function<LogicalResult(PassManager &)> configurePassManager;
