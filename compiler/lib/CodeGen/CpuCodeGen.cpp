@@ -174,7 +174,7 @@ LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
       "finalize-memref-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,"
       "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
       "convert-index-to-llvm,convert-openmp-to-llvm,"
-      "reconcile-unrealized-casts");
+      "reconcile-unrealized-casts,rep-outline-parallel-regions");
 }
 
 LogicalResult rep::bufferizeAndPlanMemory(ModuleOp module,

@@ -23,7 +23,7 @@ cl::OptionCategory &mlir::rep::diagnosticsCategory() {
 
 void mlir::rep::setupToolOptions(
     ArrayRef<const cl::OptionCategory *> categories) {
-  // The MLIR flags the README names keep a place in --help.
+  // The MLIR flags docs/tools.md names keep a place in --help.
   static const char *const documented[] = {
       "debug",
       "mlir-timing",

@@ -20,7 +20,7 @@
 
 namespace mlir::rep {
 
-/// The category of MLIR's and repc's debugging flags that the README
+/// The category of MLIR's and repc's debugging flags that docs/tools.md
 /// documents (-debug, --mlir-timing, --mlir-print-debuginfo, ...).
 llvm::cl::OptionCategory &diagnosticsCategory();
 
