@@ -753,14 +753,15 @@ def OutlineParallelRegions : Pass<"rep-outline-parallel-regions", "ModuleOp"> {
     every `omp.parallel` region itself (OpenMPIRBuilder), and for each it
     builds an analysis of the whole function around the region (LLVM 19's
     CodeExtractorAnalysisCache): with one model function holding every
-    kernel, that is quadratic in the kernel count (HorNet-T: translation and
-    O3 took 17.5 s, 8.1 s after this pass). Here each region that no other OpenMP op
-    encloses moves into an internal `llvm.func` that holds just it, called
-    where it was; the values it reads from around it become arguments,
-    except constants and global addresses, which are cloned into the new
-    function so that LLVM still sees constant trip counts. LLVM inlines the
-    single-call functions back at O3, after the translation has outlined
-    the region bodies, so the code is unchanged.
+    kernel, that is quadratic in the kernel count (HorNet-T's translation
+    and O3 took 17.5 s, 8.1 s after this pass). Here each region that no
+    other OpenMP op encloses moves into an internal `llvm.func` that holds
+    just it, called where it was; the values it reads from around it
+    become arguments, except constants and global addresses, which are
+    cloned into the new function so that LLVM still sees constant trip
+    counts. LLVM inlines the single-call functions back at O3, after the
+    translation has outlined the region bodies, so the code is unchanged.
+    A function with one region is left as it is.
 
     ```mlir
     llvm.func @model_impl(%a: !llvm.ptr) {
