@@ -11,6 +11,10 @@
 
 include "mlir/Pass/PassBase.td"
 
+//===----------------------------------------------------------------------===//
+// Re-parameterization: rep -> rep, exact (passes/lib/Reparameterize)
+//===----------------------------------------------------------------------===//
+
 def RaiseDecomposedOps : Pass<"rep-raise-decomposed-ops", "func::FuncOp"> {
   let summary = "Recognise exported GELU and LayerNorm chains as single ops";
   let description = [{
@@ -353,6 +357,11 @@ def FoldUnfoldIntoConv : Pass<"rep-fold-unfold-into-conv", "func::FuncOp"> {
   let dependentDialects = ["::mlir::rep::RepDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Lowering: rep -> linalg on tensors -> buffers in one planned workspace
+// (passes/lib/Lowering; both back ends)
+//===----------------------------------------------------------------------===//
+
 def SplitGroupedConvs : Pass<"rep-split-grouped-convs", "func::FuncOp"> {
   let summary = "Split a grouped conv into one dense conv per group (CPU)";
   let description = [{
@@ -421,6 +430,116 @@ def LowerToLinalg : Pass<"rep-lower-to-linalg", "ModuleOp"> {
   ];
 }
 
+def FuseElementwise : Pass<"rep-fuse-elementwise", "func::FuncOp"> {
+  let summary = "Fuse elementwise chains into one op; put a pointwise conv's epilogue on its matmul's shape";
+  let description = [{
+    Producer-consumer fusion of elementwise `linalg.generic`s whose producer
+    has one use (bias, GELU, batch norm, residual add become one loop nest),
+    without upstream's folding of reshapes into named ops, which would turn
+    a matmul into a generic no kernel schedule recognises.
+
+    An elementwise op that reads a pointwise conv's `linalg.matmul` through
+    the `expand_shape` back to `[N, H, W, C]` is rewritten on the matmul's
+    `[N*H*W, C]`, so that the schedules can fuse it into the matmul's tiles;
+    its other operands must be of the full shape (collapsed, a view) or per
+    channel (reshaped to `[C]`).
+
+    ```mlir
+    %m = linalg.matmul ins(%x, %w : tensor<24x14xf32>, tensor<14x32xf32>) outs(%b : tensor<24x32xf32>) -> tensor<24x32xf32>
+    %e = tensor.expand_shape %m [[0, 1, 2], [3]] output_shape [2, 4, 3, 32] : tensor<24x32xf32> into tensor<2x4x3x32xf32>
+    %r = linalg.generic {indexing_maps = [(d0, d1, d2, d3) -> (d0, d1, d2, d3), (d0, d1, d2, d3) -> (d3, 0, 0), ...]}
+           ins(%e, %scale : tensor<2x4x3x32xf32>, tensor<32x1x1xf32>) outs(%o : tensor<2x4x3x32xf32>) { mulf }
+    ```
+    becomes
+    ```mlir
+    %s = tensor.collapse_shape %scale [[0, 1, 2]] : tensor<32x1x1xf32> into tensor<32xf32>
+    %f = linalg.generic {indexing_maps = [(d0, d1) -> (d0, d1), (d0, d1) -> (d1), ...]}
+           ins(%m, %s : tensor<24x32xf32>, tensor<32xf32>) outs(%o2 : tensor<24x32xf32>) { mulf }
+    %r = tensor.expand_shape %f [[0, 1, 2], [3]] output_shape [2, 4, 3, 32] : tensor<24x32xf32> into tensor<2x4x3x32xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def FusePadIntoProducers : Pass<"rep-fuse-pad-into-producers", "func::FuncOp"> {
+  let summary = "Let the ops that compute a padded tensor write into its interior";
+  let description = [{
+    A conv's zero padding is a `tensor.pad` of the previous layer's output,
+    which bufferizes to a new buffer, a fill and a copy of the whole
+    activation. When the padded value is computed by a chain of
+    destination-style ops (a conv accumulating on a bias broadcast, then a
+    ReLU), the chain can write straight into the interior of the filled
+    padded buffer instead: the pad becomes a fill and an `insert_slice` that
+    bufferizes in place, and no copy is made.
+
+    ```mlir
+    %e = tensor.empty() : tensor<1x8x8x4xf32>
+    %r = linalg.generic {...} ins(%c : tensor<1x8x8x4xf32>) outs(%e : tensor<1x8x8x4xf32>) { arith.maximumf }
+    %p = tensor.pad %r low[0, 1, 1, 0] high[0, 1, 1, 0] { tensor.yield %zero : f32 }
+    ```
+    becomes
+    ```mlir
+    %e = bufferization.alloc_tensor() : tensor<1x10x10x4xf32>
+    %f = ... four linalg.fill of the border slabs of %e, each through
+         extract_slice / insert_slice ...
+    %s = tensor.extract_slice %f[0, 1, 1, 0] [1, 8, 8, 4] [1, 1, 1, 1]
+    %r = linalg.generic {...} ins(%c : tensor<1x8x8x4xf32>) outs(%s : tensor<1x8x8x4xf32>) { arith.maximumf }
+    %p = tensor.insert_slice %r into %f[0, 1, 1, 0] [1, 8, 8, 4] [1, 1, 1, 1]
+    ```
+    Only the border is filled, slab by slab (the interior is written by the
+    chain anyway; RepVGG's padded buffers are 90% interior). Each padded
+    tensor starts from a `bufferization.alloc_tensor`: CSE
+    would merge equal `tensor.empty` ops and with them the fills of
+    same-shaped padded tensors, which bufferization then separates again
+    with whole-buffer copies.
+
+    A pad whose source has other users (ConvMixer's residual), or is not
+    computed by such a chain (a function argument, a reshape), gets the
+    same fill and a `linalg.copy` into the interior: the copy the pad would
+    bufferize to, but as an op the kernel schedules split over the threads
+    and vectorize. Pads marked `nofold`, with a non-constant padding value
+    or dynamic shapes stay.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def RematerializeFills : Pass<"rep-rematerialize-fills", "func::FuncOp"> {
+  let summary = "Give each op that writes over a filled empty tensor its own fill";
+  let description = [{
+    Before bufferization: CSE merges equal fills, such as the zero inits
+    of a LayerNorm's two sums, and one-shot bufferization then fills one
+    buffer and copies it into each sum's own (on the GPU, a kernel for the
+    fill, and the sums load their start from it). Where a fill of a
+    `tensor.empty` has several users, this pass gives each op that takes it
+    as its destination its own `tensor.empty` and `linalg.fill`, right
+    before it; the fill stays for the ops that only read it, if any. Each
+    fill then bufferizes in place into the buffer its writer reduces into,
+    right before it, which `rep-map-reductions-to-gpu` and
+    `rep-tile-contractions-for-gpu` fuse as the start value.
+
+    ```mlir
+    %e = tensor.empty() : tensor<784xf32>
+    %z = linalg.fill ins(%cst : f32) outs(%e : tensor<784xf32>) -> tensor<784xf32>
+    %sum = linalg.generic ... outs(%z : tensor<784xf32>)
+    %var = linalg.generic ... ins(%x, %sum ...) outs(%z : tensor<784xf32>)
+    ```
+    becomes
+    ```mlir
+    %e1 = tensor.empty() : tensor<784xf32>
+    %z1 = linalg.fill ins(%cst : f32) outs(%e1 : tensor<784xf32>) -> tensor<784xf32>
+    %sum = linalg.generic ... outs(%z1 : tensor<784xf32>)
+    %e2 = tensor.empty() : tensor<784xf32>
+    %z2 = linalg.fill ins(%cst : f32) outs(%e2 : tensor<784xf32>) -> tensor<784xf32>
+    %var = linalg.generic ... ins(%x, %sum ...) outs(%z2 : tensor<784xf32>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def PlanMemory : Pass<"rep-plan-memory", "ModuleOp"> {
   let summary = "Place every static buffer of a function in one workspace, reusing memory";
   let description = [{
@@ -483,41 +602,86 @@ def PlanMemory : Pass<"rep-plan-memory", "ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
-def PackConstantSlabs : Pass<"rep-pack-constant-slabs", "func::FuncOp"> {
-  let summary = "Store a constant read in column slabs slab by slab";
+def ExternalizeWeights : Pass<"rep-externalize-weights", "ModuleOp"> {
+  let summary = "Move constant buffers out of the code into one weights blob "
+                "the caller passes in";
   let description = [{
-    After the kernel schedules, on tensors: a constant whose every reader is
-    a `tensor.extract_slice` of all its rows and `b` columns of its last
-    dim, at a multiple of `b` (a thread's share of a conv's filters or an
-    fc's outputs, or a cache tile of an fc's outputs, at a loop counter that
-    starts at and steps by multiples of `b`), is stored as
-    `[cols / b, rows..., b]`, and each slice takes one slab, rank-reduced to
-    the type it had. A slab was `b` elements in every row of the whole
-    constant, one row per page for RepVGG-A0's 1280-filter conv, which the
-    hardware prefetchers do not follow; now it is one contiguous run (for
-    ConvMixer-768/32's pointwise convs, 128-column tiles: 3-5% faster).
-    Splats, rank-1 constants and constants with any other reader are left
-    alone.
+    For `repc --weights=FILE`: after bufferization, every constant
+    `memref.global` a model reads (its weights, folded at compile time) is
+    packed into one byte blob, each at a 64-byte aligned offset behind a
+    64-byte header, and each `memref.get_global` becomes a `memref.view` of a
+    new trailing function argument (`rep.weights`) that points at the blob.
+    The globals are erased, so the code carries no weights; the blob is left
+    on the module as `rep.weights` (the back end writes it to FILE and drops
+    the attribute) with its 64-bit fingerprint, `rep.weights_fingerprint`,
+    which the header and the model descriptor both carry so that a weights
+    file from another build is refused rather than used.
+
+    Header: bytes 0-7 `REPCWTS1`, 8-15 the fingerprint (xxh3 of everything
+    after the header), 16-23 the blob's size in bytes, little-endian.
+
+    Globals whose elements are not whole bytes, with a layout, or read by a
+    function that is called (its callers would need the argument) stay in
+    the code.
 
     ```mlir
-    %w = arith.constant dense<...> : tensor<3x3x192x1280xf32>
-    scf.forall (%i) in (40) ... {
-      %o = affine.apply affine_map<(d0) -> (d0 * 32)>(%i)
-      %s = tensor.extract_slice %w[0, 0, 0, %o] [3, 3, 192, 32] [1, 1, 1, 1]
-          : tensor<3x3x192x1280xf32> to tensor<3x3x192x32xf32>
+    memref.global "private" constant @w : memref<4xf32> = dense<[1.0, 2.0, 3.0, 4.0]>
+    func.func @f(%out: memref<4xf32>) {
+      %w = memref.get_global @w : memref<4xf32>
+      ...
+    }
     ```
     becomes
     ```mlir
-    %w = arith.constant dense<...> : tensor<40x3x3x192x32xf32>
-    scf.forall (%i) in (40) ... {
-      %j = affine.apply affine_map<(d0) -> (d0)>(%i)
-      %s = tensor.extract_slice %w[%j, 0, 0, 0, 0] [1, 3, 3, 192, 32] [1, 1, 1, 1, 1]
-          : tensor<40x3x3x192x32xf32> to tensor<3x3x192x32xf32>
+    module attributes {rep.weights = dense<...> : tensor<128xi8>,
+                       rep.weights_fingerprint = ... : i64} {
+      func.func @f(%out: memref<4xf32>, %blob: memref<128xi8> {rep.weights}) {
+        %c64 = arith.constant 64 : index
+        %w = memref.view %blob[%c64][] : memref<128xi8> to memref<4xf32>
+        ...
+      }
+    }
     ```
   }];
-  let dependentDialects = ["::mlir::affine::AffineDialect",
-                           "::mlir::tensor::TensorDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
+
+def CopyToLinalg : Pass<"rep-copy-to-linalg", "ModuleOp"> {
+  let summary = "Rewrite memref.copy as linalg.copy, loops in the model itself";
+  let description = [{
+    A `memref.copy` of strided views lowers to a call into MLIR's runner
+    utilities library (`memrefCopy`), which a compiled model does not link;
+    a `linalg.copy` becomes loops. Copies and fills on buffers become
+    sequential `scf.for` loops right away, which LLVM vectorizes (into
+    `memset` for fills). As parallel loops, a whole-buffer copy between
+    kernels would become one collapsed OpenMP loop whose index arithmetic
+    costs more than the copy, and a tile copy inside a kernel (a tile
+    written into a padded buffer) a nested OpenMP region forked once per
+    tile.
+
+    ```mlir
+    memref.copy %a, %b : memref<4x8xf32, strided<[16, 1]>> to memref<4x8xf32>
+    ```
+    becomes
+    ```mlir
+    linalg.copy ins(%a : memref<4x8xf32, strided<[16, 1]>>) outs(%b : memref<4x8xf32>)
+    ```
+
+    With `loops=false` (the GPU pipeline) every copy stays a `linalg.copy`,
+    which becomes a parallel loop and then a kernel.
+  }];
+  let options = [
+    Option<"loops", "loops", "bool", /*default=*/"true",
+           "Turn copies and fills into sequential loops">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// The CPU back end (passes/lib/CPU; its schedules and pipeline passes are in
+// compiler/include/rep/CodeGen/Passes.td)
+//===----------------------------------------------------------------------===//
 
 def WinogradConv : Pass<"rep-winograd-conv", "func::FuncOp"> {
   let summary = "Compute stride-1 3x3 convs as Winograd F(2x2, 3x3)";
@@ -574,125 +738,72 @@ def WinogradConv : Pass<"rep-winograd-conv", "func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
-def ExternalizeWeights : Pass<"rep-externalize-weights", "ModuleOp"> {
-  let summary = "Move constant buffers out of the code into one weights blob "
-                "the caller passes in";
+def PackConstantSlabs : Pass<"rep-pack-constant-slabs", "func::FuncOp"> {
+  let summary = "Store a constant read in column slabs slab by slab";
   let description = [{
-    For `repc --weights=FILE`: after bufferization, every constant
-    `memref.global` a model reads (its weights, folded at compile time) is
-    packed into one byte blob, each at a 64-byte aligned offset behind a
-    64-byte header, and each `memref.get_global` becomes a `memref.view` of a
-    new trailing function argument (`rep.weights`) that points at the blob.
-    The globals are erased, so the code carries no weights; the blob is left
-    on the module as `rep.weights` (the back end writes it to FILE and drops
-    the attribute) with its 64-bit fingerprint, `rep.weights_fingerprint`,
-    which the header and the model descriptor both carry so that a weights
-    file from another build is refused rather than used.
-
-    Header: bytes 0-7 `REPCWTS1`, 8-15 the fingerprint (xxh3 of everything
-    after the header), 16-23 the blob's size in bytes, little-endian.
-
-    Globals whose elements are not whole bytes, with a layout, or read by a
-    function that is called (its callers would need the argument) stay in
-    the code.
+    After the kernel schedules, on tensors: a constant whose every reader is
+    a `tensor.extract_slice` of all its rows and `b` columns of its last
+    dim, at a multiple of `b` (a thread's share of a conv's filters or an
+    fc's outputs, or a cache tile of an fc's outputs, at a loop counter that
+    starts at and steps by multiples of `b`), is stored as
+    `[cols / b, rows..., b]`, and each slice takes one slab, rank-reduced to
+    the type it had. A slab was `b` elements in every row of the whole
+    constant, one row per page for RepVGG-A0's 1280-filter conv, which the
+    hardware prefetchers do not follow; now it is one contiguous run (for
+    ConvMixer-768/32's pointwise convs, 128-column tiles: 3-5% faster).
+    Splats, rank-1 constants and constants with any other reader are left
+    alone.
 
     ```mlir
-    memref.global "private" constant @w : memref<4xf32> = dense<[1.0, 2.0, 3.0, 4.0]>
-    func.func @f(%out: memref<4xf32>) {
-      %w = memref.get_global @w : memref<4xf32>
-      ...
-    }
+    %w = arith.constant dense<...> : tensor<3x3x192x1280xf32>
+    scf.forall (%i) in (40) ... {
+      %o = affine.apply affine_map<(d0) -> (d0 * 32)>(%i)
+      %s = tensor.extract_slice %w[0, 0, 0, %o] [3, 3, 192, 32] [1, 1, 1, 1]
+          : tensor<3x3x192x1280xf32> to tensor<3x3x192x32xf32>
     ```
     becomes
     ```mlir
-    module attributes {rep.weights = dense<...> : tensor<128xi8>,
-                       rep.weights_fingerprint = ... : i64} {
-      func.func @f(%out: memref<4xf32>, %blob: memref<128xi8> {rep.weights}) {
-        %c64 = arith.constant 64 : index
-        %w = memref.view %blob[%c64][] : memref<128xi8> to memref<4xf32>
-        ...
-      }
-    }
+    %w = arith.constant dense<...> : tensor<40x3x3x192x32xf32>
+    scf.forall (%i) in (40) ... {
+      %j = affine.apply affine_map<(d0) -> (d0)>(%i)
+      %s = tensor.extract_slice %w[%j, 0, 0, 0, 0] [1, 3, 3, 192, 32] [1, 1, 1, 1, 1]
+          : tensor<40x3x3x192x32xf32> to tensor<3x3x192x32xf32>
     ```
   }];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def LowerToLoops : Pass<"rep-lower-to-loops", "func::FuncOp"> {
+  let summary = "Lower the linalg ops no kernel schedule claimed to loops, "
+                "parallel over one outer dimension at most";
+  let description = [{
+    Upstream's `convert-linalg-to-parallel-loops` makes every parallel
+    dimension an `scf.parallel`. On the CPU each becomes an OpenMP region:
+    a nest of them is one collapsed loop whose index arithmetic costs more
+    than the work (a fill of a 3-channel padded input), a parallel
+    dimension inside a reduction loop forks once per iteration of it (a
+    global pool: 49 forks), and an op left inside a kernel's tile loops
+    forks once per tile. This pass gives an op at the top of a function one
+    `scf.parallel`, its outermost loop, when that loop is parallel, runs
+    more than once and only loops of one iteration enclose it; every other
+    loop, every loop of an op already inside a parallel loop, and every
+    loop of a nest under 16384 iterations (waking the team costs more), is
+    a sequential `scf.for` that LLVM can vectorize.
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel", "reduction", "reduction", "parallel"]}
+        ins(%x : memref<1x7x7x1280xf32>) outs(%y : memref<1x1x1x1280xf32>)
+    ```
+    becomes four `scf.for` loops (its outermost parallel loop runs once and
+    a reduction encloses the other), and
+    ```mlir
+    linalg.fill ins(%zero : f32) outs(%p : memref<1x225x225x3xf32>)
+    ```
+    one `scf.parallel` over the 225 rows around two `scf.for` loops.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect"];
-}
-
-def FusePadIntoProducers : Pass<"rep-fuse-pad-into-producers", "func::FuncOp"> {
-  let summary = "Let the ops that compute a padded tensor write into its interior";
-  let description = [{
-    A conv's zero padding is a `tensor.pad` of the previous layer's output,
-    which bufferizes to a new buffer, a fill and a copy of the whole
-    activation. When the padded value is computed by a chain of
-    destination-style ops (a conv accumulating on a bias broadcast, then a
-    ReLU), the chain can write straight into the interior of the filled
-    padded buffer instead: the pad becomes a fill and an `insert_slice` that
-    bufferizes in place, and no copy is made.
-
-    ```mlir
-    %e = tensor.empty() : tensor<1x8x8x4xf32>
-    %r = linalg.generic {...} ins(%c : tensor<1x8x8x4xf32>) outs(%e : tensor<1x8x8x4xf32>) { arith.maximumf }
-    %p = tensor.pad %r low[0, 1, 1, 0] high[0, 1, 1, 0] { tensor.yield %zero : f32 }
-    ```
-    becomes
-    ```mlir
-    %e = bufferization.alloc_tensor() : tensor<1x10x10x4xf32>
-    %f = ... four linalg.fill of the border slabs of %e, each through
-         extract_slice / insert_slice ...
-    %s = tensor.extract_slice %f[0, 1, 1, 0] [1, 8, 8, 4] [1, 1, 1, 1]
-    %r = linalg.generic {...} ins(%c : tensor<1x8x8x4xf32>) outs(%s : tensor<1x8x8x4xf32>) { arith.maximumf }
-    %p = tensor.insert_slice %r into %f[0, 1, 1, 0] [1, 8, 8, 4] [1, 1, 1, 1]
-    ```
-    Only the border is filled, slab by slab (the interior is written by the
-    chain anyway; RepVGG's padded buffers are 90% interior). Each padded
-    tensor starts from a `bufferization.alloc_tensor`: CSE
-    would merge equal `tensor.empty` ops and with them the fills of
-    same-shaped padded tensors, which bufferization then separates again
-    with whole-buffer copies.
-
-    A pad whose source has other users (ConvMixer's residual), or is not
-    computed by such a chain (a function argument, a reshape), gets the
-    same fill and a `linalg.copy` into the interior: the copy the pad would
-    bufferize to, but as an op the kernel schedules split over the threads
-    and vectorize. Pads marked `nofold`, with a non-constant padding value
-    or dynamic shapes stay.
-  }];
-  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
-                           "::mlir::linalg::LinalgDialect",
-                           "::mlir::tensor::TensorDialect"];
-}
-
-def FuseElementwise : Pass<"rep-fuse-elementwise", "func::FuncOp"> {
-  let summary = "Fuse elementwise chains into one op; put a pointwise conv's epilogue on its matmul's shape";
-  let description = [{
-    Producer-consumer fusion of elementwise `linalg.generic`s whose producer
-    has one use (bias, GELU, batch norm, residual add become one loop nest),
-    without upstream's folding of reshapes into named ops, which would turn
-    a matmul into a generic no kernel schedule recognises.
-
-    An elementwise op that reads a pointwise conv's `linalg.matmul` through
-    the `expand_shape` back to `[N, H, W, C]` is rewritten on the matmul's
-    `[N*H*W, C]`, so that the schedules can fuse it into the matmul's tiles;
-    its other operands must be of the full shape (collapsed, a view) or per
-    channel (reshaped to `[C]`).
-
-    ```mlir
-    %m = linalg.matmul ins(%x, %w : tensor<24x14xf32>, tensor<14x32xf32>) outs(%b : tensor<24x32xf32>) -> tensor<24x32xf32>
-    %e = tensor.expand_shape %m [[0, 1, 2], [3]] output_shape [2, 4, 3, 32] : tensor<24x32xf32> into tensor<2x4x3x32xf32>
-    %r = linalg.generic {indexing_maps = [(d0, d1, d2, d3) -> (d0, d1, d2, d3), (d0, d1, d2, d3) -> (d3, 0, 0), ...]}
-           ins(%e, %scale : tensor<2x4x3x32xf32>, tensor<32x1x1xf32>) outs(%o : tensor<2x4x3x32xf32>) { mulf }
-    ```
-    becomes
-    ```mlir
-    %s = tensor.collapse_shape %scale [[0, 1, 2]] : tensor<32x1x1xf32> into tensor<32xf32>
-    %f = linalg.generic {indexing_maps = [(d0, d1) -> (d0, d1), (d0, d1) -> (d1), ...]}
-           ins(%m, %s : tensor<24x32xf32>, tensor<32xf32>) outs(%o2 : tensor<24x32xf32>) { mulf }
-    %r = tensor.expand_shape %f [[0, 1, 2], [3]] output_shape [2, 4, 3, 32] : tensor<24x32xf32> into tensor<2x4x3x32xf32>
-    ```
-  }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect",
-                           "::mlir::tensor::TensorDialect"];
 }
 
 def ApproximateMath : Pass<"rep-approximate-math", "ModuleOp"> {
@@ -713,37 +824,6 @@ def ApproximateMath : Pass<"rep-approximate-math", "ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::vector::VectorDialect"];
-}
-
-def CopyToLinalg : Pass<"rep-copy-to-linalg", "ModuleOp"> {
-  let summary = "Rewrite memref.copy as linalg.copy, loops in the model itself";
-  let description = [{
-    A `memref.copy` of strided views lowers to a call into MLIR's runner
-    utilities library (`memrefCopy`), which a compiled model does not link;
-    a `linalg.copy` becomes loops. Copies and fills on buffers become
-    sequential `scf.for` loops right away, which LLVM vectorizes (into
-    `memset` for fills). As parallel loops, a whole-buffer copy between
-    kernels would become one collapsed OpenMP loop whose index arithmetic
-    costs more than the copy, and a tile copy inside a kernel (a tile
-    written into a padded buffer) a nested OpenMP region forked once per
-    tile.
-
-    ```mlir
-    memref.copy %a, %b : memref<4x8xf32, strided<[16, 1]>> to memref<4x8xf32>
-    ```
-    becomes
-    ```mlir
-    linalg.copy ins(%a : memref<4x8xf32, strided<[16, 1]>>) outs(%b : memref<4x8xf32>)
-    ```
-
-    With `loops=false` (the GPU pipeline) every copy stays a `linalg.copy`,
-    which becomes a parallel loop and then a kernel.
-  }];
-  let options = [
-    Option<"loops", "loops", "bool", /*default=*/"true",
-           "Turn copies and fills into sequential loops">,
-  ];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
 def OutlineParallelRegions : Pass<"rep-outline-parallel-regions", "ModuleOp"> {
@@ -786,118 +866,9 @@ def OutlineParallelRegions : Pass<"rep-outline-parallel-regions", "ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
-def LowerToLoops : Pass<"rep-lower-to-loops", "func::FuncOp"> {
-  let summary = "Lower the linalg ops no kernel schedule claimed to loops, "
-                "parallel over one outer dimension at most";
-  let description = [{
-    Upstream's `convert-linalg-to-parallel-loops` makes every parallel
-    dimension an `scf.parallel`. On the CPU each becomes an OpenMP region:
-    a nest of them is one collapsed loop whose index arithmetic costs more
-    than the work (a fill of a 3-channel padded input), a parallel
-    dimension inside a reduction loop forks once per iteration of it (a
-    global pool: 49 forks), and an op left inside a kernel's tile loops
-    forks once per tile. This pass gives an op at the top of a function one
-    `scf.parallel`, its outermost loop, when that loop is parallel, runs
-    more than once and only loops of one iteration enclose it; every other
-    loop, every loop of an op already inside a parallel loop, and every
-    loop of a nest under 16384 iterations (waking the team costs more), is
-    a sequential `scf.for` that LLVM can vectorize.
-
-    ```mlir
-    linalg.generic {iterator_types = ["parallel", "reduction", "reduction", "parallel"]}
-        ins(%x : memref<1x7x7x1280xf32>) outs(%y : memref<1x1x1x1280xf32>)
-    ```
-    becomes four `scf.for` loops (its outermost parallel loop runs once and
-    a reduction encloses the other), and
-    ```mlir
-    linalg.fill ins(%zero : f32) outs(%p : memref<1x225x225x3xf32>)
-    ```
-    one `scf.parallel` over the 225 rows around two `scf.for` loops.
-  }];
-  let dependentDialects = ["::mlir::scf::SCFDialect",
-                           "::mlir::memref::MemRefDialect"];
-}
-
-def RematerializeFills : Pass<"rep-rematerialize-fills", "func::FuncOp"> {
-  let summary = "Give each op that writes over a filled empty tensor its own fill";
-  let description = [{
-    Before bufferization: CSE merges equal fills, such as the zero inits
-    of a LayerNorm's two sums, and one-shot bufferization then fills one
-    buffer and copies it into each sum's own (on the GPU, a kernel for the
-    fill, and the sums load their start from it). Where a fill of a
-    `tensor.empty` has several users, this pass gives each op that takes it
-    as its destination its own `tensor.empty` and `linalg.fill`, right
-    before it; the fill stays for the ops that only read it, if any. Each
-    fill then bufferizes in place into the buffer its writer reduces into,
-    right before it, which `rep-map-reductions-to-gpu` and
-    `rep-tile-contractions-for-gpu` fuse as the start value.
-
-    ```mlir
-    %e = tensor.empty() : tensor<784xf32>
-    %z = linalg.fill ins(%cst : f32) outs(%e : tensor<784xf32>) -> tensor<784xf32>
-    %sum = linalg.generic ... outs(%z : tensor<784xf32>)
-    %var = linalg.generic ... ins(%x, %sum ...) outs(%z : tensor<784xf32>)
-    ```
-    becomes
-    ```mlir
-    %e1 = tensor.empty() : tensor<784xf32>
-    %z1 = linalg.fill ins(%cst : f32) outs(%e1 : tensor<784xf32>) -> tensor<784xf32>
-    %sum = linalg.generic ... outs(%z1 : tensor<784xf32>)
-    %e2 = tensor.empty() : tensor<784xf32>
-    %z2 = linalg.fill ins(%cst : f32) outs(%e2 : tensor<784xf32>) -> tensor<784xf32>
-    %var = linalg.generic ... ins(%x, %sum ...) outs(%z2 : tensor<784xf32>)
-    ```
-  }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect",
-                           "::mlir::tensor::TensorDialect"];
-}
-
-def MapParallelLoopsToGpu
-    : Pass<"rep-map-parallel-loops-to-gpu", "func::FuncOp"> {
-  let summary = "Map each kernel's parallel loop nest to GPU blocks and threads";
-  let description = [{
-    After bufferization, each kernel of a model is one top-level linalg op
-    or `scf.parallel`. This pass first lowers each linalg op to loops with
-    all its parallel dimensions in one outer `scf.parallel` and its
-    reductions, in their order, as sequential loops inside (a pooling
-    generic that iterates (n, h, w, c) with h and w reduced would otherwise
-    leave c to each thread). Then it collapses the dimensions of each
-    top-level parallel loop into one (row-major, so that
-    neighbouring threads touch neighbouring elements of the innermost
-    dimension), tiles that by `block-size` with an `scf.if` guard for the
-    last tile, and maps the tile loop to blocks and the intra-tile loop to
-    threads, for `convert-parallel-loops-to-gpu`. Parallel loops nested
-    deeper run sequentially in each thread.
-
-    Any other top-level op that writes memory (a reduction to a scalar, a
-    store) is wrapped in a one-thread loop, so that no computation is left
-    on the host.
-
-    First, runs of `linalg.fill` with only pure ops (views) between them,
-    such as the four border slabs of a padded buffer, become one loop over
-    all their elements (element t goes to the first fill whose running
-    total exceeds t, with that fill's value): one kernel instead of four
-    per padded conv input. Order does not matter: each element has one
-    value, and nothing between the fills touches memory.
-
-    ```mlir
-    scf.parallel (%i, %j) = (%c0, %c0) to (%c4, %c100) step (%c1, %c1) {
-      memref.store %cst, %out[%i, %j] : memref<4x100xf32>
-    }
-    ```
-    becomes a loop over 2 blocks (`#gpu.loop_dim_map<processor = block_x>`)
-    around a loop over 256 threads (`thread_x`) whose body recovers `%i`
-    and `%j` from the linear index and stores if it is below 400.
-  }];
-  let options = [
-    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
-           "Threads per block (a multiple of 32)">,
-  ];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::gpu::GPUDialect",
-                           "::mlir::linalg::LinalgDialect",
-                           "::mlir::scf::SCFDialect"];
-}
+//===----------------------------------------------------------------------===//
+// The GPU back end (passes/lib/GPU)
+//===----------------------------------------------------------------------===//
 
 def TileContractionsForGpu
     : Pass<"rep-tile-contractions-for-gpu", "func::FuncOp"> {
@@ -1113,6 +1084,53 @@ def MapReductionsToGpu
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::gpu::GPUDialect",
                            "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def MapParallelLoopsToGpu
+    : Pass<"rep-map-parallel-loops-to-gpu", "func::FuncOp"> {
+  let summary = "Map each kernel's parallel loop nest to GPU blocks and threads";
+  let description = [{
+    After bufferization, each kernel of a model is one top-level linalg op
+    or `scf.parallel`. This pass first lowers each linalg op to loops with
+    all its parallel dimensions in one outer `scf.parallel` and its
+    reductions, in their order, as sequential loops inside (a pooling
+    generic that iterates (n, h, w, c) with h and w reduced would otherwise
+    leave c to each thread). Then it collapses the dimensions of each
+    top-level parallel loop into one (row-major, so that
+    neighbouring threads touch neighbouring elements of the innermost
+    dimension), tiles that by `block-size` with an `scf.if` guard for the
+    last tile, and maps the tile loop to blocks and the intra-tile loop to
+    threads, for `convert-parallel-loops-to-gpu`. Parallel loops nested
+    deeper run sequentially in each thread.
+
+    Any other top-level op that writes memory (a reduction to a scalar, a
+    store) is wrapped in a one-thread loop, so that no computation is left
+    on the host.
+
+    First, runs of `linalg.fill` with only pure ops (views) between them,
+    such as the four border slabs of a padded buffer, become one loop over
+    all their elements (element t goes to the first fill whose running
+    total exceeds t, with that fill's value): one kernel instead of four
+    per padded conv input. Order does not matter: each element has one
+    value, and nothing between the fills touches memory.
+
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c4, %c100) step (%c1, %c1) {
+      memref.store %cst, %out[%i, %j] : memref<4x100xf32>
+    }
+    ```
+    becomes a loop over 2 blocks (`#gpu.loop_dim_map<processor = block_x>`)
+    around a loop over 256 threads (`thread_x`) whose body recovers `%i`
+    and `%j` from the linear index and stores if it is below 400.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block (a multiple of 32)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect"];
 }
 
