@@ -9,6 +9,7 @@
 #ifndef REP_RUNTIME_CUDA_H
 #define REP_RUNTIME_CUDA_H
 
+#include "rep/model_abi.h"
 #include "rep/runtime.h"
 
 typedef struct rep_cuda_model rep_cuda_model;

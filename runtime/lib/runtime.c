@@ -9,6 +9,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* dladdr */
 #endif
+#include "rep/model_abi.h"
 #include "rep/runtime.h"
 
 #include "cuda.h"

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "rep/npy.h"
+#include "rep/model_abi.h"
 #include "rep/runtime.h"
 
 #include <gtest/gtest.h>

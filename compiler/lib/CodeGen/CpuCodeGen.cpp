@@ -7,7 +7,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "rep/CodeGen/CpuCodeGen.h"
-#include "rep/CodeGen/Schedules.h"
+#include "rep/CodeGen/Passes.h"
+#include "rep/model_abi.h"
 #include "rep/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -42,6 +43,17 @@
 using namespace mlir;
 using namespace mlir::rep;
 
+// The descriptor and launch table below are built as LLVM structs of these
+// layouts (x86-64): a change to rep/model_abi.h fails here first.
+static_assert(sizeof(rep_model_abi) == 112 &&
+                  offsetof(rep_model_abi, run) == 56 &&
+                  offsetof(rep_model_abi, cuda) == 80 &&
+                  offsetof(rep_model_abi, weights_fingerprint) == 104,
+              "rep_model_abi changed: update addModelDescriptor");
+static_assert(sizeof(rep_cuda_program) == 64 &&
+                  sizeof(rep_cuda_launch) == 40 && sizeof(rep_cuda_arg) == 16,
+              "rep_cuda_program changed: update buildCudaHostModule");
+
 void rep::registerCodeGenDialects(DialectRegistry &registry) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
@@ -49,7 +61,9 @@ void rep::registerCodeGenDialects(DialectRegistry &registry) {
 }
 
 void rep::registerCodeGenPasses() {
-  static bool registered = (registerAllPasses(), registerRepPasses(), true);
+  static bool registered =
+      (registerAllPasses(), registerRepPasses(), registerRepCodeGenPasses(),
+       true);
   (void)registered;
 }
 
@@ -99,130 +113,81 @@ void rep::buildLowerToLinalgPipeline(OpPassManager &pm, bool cpu) {
   pm.addNestedPass<func::FuncOp>(createFusePadIntoProducers());
 }
 
+LogicalResult rep::runCodeGenPipeline(
+    ModuleOp module, const CpuCodeGenOptions &options,
+    llvm::function_ref<LogicalResult(OpPassManager &)> build) {
+  PassManager pm(module.getContext());
+  if (options.configurePassManager &&
+      failed(options.configurePassManager(pm)))
+    return failure();
+  if (failed(build(pm)))
+    return failure();
+  return pm.run(module);
+}
+
 LogicalResult rep::runCodeGenPipeline(ModuleOp module,
                                       const CpuCodeGenOptions &options,
                                       StringRef pipeline,
                                       std::unique_ptr<Pass> pass) {
   // The textual pipelines name upstream passes.
   registerCodeGenPasses();
-  PassManager pm(module.getContext());
-  if (options.configurePassManager &&
-      failed(options.configurePassManager(pm)))
-    return failure();
-  if (!pipeline.empty() &&
-      failed(parsePassPipeline(pipeline, pm, llvm::errs())))
-    return failure();
-  if (pass)
-    pm.addPass(std::move(pass));
-  return pm.run(module);
+  return runCodeGenPipeline(module, options, [&](OpPassManager &pm) {
+    if (!pipeline.empty() &&
+        failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+      return failure();
+    if (pass)
+      pm.addPass(std::move(pass));
+    return success();
+  });
 }
-
-static llvm::cl::opt<bool>
-    printScheduled("rep-print-scheduled", llvm::cl::Hidden,
-                   llvm::cl::desc("Print the schedule script and the IR it "
-                                  "produced (debugging the back end)"));
 
 LogicalResult rep::lowerLinalgToLLVM(ModuleOp module,
                                      const CpuCodeGenOptions &options,
                                      ModelSignature *sig) {
-  if (options.schedules) {
-    if (options.winograd &&
-        failed(runCodeGenPipeline(module, options,
-                                  "func.func(rep-winograd-conv),cse")))
-      return failure();
-    if (printScheduled)
-      llvm::errs() << buildScheduleScript(module, options) << "\n";
-    if (failed(applyKernelSchedules(module, options)))
-      return failure();
-    // Weights that threads or cache tiles read by columns: each slab
-    // contiguous.
-    if (failed(runCodeGenPipeline(module, options,
-                                  "func.func(rep-pack-constant-slabs)")))
-      return failure();
-    if (printScheduled)
-      module->print(llvm::errs());
+  if (failed(runCodeGenPipeline(module, options, [&](OpPassManager &pm) {
+        buildCpuCodegenPipeline(pm, options);
+        return success();
+      })))
+    return failure();
+  ModelSignature ignored;
+  takeModelArtifacts(module, sig ? *sig : ignored);
+  return success();
+}
+
+void rep::takeModelArtifacts(ModuleOp module, ModelSignature &sig) {
+  // The LLVM IR translation knows none of these attributes.
+  for (auto func : module.getOps<FunctionOpInterface>()) {
+    if (auto size = func->getAttrOfType<IntegerAttr>("rep.workspace_size"))
+      sig.workspaceBytes = size.getInt();
+    func->removeAttr("rep.workspace_size");
+    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
+      func.removeArgAttr(i, "rep.workspace");
+      func.removeArgAttr(i, "rep.weights");
+    }
   }
-  if (failed(bufferizeAndPlanMemory(module, options, sig)))
-    return failure();
-  if (failed(runCodeGenPipeline(module, options, "buffer-deallocation-pipeline")))
-    return failure();
-  if (!options.weightsFile.empty() &&
-      failed(externalizeWeights(module, options, sig)))
-    return failure();
-  if (options.schedules && failed(lowerVectors(module)))
-    return failure();
-  if (failed(runCodeGenPipeline(module, options, "", createCopyToLinalg())))
-    return failure();
-  // Whatever no schedule claimed runs as plain loops, the outermost one
-  // parallel when that pays.
-  if (failed(runCodeGenPipeline(module, options,
-                                "func.func(rep-lower-to-loops),"
-                                "canonicalize,cse",
-                                createApproximateMath())))
-    return failure();
-  // No canonicalize on the LLVM dialect: LLVM's O3 drops the same dead
-  // code in a fraction of the time. MLIR's took 1.8 of RepVGG-A0's 8.3 s
-  // compile (mostly in wouldOpBeTriviallyDead), to drop 48K of 109K lines;
-  // the compiled model runs as fast without it.
-  return runCodeGenPipeline(
-      module, options,
-      "scf-forall-to-parallel,convert-scf-to-openmp,"
-      "convert-vector-to-scf,expand-strided-metadata,lower-affine,"
-      "finalize-memref-to-llvm,convert-scf-to-cf,"
-      "convert-vector-to-llvm{enable-x86vector},"
-      "convert-math-to-llvm,convert-math-to-libm,"
-      "finalize-memref-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,"
-      "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
-      "convert-index-to-llvm,convert-openmp-to-llvm,"
-      "reconcile-unrealized-casts,rep-outline-parallel-regions");
+  auto blob = module->getAttrOfType<DenseElementsAttr>("rep.weights");
+  auto fingerprint =
+      module->getAttrOfType<IntegerAttr>("rep.weights_fingerprint");
+  if (blob && fingerprint) {
+    ArrayRef<char> raw = blob.getRawData();
+    sig.weights.assign(raw.begin(), raw.end());
+    sig.weightsFingerprint = fingerprint.getValue().getZExtValue();
+  }
+  module->removeAttr("rep.weights");
+  module->removeAttr("rep.weights_fingerprint");
 }
 
 LogicalResult rep::bufferizeAndPlanMemory(ModuleOp module,
                                           const CpuCodeGenOptions &options,
                                           ModelSignature *sig,
                                           bool liveThroughEpilogues) {
-  if (failed(runCodeGenPipeline(
-          module, options,
-          "canonicalize,cse,func.func(rep-rematerialize-fills),"
-          "one-shot-bufferize{bufferize-function-boundaries "
-          "function-boundary-type-conversion=identity-layout-map},"
-          "buffer-results-to-out-params{hoist-static-allocs},"
-          // CSE first: a tile written in place is copied onto itself
-          // through two equal subviews, which canonicalize then drops.
-          "cse,canonicalize",
-          createPlanMemory(PlanMemoryOptions{liveThroughEpilogues}))))
+  if (failed(runCodeGenPipeline(module, options, [&](OpPassManager &pm) {
+        buildBufferizePipeline(pm, liveThroughEpilogues);
+        return success();
+      })))
     return failure();
-  for (auto func : module.getOps<func::FuncOp>())
-    if (auto size = func->getAttrOfType<IntegerAttr>("rep.workspace_size")) {
-      // The LLVM translation knows neither attribute.
-      if (sig)
-        sig->workspaceBytes = size.getInt();
-      func->removeAttr("rep.workspace_size");
-      func.removeArgAttr(func.getNumArguments() - 1, "rep.workspace");
-    }
-  return success();
-}
-
-LogicalResult rep::externalizeWeights(ModuleOp module,
-                                      const CpuCodeGenOptions &options,
-                                      ModelSignature *sig) {
-  if (failed(
-          runCodeGenPipeline(module, options, "", createExternalizeWeights())))
-    return failure();
-  auto blob = module->getAttrOfType<DenseElementsAttr>("rep.weights");
-  auto fingerprint =
-      module->getAttrOfType<IntegerAttr>("rep.weights_fingerprint");
-  // The LLVM translation knows neither attribute.
-  module->removeAttr("rep.weights");
-  module->removeAttr("rep.weights_fingerprint");
-  for (auto func : module.getOps<func::FuncOp>())
-    for (unsigned i = 0; i < func.getNumArguments(); ++i)
-      func.removeArgAttr(i, "rep.weights");
-  if (sig && blob && fingerprint) {
-    ArrayRef<char> raw = blob.getRawData();
-    sig->weights.assign(raw.begin(), raw.end());
-    sig->weightsFingerprint = fingerprint.getValue().getZExtValue();
-  }
+  ModelSignature ignored;
+  takeModelArtifacts(module, sig ? *sig : ignored);
   return success();
 }
 
@@ -258,7 +223,7 @@ createTargetMachine(const CpuCodeGenOptions &options, std::string &error) {
   return std::unique_ptr<llvm::TargetMachine>(tm);
 }
 
-/// The model ABI of runtime/include/rep/runtime.h, in LLVM IR.
+/// The model ABI of runtime/include/rep/model_abi.h, in LLVM IR.
 void addAbiGlue(llvm::Module &m, const ModelSignature &sig,
                 const CpuCodeGenOptions &options) {
   llvm::LLVMContext &ctx = m.getContext();
@@ -412,7 +377,8 @@ void rep::addModelDescriptor(llvm::Module &m, const ModelSignature &sig,
                                     llvm::ConstantArray::get(type, items),
                                     sym + name);
   };
-  // rep_model_abi, ABI version 4 (runtime/include/rep/runtime.h).
+  // rep_model_abi (runtime/include/rep/model_abi.h); the static_asserts
+  // at the top of the file hold this layout to the C struct's.
   auto *abiType =
       llvm::StructType::get(ctx, {i32, i32, i32, i32, ptr, ptr, ptr, ptr, ptr,
                                   ptr, i64, i32, i32, ptr, ptr, i64, i64});
@@ -422,7 +388,8 @@ void rep::addModelDescriptor(llvm::Module &m, const ModelSignature &sig,
       m, abiType, true, llvm::GlobalValue::PrivateLinkage,
       llvm::ConstantStruct::get(
           abiType,
-          {b.getInt32(4), b.getInt32(nIn), b.getInt32(nOut), b.getInt32(0),
+          {b.getInt32(REP_MODEL_ABI_VERSION), b.getInt32(nIn),
+           b.getInt32(nOut), b.getInt32(0),
            str(sym), str(REPC_VERSION_STRING), array(ptr, names, "_io_names"),
            array(i32, ranks, "_io_ranks"), array(i64, dims, "_io_dims"),
            run ? (llvm::Constant *)run : null, b.getInt64(sig.workspaceBytes),

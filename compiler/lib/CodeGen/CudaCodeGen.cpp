@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "rep/CodeGen/CudaCodeGen.h"
+#include "rep/CodeGen/Passes.h"
 #include "rep/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -30,6 +31,10 @@
 using namespace mlir;
 using namespace mlir::rep;
 
+int64_t rep::multiprocessorsOf(StringRef arch) {
+  return arch == "sm_90" ? 132 : 108;
+}
+
 LogicalResult rep::checkGpuArch(StringRef arch, std::string &error) {
   if (arch == "sm_80" || arch == "sm_90")
     return success();
@@ -38,12 +43,6 @@ LogicalResult rep::checkGpuArch(StringRef arch, std::string &error) {
 }
 
 namespace {
-
-/// The multiprocessors of the arch's data-centre GPU (A100, H100 SXM and
-/// H200), which the GEMM kernels size their grids against.
-int64_t multiprocessorsOf(StringRef arch) {
-  return arch == "sm_90" ? 132 : 108;
-}
 
 /// Resolves the host function's memrefs to the buffers the runtime owns.
 class LaunchTableBuilder {
@@ -279,31 +278,6 @@ private:
   int64_t largestIndex = 0, scratchEnd = 0;
 };
 
-/// a * b + c as one rounding: PyTorch's kernels fuse the same way, and it
-/// halves the instruction count of every reduction.
-void allowContraction(gpu::GPUModuleOp kernels) {
-  auto contract = arith::FastMathFlagsAttr::get(kernels.getContext(),
-                                                arith::FastMathFlags::contract);
-  kernels.walk([&](arith::ArithFastMathInterface op) {
-    op->setAttr(op.getFastMathAttrName(), contract);
-  });
-}
-
-/// MLIR 19 lowers gpu.dynamic_shared_memory to an internal zero-length
-/// global, which NVPTX prints as a 1-byte static shared variable that the
-/// kernels index past. A declaration instead is PTX's dynamic shared
-/// memory, `.extern .shared .align 16 .b8 NAME[]`, what nvcc emits for
-/// `extern __shared__`: the launch's bytes and nothing else.
-void declareDynamicSharedMemory(ModuleOp module) {
-  module.walk([](LLVM::GlobalOp global) {
-    auto array = dyn_cast<LLVM::LLVMArrayType>(global.getGlobalType());
-    if (global.getAddrSpace() == NVVM::kSharedMemorySpace && array &&
-        array.getNumElements() == 0 && !global.getValueOrNull() &&
-        global.getInitializerRegion().empty())
-      global.setLinkage(LLVM::Linkage::External);
-  });
-}
-
 /// The kernels of `kernels` as host functions `K_body(args..., block,
 /// thread, shared, barrier)`, lowered to the LLVM dialect with bare-pointer
 /// memrefs (the kernels' own calling convention): `shared` is the block's
@@ -473,18 +447,10 @@ FailureOr<CudaProgram> rep::lowerLinalgToCuda(ModuleOp module,
   });
   if (unplanned.wasInterrupted())
     return failure();
-  if (failed(runCodeGenPipeline(
-          module, options,
-          "rep-copy-to-linalg{loops=false},canonicalize,cse,"
-          "func.func(rep-tile-contractions-for-gpu{multiprocessors=" +
-              std::to_string(multiprocessorsOf(cuda.arch)) +
-              "}),"
-              "func.func(rep-map-reductions-to-gpu),"
-              "func.func(rep-map-parallel-loops-to-gpu{block-size=" +
-              std::to_string(cuda.blockSize) +
-              "}),"
-              "convert-parallel-loops-to-gpu,canonicalize,"
-              "rep-outline-gpu-kernels,canonicalize,cse")))
+  if (failed(runCodeGenPipeline(module, options, [&](OpPassManager &pm) {
+        buildCudaKernelsPipeline(pm, cuda);
+        return success();
+      })))
     return failure();
 
   CudaProgram program;
@@ -498,33 +464,31 @@ FailureOr<CudaProgram> rep::lowerLinalgToCuda(ModuleOp module,
   unsigned indexBits =
       table.largestElementIndex() < std::numeric_limits<int32_t>::max() ? 32
                                                                         : 64;
-  for (auto kernels : module.getOps<gpu::GPUModuleOp>()) {
-    allowContraction(kernels);
-    if (cuda.hostKernels) {
+  if (cuda.hostKernels)
+    for (auto kernels : module.getOps<gpu::GPUModuleOp>()) {
       auto host = kernelsForHost(kernels, program, options);
       if (failed(host))
         return failure();
       program.hostKernels = std::move(*host);
     }
-  }
-  if (failed(runCodeGenPipeline(
-          module, options,
-          llvm::formatv("nvvm-attach-target{{chip={0} features=+ptx78 O=3},"
-                        "gpu.module(expand-strided-metadata,lower-affine,"
-                        "convert-scf-to-cf,"
-                        "convert-gpu-to-nvvm{{use-bare-ptr-memref-call-conv "
-                        "index-bitwidth={1}},"
-                        "canonicalize,cse,reconcile-unrealized-casts)",
-                        cuda.arch, indexBits)
-              .str())))
+  if (failed(runCodeGenPipeline(module, options, [&](OpPassManager &pm) {
+        buildCudaToNVVMPipeline(pm, cuda, indexBits);
+        return success();
+      })))
     return failure();
-  declareDynamicSharedMemory(module);
   if (failed(runCodeGenPipeline(
           module, options,
           llvm::formatv("gpu-module-to-binary{{format=isa toolkit={0}}",
                         cuda.toolkit)
               .str())))
     return failure();
+  if (!options.weightsFile.empty()) {
+    // The weights file: its header, then the payload the runtime uploads.
+    sig.weights.assign(kWeightsHeaderBytes, '\0');
+    sig.weights.append(program.weights.begin(), program.weights.end());
+    sig.weightsFingerprint = writeWeightsHeader(
+        MutableArrayRef<char>(sig.weights.data(), sig.weights.size()));
+  }
   for (auto binary : module.getOps<gpu::BinaryOp>())
     for (Attribute object : binary.getObjects())
       program.ptx += cast<gpu::ObjectAttr>(object).getObject().getValue();

@@ -842,6 +842,13 @@ LogicalResult rep::applyKernelSchedules(ModuleOp module,
   return applyScript(module, script("", /*finish=*/true));
 }
 
+static llvm::cl::opt<bool>
+    printScheduledFlag("rep-print-scheduled", llvm::cl::Hidden,
+                       llvm::cl::desc("Print the schedule script and the IR "
+                                      "it produced (debugging the back end)"));
+
+bool rep::printScheduled() { return printScheduledFlag; }
+
 LogicalResult rep::lowerVectors(ModuleOp module) {
   return applyScript(module, kVectorLowering);
 }

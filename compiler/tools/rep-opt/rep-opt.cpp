@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "rep/CodeGen/CpuCodeGen.h"
+#include "rep/CodeGen/Passes.h"
 #include "rep/Import/OnnxImporter.h"
 #include "rep/Transforms/Passes.h"
 #include "rep/Transforms/Utils.h"
@@ -22,6 +23,7 @@ int main(int argc, char **argv) {
   mlir::rep::registerRepPasses();
   mlir::rep::registerReparameterizePipeline();
   mlir::rep::registerCodeGenDialects(registry);
+  mlir::rep::registerCodeGenPipelines();
   mlir::registerAllPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "rep optimizer driver\n", registry));

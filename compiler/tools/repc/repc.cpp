@@ -352,15 +352,8 @@ int compileCuda(ModuleOp module, rep::ModelSignature &sig,
     return 1;
   if (emit == Emit::Ptx)
     return writeText(path, program->ptx);
-  if (!weightsFile.empty()) {
-    // The runtime uploads the payload behind the file's header.
-    sig.weights.assign(rep::kWeightsHeaderBytes, '\0');
-    sig.weights.append(program->weights.begin(), program->weights.end());
-    sig.weightsFingerprint = rep::writeWeightsHeader(
-        MutableArrayRef<char>(sig.weights.data(), sig.weights.size()));
-    if (writeWeights(sig))
-      return 1;
-  }
+  if (!weightsFile.empty() && writeWeights(sig))
+    return 1;
   llvm::LLVMContext llvmCtx;
   auto host = rep::buildCudaHostModule(*program, llvmCtx, sig, cuda, options);
   if (!host)

@@ -8,7 +8,7 @@
 //
 // The CPU back end: rep -> linalg on tensors -> per-kernel transform-dialect
 // schedules -> bufferized loops and vectors -> LLVM dialect -> LLVM IR with
-// the model ABI (runtime/include/rep/runtime.h) -> object code for the host
+// the model ABI (runtime/include/rep/model_abi.h) -> object code for the host
 // CPU -> shared library or executable through the system C compiler driver.
 //
 //===----------------------------------------------------------------------===//
@@ -89,35 +89,37 @@ LogicalResult checkTargetCpu(llvm::StringRef cpu, std::string &error);
 /// CPU (`cpu`), grouped convs split into a dense conv per group first.
 void buildLowerToLinalgPipeline(OpPassManager &pm, bool cpu = true);
 
-/// linalg on tensors -> LLVM dialect: schedules, bufferization, static
-/// memory planning, lowering. Records the workspace size in `sig`.
+/// linalg on tensors -> LLVM dialect: runs buildCpuCodegenPipeline
+/// (rep/CodeGen/Passes.h), then takeModelArtifacts into `sig`.
 LogicalResult lowerLinalgToLLVM(ModuleOp module,
                                 const CpuCodeGenOptions &options,
                                 ModelSignature *sig = nullptr);
 
-/// Bufferizes the model function and places its buffers in one workspace
-/// (rep-plan-memory); records the workspace size in `sig`. The GPU path
-/// keeps reductions' operands live through their epilogues, which its
-/// kernels fuse.
+/// Runs buildBufferizePipeline, then takeModelArtifacts into `sig`.
 LogicalResult bufferizeAndPlanMemory(ModuleOp module,
                                      const CpuCodeGenOptions &options,
                                      ModelSignature *sig,
                                      bool liveThroughEpilogues = false);
 
-/// Runs rep-externalize-weights and moves the weights file it built into
-/// `sig` (for `options.weightsFile`).
-LogicalResult externalizeWeights(ModuleOp module,
-                                 const CpuCodeGenOptions &options,
-                                 ModelSignature *sig);
+/// Moves what the pipelines recorded in the IR into `sig` and drops those
+/// attributes, which the LLVM IR translation does not know: the workspace
+/// size (rep-plan-memory's `rep.workspace_size`) and the weights file
+/// (rep-externalize-weights' `rep.weights` and its fingerprint).
+void takeModelArtifacts(ModuleOp module, ModelSignature &sig);
 
-/// Runs the textual `pipeline`, then `pass`, on a PassManager configured by
+/// Runs the passes `build` adds on a PassManager configured by
 /// `options.configurePassManager` (IR printing, timing).
+LogicalResult
+runCodeGenPipeline(ModuleOp module, const CpuCodeGenOptions &options,
+                   llvm::function_ref<LogicalResult(OpPassManager &)> build);
+
+/// Runs the textual `pipeline`, then `pass`, the same way.
 LogicalResult runCodeGenPipeline(ModuleOp module,
                                  const CpuCodeGenOptions &options,
                                  llvm::StringRef pipeline,
                                  std::unique_ptr<Pass> pass = nullptr);
 
-/// Adds the model descriptor (`rep_model_abi`, runtime/include/rep/runtime.h)
+/// Adds the model descriptor (`rep_model_abi`, runtime/include/rep/model_abi.h)
 /// and its getters `SYM_abi` and, with `fixedEntry`, `rep_model_entry`.
 /// `run` is the CPU entry (null for CUDA models); `cuda` the
 /// `rep_cuda_program` of a CUDA model.

@@ -42,8 +42,12 @@ struct CudaCodeGenOptions {
   bool hostKernels = false;
 };
 
+/// The multiprocessors of the arch's data-centre GPU (A100, H100 SXM and
+/// H200), which the GEMM kernels size their grids against.
+int64_t multiprocessorsOf(llvm::StringRef arch);
+
 /// What `repc --target=cuda` compiles a model into; mirrors
-/// `rep_cuda_program` of runtime/include/rep/runtime.h.
+/// `rep_cuda_program` of runtime/include/rep/model_abi.h.
 struct CudaProgram {
   enum Buffer : uint32_t { Input = 0, Output = 1, Workspace = 2, Weights = 3 };
   struct Arg {

@@ -25,6 +25,10 @@ std::string buildScheduleScript(ModuleOp module,
 LogicalResult applyKernelSchedules(ModuleOp module,
                                    const CpuCodeGenOptions &options);
 
+/// `--rep-print-scheduled`: print the schedule script, and the IR once the
+/// schedules and constant slabs are applied (debugging the back end).
+bool printScheduled();
+
 /// Lowers vector contractions, transfers and shapes (after bufferization).
 LogicalResult lowerVectors(ModuleOp module);
 

@@ -10,6 +10,7 @@
 #define REP_TRANSFORMS_PASSES_H
 
 #include "rep/Dialect/RepDialect.h"
+#include "rep/model_abi.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
@@ -24,9 +25,12 @@ namespace rep {
 
 /// The weights file of `repc --weights=FILE` (rep-externalize-weights):
 /// this header, then each constant at an aligned offset. The runtime reads
-/// the same layout (runtime/include/rep/runtime.h).
-constexpr char kWeightsMagic[8] = {'R', 'E', 'P', 'C', 'W', 'T', 'S', '1'};
-constexpr int64_t kWeightsHeaderBytes = 64;
+/// the same layout (runtime/include/rep/model_abi.h).
+constexpr char kWeightsMagic[8] = {REP_WEIGHTS_MAGIC[0], REP_WEIGHTS_MAGIC[1],
+                                   REP_WEIGHTS_MAGIC[2], REP_WEIGHTS_MAGIC[3],
+                                   REP_WEIGHTS_MAGIC[4], REP_WEIGHTS_MAGIC[5],
+                                   REP_WEIGHTS_MAGIC[6], REP_WEIGHTS_MAGIC[7]};
+constexpr int64_t kWeightsHeaderBytes = REP_WEIGHTS_HEADER_SIZE;
 constexpr int64_t kWeightsAlignment = 64;
 /// Fills the header of a weights file whose payload follows it in `file`;
 /// returns the fingerprint (xxh3 of the payload).
