@@ -262,6 +262,60 @@ case('conv1d', 13, (2, 4, 11),
         group=2)],
      [numpy_helper.from_array(w1d, 'w'), numpy_helper.from_array(b1d, 'b')],
      lambda x: conv1d(x, w1d, b1d, 2, (2, 1), 2, 2))
+
+# Conv2d and fcs at the reference interpreter's block borders (it computes
+# up to 4 output channels, or 4 fc rows, at a time, one output row of a
+# conv at a time, and a 1x1 conv over the whole map): stride 2 with
+# dilation and asymmetric pads in groups, pads wider than the kernel (a
+# column no tap reaches is the bias), pointwise convs whose channel
+# counts leave a block of 2 or 1, and an fc over 35 rows.
+def conv2d(x, w, b, strides, pads, dil, groups):
+    n, c, h, wd = x.shape
+    f, cg, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
+    oh = (xp.shape[2] - dil[0] * (kh - 1) - 1) // strides[0] + 1
+    ow = (xp.shape[3] - dil[1] * (kw - 1) - 1) // strides[1] + 1
+    y = np.zeros((n, f, oh, ow))
+    fg = f // groups
+    for o in range(f):
+        g = o // fg
+        for ky in range(kh):
+            for kx in range(kw):
+                tap = xp[:, g * cg:(g + 1) * cg,
+                         ky * dil[0]:ky * dil[0] + strides[0] * (oh - 1) + 1:strides[0],
+                         kx * dil[1]:kx * dil[1] + strides[1] * (ow - 1) + 1:strides[1]]
+                y[:, o] += np.einsum('nchw,c->nhw', tap, w[o, :, ky, kx])
+        y[:, o] += b[o]
+    return y
+
+
+def conv2d_case(name, shape, wshape, **attrs):
+    w = (R.randn(*wshape) * 0.5).astype(np.float32)
+    b = (R.randn(wshape[0]) * 0.1).astype(np.float32)
+    k = wshape[2:]
+    strides = attrs.get('strides', [1, 1])
+    pads = attrs.get('pads', [0, 0, 0, 0])
+    dil = attrs.get('dilations', [1, 1])
+    groups = attrs.get('group', 1)
+    case(name, 13, shape,
+         [N('Conv', ['x', 'w', 'b'], ['y'], kernel_shape=list(k), **attrs)],
+         [numpy_helper.from_array(w, 'w'), numpy_helper.from_array(b, 'b')],
+         lambda x: conv2d(x, w, b, strides, pads, dil, groups))
+
+
+conv2d_case('conv2d_strided', (2, 6, 9, 11), (9, 2, 3, 3), strides=[2, 1],
+            pads=[2, 0, 1, 1], dilations=[2, 1], group=3)
+conv2d_case('conv2d_wide_pads', (1, 3, 4, 5), (5, 3, 3, 3), strides=[2, 2],
+            pads=[3, 4, 3, 4])
+conv2d_case('conv2d_pointwise', (2, 5, 7, 9), (6, 5, 1, 1))
+conv2d_case('conv2d_pointwise_groups', (1, 6, 5, 3), (10, 3, 1, 1), group=2)
+w_fc = (R.randn(13, 9) * 0.5).astype(np.float32)
+b_fc = (R.randn(9) * 0.1).astype(np.float32)
+case('fc_35_rows', 13, (5, 7, 13),
+     [N('MatMul', ['x', 'w'], ['t']), N('Add', ['t', 'b'], ['y'])],
+     [numpy_helper.from_array(w_fc, 'w'), numpy_helper.from_array(b_fc, 'b')],
+     lambda x: x.astype(np.float64) @ w_fc + b_fc)
+
 case('maxpool1d', 13, (2, 3, 11),
      [N('MaxPool', ['x'], ['y'], kernel_shape=[3], strides=[2], pads=[1, 1])], [],
      lambda x: np.stack([np.pad(x, ((0, 0), (0, 0), (1, 1)), constant_values=-np.inf)

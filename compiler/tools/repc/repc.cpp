@@ -254,10 +254,32 @@ int verifyFunction(func::FuncOp before, func::FuncOp after, StringRef label) {
       return error("--verify=" + verify + ": expected a positive count"), 1;
     cases = rep::randomInputs(before, n);
   }
+  // On a terminal: which input and graph, and how many of its ops are
+  // done, on one line that the result replaces.
+  bool progress = errs().is_displayed();
+  auto run = [&](func::FuncOp func, ArrayRef<rep::Tensor> args, size_t index,
+                 StringRef graph) {
+    if (!progress)
+      return rep::interpret(func, args);
+    size_t total = func.getBody().front().getOperations().size(), done = 0;
+    auto show = [&] {
+      errs() << formatv("\rverify: input {0}/{1}, {2} graph, op {3}/{4}",
+                        index + 1, cases.size(), graph, done, total);
+      errs().flush();
+    };
+    show();
+    return rep::interpret(func, args, [&](Operation *, const rep::Tensor &) {
+      ++done;
+      if (done % 16 == 0)
+        show();
+    });
+  };
   double maxAbs = 0, maxRel = 0;
-  for (const auto &args : cases) {
-    auto ref = rep::interpret(before, args);
-    auto got = rep::interpret(after, args);
+  for (auto [index, args] : llvm::enumerate(cases)) {
+    auto ref = run(before, args, index, "imported");
+    auto got = run(after, args, index, "folded");
+    if (progress)
+      errs() << "\r\x1b[K";
     if (failed(ref) || failed(got))
       return 1;
     for (auto [r, g] : llvm::zip(*ref, *got)) {
