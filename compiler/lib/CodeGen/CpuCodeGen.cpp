@@ -25,10 +25,13 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Parallel.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
@@ -37,6 +40,7 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
 #include "llvm/TargetParser/X86TargetParser.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
 
 #include <cstring>
 
@@ -422,7 +426,7 @@ llvm::Constant *rep::stringConstant(llvm::Module &m, StringRef s) {
 llvm::Expected<std::unique_ptr<llvm::Module>>
 rep::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
                        const ModelSignature &sig,
-                       const CpuCodeGenOptions &options) {
+                       const CpuCodeGenOptions &options, bool optimize) {
   std::unique_ptr<llvm::Module> m = translateModuleToLLVMIR(module, ctx);
   if (!m)
     return llvm::createStringError("translation to LLVM IR failed");
@@ -438,9 +442,19 @@ rep::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
       f.addFnAttr("target-features", tm->getTargetFeatureString());
     }
   addAbiGlue(*m, sig, options);
-  if (llvm::Error e = makeOptimizingTransformer(3, 0, tm.get())(m.get()))
-    return std::move(e);
+  if (optimize)
+    if (llvm::Error e = optimizeModule(*m, options))
+      return std::move(e);
   return std::move(m);
+}
+
+llvm::Error rep::optimizeModule(llvm::Module &module,
+                                const CpuCodeGenOptions &options) {
+  std::string error;
+  auto tm = createTargetMachine(options, error);
+  if (!tm)
+    return llvm::createStringError(error);
+  return makeOptimizingTransformer(3, 0, tm.get())(&module);
 }
 
 llvm::Error rep::setHostTarget(llvm::Module &module,
@@ -471,6 +485,46 @@ llvm::Error rep::emitObjectFile(llvm::Module &module, StringRef path,
     return llvm::createStringError("the target cannot emit object files");
   pm.run(module);
   out.keep();
+  return llvm::Error::success();
+}
+
+llvm::Error rep::emitObjectFiles(llvm::Module &module,
+                                 ArrayRef<std::string> paths,
+                                 const CpuCodeGenOptions &options,
+                                 bool optimize) {
+  if (paths.size() == 1) {
+    if (optimize)
+      if (llvm::Error e = optimizeModule(module, options))
+        return e;
+    return emitObjectFile(module, paths[0], options);
+  }
+  // Each part goes through bitcode into a context of its own, as an
+  // LLVMContext serves one thread at a time.
+  SmallVector<SmallString<0>> parts;
+  llvm::SplitModule(module, paths.size(),
+                    [&](std::unique_ptr<llvm::Module> part) {
+                      llvm::raw_svector_ostream os(parts.emplace_back());
+                      llvm::WriteBitcodeToFile(*part, os);
+                    });
+  std::vector<std::string> errors(parts.size());
+  llvm::parallelFor(0, parts.size(), [&](size_t i) {
+    llvm::LLVMContext ctx;
+    auto part = llvm::parseBitcodeFile(
+        llvm::MemoryBufferRef(parts[i].str(), paths[i]), ctx);
+    if (!part) {
+      errors[i] = llvm::toString(part.takeError());
+      return;
+    }
+    llvm::Error e = optimize ? optimizeModule(**part, options)
+                             : llvm::Error::success();
+    if (!e)
+      e = emitObjectFile(**part, paths[i], options);
+    if (e)
+      errors[i] = llvm::toString(std::move(e));
+  });
+  for (const std::string &e : errors)
+    if (!e.empty())
+      return llvm::createStringError(e);
   return llvm::Error::success();
 }
 
@@ -506,15 +560,18 @@ llvm::Error runDriver(ArrayRef<std::string> extra, StringRef what) {
 
 } // namespace
 
-llvm::Error rep::linkShared(StringRef object, StringRef output) {
-  return runDriver({"-shared", "-o", output.str(), object.str(),
-                    std::string("-L") + kOmpDir,
-                    std::string("-Wl,-rpath,") + kOmpDir, "-lomp", "-lm"},
-                   "shared library");
+llvm::Error rep::linkShared(ArrayRef<std::string> objects,
+                            StringRef output) {
+  std::vector<std::string> args = {"-shared", "-o", output.str()};
+  args.insert(args.end(), objects.begin(), objects.end());
+  args.insert(args.end(), {std::string("-L") + kOmpDir,
+                           std::string("-Wl,-rpath,") + kOmpDir, "-lomp",
+                           "-lm"});
+  return runDriver(args, "shared library");
 }
 
-llvm::Error rep::linkExecutable(StringRef object, StringRef output,
-                                bool exportSymbols) {
+llvm::Error rep::linkExecutable(ArrayRef<std::string> objects,
+                                StringRef output, bool exportSymbols) {
   std::string self =
       llvm::sys::fs::getMainExecutable(nullptr, (void *)&linkExecutable);
   SmallString<256> libDir(llvm::sys::path::parent_path(
@@ -523,10 +580,11 @@ llvm::Error rep::linkExecutable(StringRef object, StringRef output,
   SmallString<256> main = libDir, rt = libDir;
   llvm::sys::path::append(main, "librep_exe_main.a");
   llvm::sys::path::append(rt, "librep_runtime.a");
-  std::vector<std::string> args = {
-      "-o", output.str(), object.str(), main.str().str(), rt.str().str(),
-      std::string("-L") + kOmpDir, std::string("-Wl,-rpath,") + kOmpDir,
-      "-lomp", "-lm", "-ldl"};
+  std::vector<std::string> args = {"-o", output.str()};
+  args.insert(args.end(), objects.begin(), objects.end());
+  args.insert(args.end(),
+              {main.str().str(), rt.str().str(), std::string("-L") + kOmpDir,
+               std::string("-Wl,-rpath,") + kOmpDir, "-lomp", "-lm", "-ldl"});
   if (exportSymbols)
     args.push_back("-rdynamic");
 #ifdef REPC_SANITIZE_LINK_CC

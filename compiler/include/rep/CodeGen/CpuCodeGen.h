@@ -130,13 +130,19 @@ void addModelDescriptor(llvm::Module &m, const ModelSignature &sig,
 /// A private NUL-terminated string global.
 llvm::Constant *stringConstant(llvm::Module &m, llvm::StringRef s);
 
-/// LLVM dialect -> LLVM IR with the model ABI glue, optimized at -O3 for the
-/// target CPU. The glue calls `SYM_impl(in..., out..., workspace, weights)`
-/// (the workspace only when `sig.workspaceBytes` is non-zero, the weights
-/// only when they are external).
+/// LLVM dialect -> LLVM IR with the model ABI glue, for the target CPU and
+/// optimized at -O3 unless `optimize` is false (emitObjectFiles then
+/// optimizes each part). The glue calls `SYM_impl(in..., out...,
+/// workspace, weights)` (the workspace only when `sig.workspaceBytes` is
+/// non-zero, the weights only when they are external).
 llvm::Expected<std::unique_ptr<llvm::Module>>
 translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
-                  const ModelSignature &sig, const CpuCodeGenOptions &options);
+                  const ModelSignature &sig, const CpuCodeGenOptions &options,
+                  bool optimize = true);
+
+/// LLVM's -O3 pipeline for the target CPU.
+llvm::Error optimizeModule(llvm::Module &module,
+                           const CpuCodeGenOptions &options);
 
 /// Sets the data layout and triple of the target CPU on `module`.
 llvm::Error setHostTarget(llvm::Module &module,
@@ -146,12 +152,23 @@ llvm::Error setHostTarget(llvm::Module &module,
 llvm::Error emitObjectFile(llvm::Module &module, llvm::StringRef path,
                            const CpuCodeGenOptions &options);
 
+/// Writes `module` as one relocatable object per path: its functions are
+/// split between them (llvm::SplitModule), then each part is optimized
+/// (with `optimize`) and code-generated on a thread of its own. The
+/// module's local symbols become hidden globals so the objects link
+/// together: for a library or executable, not for `--emit=obj`, where two
+/// models' hidden names could meet in one app.
+llvm::Error emitObjectFiles(llvm::Module &module,
+                            llvm::ArrayRef<std::string> paths,
+                            const CpuCodeGenOptions &options, bool optimize);
+
 /// Links objects into a shared library or an executable with the system C
 /// compiler driver (`$CC`, else `cc`), adding the OpenMP runtime.
 /// `exportSymbols`: the executable's symbols are visible to dlsym.
-llvm::Error linkShared(llvm::StringRef object, llvm::StringRef output);
-llvm::Error linkExecutable(llvm::StringRef object, llvm::StringRef output,
-                           bool exportSymbols = false);
+llvm::Error linkShared(llvm::ArrayRef<std::string> objects,
+                       llvm::StringRef output);
+llvm::Error linkExecutable(llvm::ArrayRef<std::string> objects,
+                           llvm::StringRef output, bool exportSymbols = false);
 
 /// The C header for an `--emit=obj` model.
 std::string generateHeader(const ModelSignature &sig,
