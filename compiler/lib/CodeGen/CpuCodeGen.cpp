@@ -42,6 +42,7 @@
 #include "llvm/TargetParser/X86TargetParser.h"
 #include "llvm/Transforms/Utils/SplitModule.h"
 
+#include <atomic>
 #include <cstring>
 
 using namespace mlir;
@@ -491,12 +492,17 @@ llvm::Error rep::emitObjectFile(llvm::Module &module, StringRef path,
 llvm::Error rep::emitObjectFiles(llvm::Module &module,
                                  ArrayRef<std::string> paths,
                                  const CpuCodeGenOptions &options,
-                                 bool optimize) {
+                                 bool optimize,
+                                 std::function<void(size_t)> onPartDone) {
   if (paths.size() == 1) {
     if (optimize)
       if (llvm::Error e = optimizeModule(module, options))
         return e;
-    return emitObjectFile(module, paths[0], options);
+    if (llvm::Error e = emitObjectFile(module, paths[0], options))
+      return e;
+    if (onPartDone)
+      onPartDone(1);
+    return llvm::Error::success();
   }
   // Each part goes through bitcode into a context of its own, as an
   // LLVMContext serves one thread at a time.
@@ -507,6 +513,7 @@ llvm::Error rep::emitObjectFiles(llvm::Module &module,
                       llvm::WriteBitcodeToFile(*part, os);
                     });
   std::vector<std::string> errors(parts.size());
+  std::atomic<size_t> done = 0;
   llvm::parallelFor(0, parts.size(), [&](size_t i) {
     llvm::LLVMContext ctx;
     auto part = llvm::parseBitcodeFile(
@@ -521,6 +528,8 @@ llvm::Error rep::emitObjectFiles(llvm::Module &module,
       e = emitObjectFile(**part, paths[i], options);
     if (e)
       errors[i] = llvm::toString(std::move(e));
+    else if (onPartDone)
+      onPartDone(++done);
   });
   for (const std::string &e : errors)
     if (!e.empty())

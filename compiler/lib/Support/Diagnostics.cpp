@@ -11,7 +11,32 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <mutex>
+
 using namespace mlir;
+
+namespace {
+std::mutex statusMutex;
+bool statusShown = false;
+} // namespace
+
+void mlir::rep::showStatus(const llvm::Twine &text) {
+  if (!llvm::errs().is_displayed())
+    return;
+  std::lock_guard<std::mutex> lock(statusMutex);
+  llvm::errs() << "\r" << text << "\x1b[K";
+  llvm::errs().flush();
+  statusShown = true;
+}
+
+void mlir::rep::clearStatus() {
+  std::lock_guard<std::mutex> lock(statusMutex);
+  if (!statusShown)
+    return;
+  llvm::errs() << "\r\x1b[K";
+  llvm::errs().flush();
+  statusShown = false;
+}
 
 DiagnosticEngine::HandlerID
 mlir::rep::registerOneLineDiagnostics(MLIRContext &ctx, std::string tool,
@@ -33,6 +58,7 @@ mlir::rep::registerOneLineDiagnostics(MLIRContext &ctx, std::string tool,
             : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning"
             : diag.getSeverity() == DiagnosticSeverity::Remark  ? "remark"
                                                                 : "note";
+        clearStatus();
         llvm::errs() << tool << ": " << where << ": " << kind << ": "
                      << diag.str() << "\n";
         return success();

@@ -149,6 +149,10 @@ cl::list<std::string>
 cl::opt<bool> verbose("v", cl::desc("Print each phase as it starts, with the "
                                     "time since repc started"), cl::cat(diagCat));
 
+/// Without -v, the phase under way on a terminal's status line, when the
+/// results go to files (stdout would print over it).
+bool statusLine = false;
+
 /// Phase banners (-v) and the --mlir-timing report, whose scopes nest the
 /// passes of every PassManager repc runs.
 class Phases {
@@ -161,9 +165,12 @@ public:
   /// `detail`.
   TimingScope enter(StringRef what, const Twine &detail = "") {
     banner(what + detail);
+    if (statusLine)
+      rep::showStatus("repc: " + what + detail + " ...");
     return root.nest(what);
   }
   void banner(const Twine &what) {
+    rep::clearStatus();
     if (verbose)
       errs() << formatv("repc: [{0,6:f2} s] {1}\n",
                         std::chrono::duration<double>(
@@ -186,7 +193,10 @@ private:
 };
 Phases *phases;
 
-void error(const Twine &msg) { errs() << "repc: error: " << msg << "\n"; }
+void error(const Twine &msg) {
+  rep::clearStatus();
+  errs() << "repc: error: " << msg << "\n";
+}
 
 OwningOpRef<ModuleOp> load(MLIRContext &ctx) {
   rep::OnnxImportOptions options;
@@ -361,7 +371,15 @@ int emitBinary(llvm::Module &module, StringRef path,
       optimize ? "optimizing (O3), emitting object code"
                : "emitting object code",
       formatv(" ({0} part{1})", parts, parts == 1 ? "" : "s").str());
-  if (Error e = rep::emitObjectFiles(module, objects, options, optimize))
+  std::string what = optimize ? "optimizing (O3), emitting object code"
+                              : "emitting object code";
+  auto onPartDone = [&](size_t done) {
+    if (statusLine)
+      rep::showStatus(formatv("repc: {0} ({1}/{2} parts) ...", what, done,
+                              parts));
+  };
+  if (Error e = rep::emitObjectFiles(module, objects, options, optimize,
+                                     onPartDone))
     return error(toString(std::move(e))), 1;
   emitting.stop();
   TimingScope linking = phases->enter("linking");
@@ -571,6 +589,10 @@ int main(int argc, char **argv) {
   ctx.getOrLoadDialect<func::FuncDialect>();
   rep::registerOneLineDiagnostics(ctx, "repc", inputFile);
 
+  statusLine = !verbose && !runModel &&
+               (outputFile != "-" || emit == Emit::Lib || emit == Emit::Obj ||
+                emit == Emit::Exe);
+  std::atexit([] { rep::clearStatus(); });
   Phases timedPhases;
   phases = &timedPhases;
   TimingScope importing = phases->enter("importing", " " + inputFile);

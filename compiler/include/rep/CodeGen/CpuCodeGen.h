@@ -158,9 +158,12 @@ llvm::Error emitObjectFile(llvm::Module &module, llvm::StringRef path,
 /// module's local symbols become hidden globals so the objects link
 /// together: for a library or executable, not for `--emit=obj`, where two
 /// models' hidden names could meet in one app.
-llvm::Error emitObjectFiles(llvm::Module &module,
-                            llvm::ArrayRef<std::string> paths,
-                            const CpuCodeGenOptions &options, bool optimize);
+/// `onPartDone(n)` is called, from the part's thread, as the n-th part is
+/// written.
+llvm::Error
+emitObjectFiles(llvm::Module &module, llvm::ArrayRef<std::string> paths,
+                const CpuCodeGenOptions &options, bool optimize,
+                std::function<void(size_t)> onPartDone = nullptr);
 
 /// Links objects into a shared library or an executable with the system C
 /// compiler driver (`$CC`, else `cc`), adding the OpenMP runtime.

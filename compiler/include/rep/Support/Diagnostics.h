@@ -23,6 +23,14 @@ DiagnosticEngine::HandlerID
 registerOneLineDiagnostics(MLIRContext &ctx, std::string tool,
                            std::string file);
 
+/// A status line on a terminal: `text` replaces the line stderr shows
+/// (nothing happens when stderr is not a terminal). Any diagnostic printed
+/// through registerOneLineDiagnostics clears it first. Safe from any
+/// thread.
+void showStatus(const llvm::Twine &text);
+/// Erases the status line, if one is shown.
+void clearStatus();
+
 } // namespace mlir::rep
 
 #endif // REP_SUPPORT_DIAGNOSTICS_H
