@@ -359,7 +359,6 @@ int emitBinary(llvm::Module &module, StringRef path,
     parts = 1;
   std::vector<std::string> objects;
   std::vector<std::unique_ptr<llvm::FileRemover>> removers;
-  parts = std::max(parts, 1u);
   for (unsigned i = 0; i < parts; ++i) {
     SmallString<128> object;
     if (std::error_code ec = sys::fs::createTemporaryFile("repc", "o", object))
@@ -367,12 +366,10 @@ int emitBinary(llvm::Module &module, StringRef path,
     removers.push_back(std::make_unique<llvm::FileRemover>(object));
     objects.push_back(object.str().str());
   }
+  StringRef what = optimize ? "optimizing (O3), emitting object code"
+                            : "emitting object code";
   TimingScope emitting = phases->enter(
-      optimize ? "optimizing (O3), emitting object code"
-               : "emitting object code",
-      formatv(" ({0} part{1})", parts, parts == 1 ? "" : "s").str());
-  std::string what = optimize ? "optimizing (O3), emitting object code"
-                              : "emitting object code";
+      what, formatv(" ({0} part{1})", parts, parts == 1 ? "" : "s").str());
   auto onPartDone = [&](size_t done) {
     if (statusLine)
       rep::showStatus(formatv("repc: {0} ({1}/{2} parts) ...", what, done,
