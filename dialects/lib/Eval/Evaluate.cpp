@@ -64,17 +64,18 @@ Tensor unary(const Tensor &a, double (*f)(double)) {
 
 } // namespace
 
-/// acc[j * len + i] += x[i] * w[j] for j < count <= 4. The products are
-/// exact in double, so a fused multiply-add rounds the same as the two
-/// operations: the AVX2 clone of this loop gives the same bits.
+/// acc[j * stride + i] += x[i] * w[j] for i < len, j < count <= 4: the
+/// inner loop of every conv, fc and matmul here. The products are exact in
+/// double, so a fused multiply-add rounds the same as the two operations:
+/// the AVX2 clone of this loop gives the same bits.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("arch=x86-64-v3", "default")))
 #endif
 static void accumulateRows(const float *x, const double *w, int64_t count,
-                           double *acc, int64_t len) {
+                           double *acc, int64_t stride, int64_t len) {
   if (count == 4) {
-    double *a0 = acc, *a1 = acc + len, *a2 = acc + 2 * len,
-           *a3 = acc + 3 * len;
+    double *a0 = acc, *a1 = acc + stride, *a2 = acc + 2 * stride,
+           *a3 = acc + 3 * stride;
     for (int64_t i = 0; i < len; ++i) {
       double xv = x[i];
       a0[i] += xv * w[0];
@@ -86,7 +87,7 @@ static void accumulateRows(const float *x, const double *w, int64_t count,
   }
   for (int64_t j = 0; j < count; ++j)
     for (int64_t i = 0; i < len; ++i)
-      acc[j * len + i] += (double)x[i] * w[j];
+      acc[j * stride + i] += (double)x[i] * w[j];
 }
 
 /// Each output sums bias, then ic, ky, kx ascending, in double, as the
@@ -136,7 +137,7 @@ Tensor mlir::rep::conv2dReference(const Tensor &x, const Tensor &w,
         for (int64_t j = 0; j < count; ++j)
           wv[j] = w.data[(oc0 + j) * cg + ic];
         accumulateRows(&x.data[(in * c + group * cg + ic) * hw], wv, count,
-                       acc.data(), hw);
+                       acc.data(), hw, hw);
       }
       for (int64_t j = 0; j < count; ++j)
         std::copy_n(&acc[j * hw], hw,
@@ -157,16 +158,17 @@ Tensor mlir::rep::conv2dReference(const Tensor &x, const Tensor &w,
           for (int64_t kx = 0; kx < kw; ++kx) {
             auto [lo, hi] = columns(kx);
             int64_t off = kx * d[1] - p[1];
-            for (int64_t j = 0; j < count; ++j) {
-              double wv = w.data[(((oc0 + j) * cg + ic) * kh + ky) * kw + kx];
-              double *a = &acc[j * ow];
-              if (s[1] == 1)
-                for (int64_t ox = lo; ox < hi; ++ox)
-                  a[ox] += (double)row[ox + off] * wv;
-              else
-                for (int64_t ox = lo; ox < hi; ++ox)
-                  a[ox] += (double)row[ox * s[1] + off] * wv;
+            double wv[kBlock] = {};
+            for (int64_t j = 0; j < count; ++j)
+              wv[j] = w.data[(((oc0 + j) * cg + ic) * kh + ky) * kw + kx];
+            if (s[1] == 1 && hi > lo) {
+              accumulateRows(row + lo + off, wv, count, &acc[lo], ow,
+                             hi - lo);
+              continue;
             }
+            for (int64_t j = 0; j < count; ++j)
+              for (int64_t ox = lo; ox < hi; ++ox)
+                acc[j * ow + ox] += (double)row[ox * s[1] + off] * wv[j];
           }
         }
       }
@@ -217,9 +219,7 @@ Tensor fc(const Tensor &x, const Tensor &w, const Tensor *b, Value result) {
       const float *wrow = &wt[i * m];
       for (int64_t r = 0; r < count; ++r) {
         double xv = x.data[(r0 + r) * k + i];
-        double *a = &acc[r * m];
-        for (int64_t j = 0; j < m; ++j)
-          a[j] += xv * wrow[j];
+        accumulateRows(wrow, &xv, 1, &acc[r * m], m, m);
       }
     }
     for (int64_t i = 0; i < count * m; ++i)
@@ -251,9 +251,7 @@ Tensor matmul(const Tensor &a, const Tensor &b, Value result) {
     std::vector<double> acc(n, 0.0);
     for (int64_t l = 0; l < k; ++l) {
       double av = a.data[ao + i * k + l];
-      const float *brow = &b.data[bo + l * n];
-      for (int64_t j = 0; j < n; ++j)
-        acc[j] += av * brow[j];
+      accumulateRows(&b.data[bo + l * n], &av, 1, acc.data(), n, n);
     }
     for (int64_t j = 0; j < n; ++j)
       y.data[(bi * m + i) * n + j] = acc[j];

@@ -130,9 +130,10 @@ void addModelDescriptor(llvm::Module &m, const ModelSignature &sig,
 /// A private NUL-terminated string global.
 llvm::Constant *stringConstant(llvm::Module &m, llvm::StringRef s);
 
-/// LLVM dialect -> LLVM IR with the model ABI glue, for the target CPU and
-/// optimized at -O3 unless `optimize` is false (emitObjectFiles then
-/// optimizes each part). The glue calls `SYM_impl(in..., out...,
+/// LLVM dialect -> LLVM IR with the model ABI glue, for the target CPU,
+/// each top-level loop of the model function in a noinline function of its
+/// own, and optimized at -O3 unless `optimize` is false (emitObjectFiles
+/// then optimizes each part). The glue calls `SYM_impl(in..., out...,
 /// workspace, weights)` (the workspace only when `sig.workspaceBytes` is
 /// non-zero, the weights only when they are external).
 llvm::Expected<std::unique_ptr<llvm::Module>>
