@@ -35,13 +35,14 @@ struct ApplyKernelSchedulesPass
   ApplyKernelSchedulesPass(const CpuCodeGenOptions &options)
       : ApplyKernelSchedulesBase(
             ApplyKernelSchedulesOptions{options.cpu, options.parallelChunks}),
-        note(options.note) {}
+        note(options.note), progress(options.progress) {}
 
   void runOnOperation() override {
     CpuCodeGenOptions options;
     options.cpu = cpu;
     options.parallelChunks = parallelChunks;
     options.note = note;
+    options.progress = progress;
     // Without a callback (rep-opt) a kernel left to plain loops is a
     // remark on its op's location.
     if (!options.note)
@@ -56,6 +57,7 @@ struct ApplyKernelSchedulesPass
   }
 
   std::function<void(const llvm::Twine &)> note;
+  std::function<void(size_t, size_t)> progress;
 };
 
 } // namespace

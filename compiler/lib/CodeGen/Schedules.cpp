@@ -816,28 +816,47 @@ std::string rep::buildScheduleScript(ModuleOp module,
   return script(body, /*finish=*/true);
 }
 
+/// Kernels per transform-interpreter run: about 32 runs per model, so that
+/// a progress line moves, while a run's fixed cost (the module copy it
+/// works on, the script parse) stays small. Batching does not change the
+/// result: each kernel's transforms match only its own tagged ops, and the
+/// common epilogue runs once at the end either way.
+static size_t batchSizeFor(size_t kernels) {
+  return std::max<size_t>(1, (kernels + 31) / 32);
+}
+
 LogicalResult rep::applyKernelSchedules(ModuleOp module,
                                         const CpuCodeGenOptions &options) {
   SmallVector<KernelSchedule> kernels = buildKernelSchedules(module, options);
-  std::string body;
-  for (const KernelSchedule &k : kernels)
-    body += k.text;
-  if (succeeded(applyToCopy(module, script(body, /*finish=*/true))))
-    return success();
-  // Some kernel's schedule failed (a shape its transforms do not handle):
-  // apply them one at a time, each to a copy, and leave the ops of one
-  // that fails to the plain lowering (rep-lower-to-loops), slower but
-  // exact. Only this path pays for the copies per kernel.
-  for (const KernelSchedule &k : kernels) {
-    if (succeeded(applyToCopy(module, script(k.text, /*finish=*/false))))
-      continue;
-    if (options.note) {
-      std::string where;
-      llvm::raw_string_ostream os(where);
-      k.loc.print(os);
-      options.note("schedule of " + k.name.getStringRef() + " at " +
-                   where + " failed: it runs as plain loops");
+  size_t batch = batchSizeFor(kernels.size());
+  auto report = [&](size_t done) {
+    if (options.progress)
+      options.progress(done, kernels.size());
+  };
+  report(0);
+  for (size_t begin = 0; begin < kernels.size(); begin += batch) {
+    ArrayRef<KernelSchedule> group =
+        ArrayRef(kernels).slice(begin, std::min(batch, kernels.size() - begin));
+    std::string body;
+    for (const KernelSchedule &k : group)
+      body += k.text;
+    if (failed(applyToCopy(module, script(body, /*finish=*/false)))) {
+      // Some kernel's schedule failed (a shape its transforms do not
+      // handle): apply the group's one at a time, each to a copy, and
+      // leave the ops of one that fails to the plain lowering
+      // (rep-lower-to-loops), slower but exact.
+      for (const KernelSchedule &k : group) {
+        if (succeeded(applyToCopy(module, script(k.text, /*finish=*/false))) ||
+            !options.note)
+          continue;
+        std::string where;
+        llvm::raw_string_ostream os(where);
+        k.loc.print(os);
+        options.note("schedule of " + k.name.getStringRef() + " at " + where +
+                     " failed: it runs as plain loops");
+      }
     }
+    report(begin + group.size());
   }
   return applyScript(module, script("", /*finish=*/true));
 }

@@ -499,6 +499,15 @@ int compile(ModuleOp module) {
       return phases->configure(pm, scope);
     };
     options.note = [](const Twine &what) { phases->banner("note: " + what); };
+    options.progress = [](size_t done, size_t total) {
+      if (!statusLine)
+        return;
+      if (done < total)
+        rep::showStatus(
+            formatv("repc: scheduling kernels ({0}/{1}) ...", done, total));
+      else
+        rep::showStatus("repc: lowering to the LLVM dialect ...");
+    };
     if (failed(rep::lowerLinalgToLLVM(module, options, &sig)))
       return 1;
   }

@@ -76,6 +76,9 @@ struct CpuCodeGenOptions {
   /// Called with what the back end did other than planned (a kernel whose
   /// schedule failed runs as plain loops); repc prints it under -v.
   std::function<void(const llvm::Twine &)> note;
+  /// Called as the kernel schedules are applied, with the kernels done so
+  /// far and their count (repc's status line), and once more when all are.
+  std::function<void(size_t done, size_t total)> progress;
   /// Called on every PassManager the back end runs, so that a tool can
   /// apply its IR printing and timing options.
   std::function<LogicalResult(PassManager &)> configurePassManager;
