@@ -6,6 +6,18 @@
 // RUN: rep-opt %t.linalg.mlir -rep-cpu-codegen="cpu=x86-64-v3" | FileCheck %s --check-prefix=AVX2
 // RUN: rep-opt %t.linalg.mlir -rep-cpu-codegen="schedules=false" | FileCheck %s --check-prefix=LOOPS
 // RUN: rep-opt %t.linalg.mlir -rep-cpu-codegen="cpu=x86-64-v4 weights-file=w.bin" | FileCheck %s --check-prefix=WEIGHTS
+// RUN: rep-opt %t.linalg.mlir -rep-apply-kernel-schedules="cpu=x86-64-v4" | FileCheck %s --check-prefix=SCHED
+
+// The schedules run on each kernel moved into a function of its own (so
+// that the remarks fuse_into_containing_op prints number one kernel, not
+// the model), and the kernels come back: one function, vectorized, no
+// call and no outlined function left.
+// SCHED: func.func private @cpu_codegen_impl(
+// SCHED-NOT: func.func
+// SCHED-NOT: call
+// SCHED: vector.contract
+// SCHED-NOT: func.func
+// SCHED-NOT: rep.outlined_kernel
 
 // With the schedules: the model function (`repc --emit=linalg` named it
 // SYM_impl) in the LLVM dialect, its kernel an OpenMP region whose

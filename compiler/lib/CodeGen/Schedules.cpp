@@ -19,13 +19,16 @@
 #include "rep/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Transform/IR/TransformOps.h"
 #include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
 #include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/CommandLine.h"
@@ -816,6 +819,145 @@ std::string rep::buildScheduleScript(ModuleOp module,
   return script(body, /*finish=*/true);
 }
 
+/// Marks the functions outlineKernels() makes.
+static constexpr llvm::StringLiteral kOutlinedAttr = "rep.outlined_kernel";
+
+/// The kernel id an op carries (its own `rep.kernel` or, for an epilogue,
+/// its kernel's), or -1.
+static int64_t kernelIdOf(Operation *op) {
+  for (StringRef name : {"rep.kernel", "rep.epilogue"})
+    if (auto id = op->getAttrOfType<IntegerAttr>(name))
+      return id.getInt();
+  return -1;
+}
+
+/// Moves each kernel's ops (the tagged op, its epilogue, and the untagged
+/// producers of their accumulators that only they read) out of the model
+/// function into a private function of their own, called where the last
+/// of them was. WHY: fuse_into_containing_op prints the producer and the
+/// loop into a remark it keeps in case the fusion fails, and an op prints
+/// with the names of its whole isolated-from-above ancestor: each fusion
+/// numbered every value of the model function. On HorNet-T that was most
+/// of the 9 s the schedules took; in a function of one kernel it is
+/// nothing. Scalar constants the ops read are copied in (the vectorizer
+/// folds them as before); other values become arguments. A kernel whose
+/// intermediate results are read outside it stays where it is.
+static void outlineKernels(ModuleOp module) {
+  SymbolTable symbols(module);
+  SmallVector<func::FuncOp> funcs(module.getOps<func::FuncOp>());
+  for (func::FuncOp f : funcs) {
+    if (f.isExternal() || f->hasAttr(kOutlinedAttr))
+      continue;
+    Block &body = f.front();
+    llvm::MapVector<int64_t, SmallVector<Operation *>> groups;
+    for (Operation &op : body)
+      if (int64_t id = kernelIdOf(&op); id >= 0)
+        groups[id].push_back(&op);
+    for (auto &[id, ops] : groups) {
+      llvm::SetVector<Operation *> members(ops.begin(), ops.end());
+      for (Operation *op : ops)
+        if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+          for (Value init : linalgOp.getDpsInits())
+            if (Operation *def = init.getDefiningOp();
+                isa_and_nonnull<linalg::LinalgOp>(def) &&
+                def->getBlock() == &body && def->hasOneUse() &&
+                kernelIdOf(def) < 0)
+              members.insert(def);
+      SmallVector<Operation *> group = members.takeVector();
+      llvm::sort(group, [](Operation *a, Operation *b) {
+        return a->isBeforeInBlock(b);
+      });
+      Operation *last = group.back();
+      DenseSet<Operation *> inGroup(group.begin(), group.end());
+      auto inside = [&](Operation *user) {
+        return inGroup.contains(body.findAncestorOpInBlock(*user));
+      };
+      if (llvm::any_of(group, [&](Operation *op) {
+            return op != last &&
+                   llvm::any_of(op->getUsers(),
+                                [&](Operation *u) { return !inside(u); });
+          }))
+        continue;
+      // Values the group reads from outside: operands and captures.
+      llvm::SetVector<Value> reads;
+      for (Operation *op : group) {
+        reads.insert(op->operand_begin(), op->operand_end());
+        for (Region &r : op->getRegions())
+          getUsedValuesDefinedAbove(r, reads);
+      }
+      SmallVector<Value> args, outs;
+      SmallVector<Operation *> copied;
+      for (Value v : reads) {
+        Operation *def = v.getDefiningOp();
+        if (def && inGroup.contains(def))
+          continue;
+        if (def && def->hasTrait<OpTrait::ConstantLike>() &&
+            !isa<ShapedType>(v.getType()))
+          copied.push_back(def);
+        else
+          args.push_back(v);
+      }
+      for (Value r : last->getResults())
+        if (!r.use_empty())
+          outs.push_back(r);
+
+      OpBuilder b(f);
+      auto fn = b.create<func::FuncOp>(
+          last->getLoc(), ("rep_kernel_" + Twine(id)).str(),
+          b.getFunctionType(ValueRange(args).getTypes(),
+                            ValueRange(outs).getTypes()));
+      fn.setPrivate();
+      fn->setAttr(kOutlinedAttr, b.getUnitAttr());
+      symbols.insert(fn);
+      Block *entry = fn.addEntryBlock();
+      b.setInsertionPointAfter(last);
+      auto call = b.create<func::CallOp>(last->getLoc(), fn, args);
+      for (auto [r, c] : llvm::zip(outs, call.getResults()))
+        r.replaceAllUsesWith(c);
+      b.setInsertionPointToStart(entry);
+      IRMapping copies;
+      for (Operation *def : copied)
+        b.clone(*def, copies);
+      for (Operation *op : group)
+        op->moveBefore(entry, entry->end());
+      b.setInsertionPointToEnd(entry);
+      b.create<func::ReturnOp>(last->getLoc(), outs);
+      auto inFn = [&](OpOperand &u) {
+        return fn->isProperAncestor(u.getOwner());
+      };
+      for (auto [v, arg] : llvm::zip(args, entry->getArguments()))
+        v.replaceUsesWithIf(arg, inFn);
+      for (Operation *def : copied)
+        for (auto [v, c] :
+             llvm::zip(def->getResults(), copies.lookup(def)->getResults()))
+          v.replaceUsesWithIf(c, inFn);
+    }
+  }
+}
+
+/// Undoes outlineKernels() on the scheduled IR: each call is replaced by
+/// its callee's ops, and the callee is erased.
+static void inlineKernels(ModuleOp module) {
+  SmallVector<func::CallOp> calls;
+  module.walk([&](func::CallOp call) {
+    if (auto fn = module.lookupSymbol<func::FuncOp>(call.getCallee());
+        fn && fn->hasAttr(kOutlinedAttr))
+      calls.push_back(call);
+  });
+  for (func::CallOp call : calls) {
+    auto fn = module.lookupSymbol<func::FuncOp>(call.getCallee());
+    Block &entry = fn.front();
+    for (auto [arg, v] : llvm::zip(entry.getArguments(), call.getOperands()))
+      arg.replaceAllUsesWith(v);
+    auto ret = cast<func::ReturnOp>(entry.getTerminator());
+    call.replaceAllUsesWith(ret.getOperands());
+    while (&entry.front() != ret.getOperation())
+      entry.front().moveBefore(call);
+    call.erase();
+    fn.erase();
+  }
+}
+
 /// Kernels per transform-interpreter run: about 32 runs per model, so that
 /// a progress line moves, while a run's fixed cost (the module copy it
 /// works on, the script parse) stays small. Batching does not change the
@@ -834,6 +976,7 @@ LogicalResult rep::applyKernelSchedules(ModuleOp module,
       options.progress(done, kernels.size());
   };
   report(0);
+  outlineKernels(module);
   for (size_t begin = 0; begin < kernels.size(); begin += batch) {
     ArrayRef<KernelSchedule> group =
         ArrayRef(kernels).slice(begin, std::min(batch, kernels.size() - begin));
@@ -858,6 +1001,7 @@ LogicalResult rep::applyKernelSchedules(ModuleOp module,
     }
     report(begin + group.size());
   }
+  inlineKernels(module);
   return applyScript(module, script("", /*finish=*/true));
 }
 

@@ -26,10 +26,13 @@ def ApplyKernelSchedules : Pass<"rep-apply-kernel-schedules", "ModuleOp"> {
     the target's vector width and register count (`cpu`: an LLVM CPU name,
     empty for the host), and applies them with the transform interpreter:
     threads over `parallel-chunks` work items (`scf.forall`), cache tiles,
-    a register block vectorized into `vector.contract`s. The whole script
-    is tried first on a copy of the module; when it fails, each kernel's
-    part is tried on its own and a kernel whose schedule fails is left to
-    rep-lower-to-loops (plain loops, exact), with a note.
+    a register block vectorized into `vector.contract`s. Each kernel's ops
+    sit in a private function of their own while its script runs (the
+    remarks fuse_into_containing_op prints then number one kernel, not the
+    model), and are moved back afterwards. The scripts are applied in
+    about 32 batches, each tried on a copy of the module; when one fails,
+    each of its kernels is tried on its own, and a kernel whose schedule
+    fails is left to rep-lower-to-loops (plain loops, exact), with a note.
 
     ```mlir
     %0 = linalg.matmul ins(%a, %w : tensor<64x256xf32>, tensor<256x512xf32>)
