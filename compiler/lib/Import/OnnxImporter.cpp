@@ -125,6 +125,7 @@ public:
 
 private:
   LogicalResult load();
+  LogicalResult checkNames();
   LogicalResult importInputs(SmallVectorImpl<Type> &argTypes);
   LogicalResult importNode(const onnx::NodeProto &node);
   InFlightDiagnostic nodeError() {
@@ -795,6 +796,72 @@ FailureOr<SmallVector<int64_t>> Importer::axesOperand(int i, int64_t rank,
 // Graph
 //===----------------------------------------------------------------------===//
 
+/// ONNX graphs are in SSA form and sorted: every name is defined once (by
+/// a graph input, an initializer or one node output) and before the nodes
+/// that read it. A graph that breaks this would import as something else
+/// (the later definition silently wins, or a reader finds nothing), so it
+/// is refused, naming the node or the name.
+LogicalResult Importer::checkNames() {
+  const auto &graph = model.graph();
+  llvm::StringSet<> initNames, inputNames, outputNames;
+  for (const auto &init : graph.initializer())
+    if (!initNames.insert(init.name()).second)
+      return emitError(fileLoc)
+                 << "initializer '" << init.name() << "' is defined twice",
+             failure();
+  for (const auto &in : graph.input())
+    if (!inputNames.insert(in.name()).second)
+      return emitError(fileLoc)
+                 << "graph input '" << in.name() << "' is declared twice",
+             failure();
+  for (const auto &out : graph.output())
+    if (!outputNames.insert(out.name()).second)
+      return emitError(fileLoc)
+                 << "graph output '" << out.name() << "' is listed twice",
+             failure();
+  // Which node defines each name (optional outputs are empty names).
+  llvm::StringMap<int> producer;
+  for (auto [i, n] : llvm::enumerate(graph.node()))
+    for (const std::string &out : n.output()) {
+      if (out.empty())
+        continue;
+      node = &n;
+      loc = NameLoc::get(b.getStringAttr(
+          n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name()));
+      if (inputNames.count(out) || initNames.count(out))
+        return nodeError() << "output '" << out
+                           << "' redefines a graph input or initializer",
+               failure();
+      if (auto [it, fresh] = producer.try_emplace(out, i); !fresh) {
+        const auto &first = graph.node(it->second);
+        return nodeError() << "output '" << out
+                           << "' is already produced by node '"
+                           << (first.name().empty() ? first.op_type()
+                                                    : first.name())
+                           << "'",
+               failure();
+      }
+    }
+  for (auto [i, n] : llvm::enumerate(graph.node()))
+    for (const std::string &in : n.input()) {
+      auto it = producer.find(in);
+      if (it == producer.end() || it->second < (int)i)
+        continue;
+      const auto &later = graph.node(it->second);
+      node = &n;
+      loc = NameLoc::get(b.getStringAttr(
+          n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name()));
+      return nodeError() << "input '" << in << "' comes from node '"
+                         << (later.name().empty() ? later.op_type()
+                                                  : later.name())
+                         << "', which is not before it: the graph has a "
+                            "cycle or is not topologically sorted",
+             failure();
+    }
+  node = nullptr;
+  return success();
+}
+
 LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
   llvm::StringSet<> graphInputs;
   for (const auto &in : model.graph().input())
@@ -842,6 +909,8 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
 
 OwningOpRef<ModuleOp> Importer::run() {
   if (failed(load()))
+    return nullptr;
+  if (failed(checkNames()))
     return nullptr;
   for (auto &init : *model.mutable_graph()->mutable_initializer())
     initializers[init.name()] = &init;
