@@ -190,6 +190,8 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *ctx,
   int64_t groups = adaptor.getGroups();
   if (w.size() != 4)
     return fail(loc, "expects a 4-D OIHW weight, got ", formatShape(w));
+  if (groups < 1)
+    return fail(loc, "groups must be at least 1, got ", groups);
   if (in.size() == 4) {
     if (in[1] % groups || w[0] % groups)
       return fail(loc, "channels ", in[1], " -> ", w[0],
