@@ -472,7 +472,9 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *ctx,
   for (size_t i = 0; i < in.size(); ++i) {
     if (steps[i] < 1 || starts[i] < 0 || sizes[i] < 0)
       return fail(loc, "expects positive steps and non-negative starts");
-    if (sizes[i] > 0 && starts[i] + (sizes[i] - 1) * steps[i] >= in[i])
+    // starts + (sizes - 1) * steps < in, without overflowing.
+    if (sizes[i] > 0 && (starts[i] >= in[i] ||
+                         sizes[i] - 1 > (in[i] - 1 - starts[i]) / steps[i]))
       return fail(loc, "slice of dim ", i, " reads past its size ", in[i]);
   }
   types.push_back(tensorOf(sizes, ctx));

@@ -1642,17 +1642,23 @@ LogicalResult Importer::importSlice() {
     int64_t s = (*starts)->ints[i], e = (*ends)->ints[i];
     s = s < 0 ? s + dim : s;
     e = e < 0 ? e + dim : e;
+    // Counted without overflow for any int64 step (the fold fuzzer's
+    // -2^63 + 1 overflowed `s - e - step`): ceil(span / |step|), with the
+    // magnitude taken unsigned.
+    uint64_t mag = step > 0 ? uint64_t(step) : 0 - uint64_t(step);
     if (step > 0) {
       s = std::clamp<int64_t>(s, 0, dim);
       e = std::clamp<int64_t>(e, 0, dim);
-      outSize[*axis] = e > s ? (e - s + step - 1) / step : 0;
+      outSize[*axis] = e > s ? int64_t(uint64_t(e - s - 1) / mag) + 1 : 0;
     } else {
       s = std::clamp<int64_t>(s, 0, dim - 1);
       e = std::clamp<int64_t>(e, -1, dim - 1);
-      outSize[*axis] = s > e ? (s - e - step - 1) / -step : 0;
+      outSize[*axis] = s > e ? int64_t(uint64_t(s - e - 1) / mag) + 1 : 0;
     }
     outStart[*axis] = s;
-    outStep[*axis] = step;
+    // One element (or none) reads the same with any step; a step of 1
+    // keeps huge ones out of the strides computed from it.
+    outStep[*axis] = outSize[*axis] > 1 ? step : 1;
   }
   if (const HostTensor *h = x->host) {
     HostTensor out;
