@@ -1740,6 +1740,10 @@ LogicalResult Importer::importPad() {
     return define(y);
   SmallVector<int64_t> sizes(cast<RankedTensorType>(y->getType()).getShape());
   for (int64_t d = 0; d < rank; ++d) {
+    // Each crop is at most the dim before it is negated or summed (the
+    // import fuzzer's -2^63 overflowed the negation).
+    if (pads[d] < -sizes[d] || pads[d + rank] < -sizes[d])
+      return nodeError() << "pads crop dim " << d << " below zero";
     starts[d] = -std::min<int64_t>(pads[d], 0);
     sizes[d] +=
         std::min<int64_t>(pads[d], 0) + std::min<int64_t>(pads[d + rank], 0);
