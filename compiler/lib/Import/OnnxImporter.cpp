@@ -796,6 +796,13 @@ FailureOr<SmallVector<int64_t>> Importer::axesOperand(int i, int64_t rank,
 // Graph
 //===----------------------------------------------------------------------===//
 
+/// The name diagnostics give the graph's `index`-th node: its own, or
+/// OpType_index when the export left it empty.
+static std::string nodeName(const onnx::NodeProto &n, size_t index) {
+  return n.name().empty() ? n.op_type() + "_" + std::to_string(index)
+                          : n.name();
+}
+
 /// ONNX graphs are in SSA form and sorted: every name is defined once (by
 /// a graph input, an initializer or one node output) and before the nodes
 /// that read it. A graph that breaks this would import as something else
@@ -826,18 +833,15 @@ LogicalResult Importer::checkNames() {
       if (out.empty())
         continue;
       node = &n;
-      loc = NameLoc::get(b.getStringAttr(
-          n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name()));
+      loc = NameLoc::get(b.getStringAttr(nodeName(n, i)));
       if (inputNames.count(out) || initNames.count(out))
         return nodeError() << "output '" << out
                            << "' redefines a graph input or initializer",
                failure();
       if (auto [it, fresh] = producer.try_emplace(out, i); !fresh) {
-        const auto &first = graph.node(it->second);
         return nodeError() << "output '" << out
                            << "' is already produced by node '"
-                           << (first.name().empty() ? first.op_type()
-                                                    : first.name())
+                           << nodeName(graph.node(it->second), it->second)
                            << "'",
                failure();
       }
@@ -847,13 +851,10 @@ LogicalResult Importer::checkNames() {
       auto it = producer.find(in);
       if (it == producer.end() || it->second < (int)i)
         continue;
-      const auto &later = graph.node(it->second);
       node = &n;
-      loc = NameLoc::get(b.getStringAttr(
-          n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name()));
+      loc = NameLoc::get(b.getStringAttr(nodeName(n, i)));
       return nodeError() << "input '" << in << "' comes from node '"
-                         << (later.name().empty() ? later.op_type()
-                                                  : later.name())
+                         << nodeName(graph.node(it->second), it->second)
                          << "', which is not before it: the graph has a "
                             "cycle or is not topologically sorted",
              failure();
@@ -935,9 +936,7 @@ OwningOpRef<ModuleOp> Importer::run() {
   int index = 0;
   for (const auto &n : model.graph().node()) {
     node = &n;
-    std::string name =
-        n.name().empty() ? n.op_type() + "_" + std::to_string(index) : n.name();
-    loc = NameLoc::get(b.getStringAttr(name));
+    loc = NameLoc::get(b.getStringAttr(nodeName(n, index)));
     ++index;
     if (failed(importNode(n)))
       return nullptr;
